@@ -1,0 +1,43 @@
+package io.flowguard.core.distribution;
+
+import java.util.SplittableRandom;
+
+/**
+ * The base (latent) density p_Z of a flow. Like transforms, a base keeps its parameters (if any) in the
+ * flow's flat parameter vector {@code theta}; batches are row-major {@code n x dim()}.
+ */
+public interface BaseDistribution {
+
+  int dim();
+
+  /** Writes initial parameter values (a standard normal, or as close as the family allows). */
+  void initialize(double[] theta, SplittableRandom rng);
+
+  /**
+   * Data-dependent initialization from latent codes of training data (the flow's transform at its
+   * initial parameters applied to the data). Default: nothing.
+   */
+  default void initializeFromData(double[] theta, double[] z, int n, SplittableRandom rng) {}
+
+  /** Writes log p_Z(z) of each row into {@code out}. */
+  void logProb(double[] theta, double[] z, int n, double[] out);
+
+  /**
+   * Backpropagates {@code gLogP} (dL/dlog p per row): writes dL/dz into {@code gz} and adds dL/dtheta
+   * into {@code gTheta}.
+   */
+  void logProbBackward(double[] theta, double[] z, int n, double[] gLogP, double[] gz, double[] gTheta);
+
+  /** Draws n samples into {@code out}. */
+  void sample(double[] theta, int n, SplittableRandom rng, double[] out);
+
+  /** log(2 pi) / 2, the normalizing constant of a unit Gaussian per dimension. */
+  double HALF_LOG_2PI = 0.5 * Math.log(2.0 * Math.PI);
+
+  /** A standard normal draw by Box-Muller; deterministic for a given generator state. */
+  static double gaussian(SplittableRandom rng) {
+    double u1 = rng.nextDouble();
+    double u2 = rng.nextDouble();
+    return Math.sqrt(-2.0 * Math.log1p(-u1)) * Math.cos(2.0 * Math.PI * u2);
+  }
+}

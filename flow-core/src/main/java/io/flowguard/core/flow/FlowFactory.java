@@ -1,0 +1,63 @@
+package io.flowguard.core.flow;
+
+import io.flowguard.core.distribution.BaseDistribution;
+import io.flowguard.core.distribution.DiagonalNormal;
+import io.flowguard.core.distribution.GaussianMixture;
+import io.flowguard.core.distribution.StandardNormal;
+import io.flowguard.core.nn.Activation;
+import io.flowguard.core.nn.ParameterLayout;
+import io.flowguard.core.transform.AffineElement;
+import io.flowguard.core.transform.CompositeTransform;
+import io.flowguard.core.transform.CouplingTransform;
+import io.flowguard.core.transform.ElementwiseBijection;
+import io.flowguard.core.transform.ShiftElement;
+import io.flowguard.core.transform.Transform;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/** Builds a {@link Flow} from a {@link FlowSpec}: the structure is a pure function of the spec. */
+public final class FlowFactory {
+
+  private FlowFactory() {}
+
+  /** Builds the flow and initializes its parameters from {@code seed} (identity transform). */
+  public static Flow create(FlowSpec spec, long seed) {
+    Flow flow = structure(spec);
+    flow.transform().initialize(flow.parameters(), new SplittableRandom(seed));
+    flow.base().initialize(flow.parameters(), new SplittableRandom(seed + 1));
+    return flow;
+  }
+
+  /** Builds the structure with all parameters zero (for loading parameters from a file). */
+  public static Flow structure(FlowSpec spec) {
+    ParameterLayout layout = new ParameterLayout();
+    int d = spec.dim();
+    Activation act = Activation.parse(spec.activation());
+    List<Transform> layers = new ArrayList<>();
+    for (int l = 0; l < spec.layers(); l++) {
+      String name = "layer" + l;
+      layers.add(layer(spec, layout, name, l, act));
+    }
+    Transform transform = new CompositeTransform(layers);
+    BaseDistribution base = switch (spec.base().type()) {
+      case "standard-normal" -> new StandardNormal(d);
+      case "diagonal-normal" -> new DiagonalNormal(layout, "base", d);
+      case "gaussian-mixture" -> new GaussianMixture(layout, "base", d, spec.base().components());
+      default -> throw new IllegalArgumentException("unknown base " + spec.base().type());
+    };
+    return new Flow(spec, transform, base, layout, new double[layout.size()]);
+  }
+
+  private static Transform layer(FlowSpec spec, ParameterLayout layout, String name, int l, Activation act) {
+    int d = spec.dim();
+    ElementwiseBijection affine = new AffineElement(spec.scaleBound());
+    return switch (spec.family()) {
+      case FlowSpec.REALNVP -> new CouplingTransform(layout, name + ".coupling",
+          CouplingTransform.alternatingMask(d, l), spec.hidden(), act, affine);
+      case FlowSpec.NICE -> new CouplingTransform(layout, name + ".coupling",
+          CouplingTransform.alternatingMask(d, l), spec.hidden(), act, new ShiftElement());
+      default -> throw new IllegalArgumentException("family " + spec.family() + " is not available yet");
+    };
+  }
+}

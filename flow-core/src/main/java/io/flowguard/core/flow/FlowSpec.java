@@ -1,0 +1,205 @@
+package io.flowguard.core.flow;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * A declarative, JSON-serializable description of a flow's architecture. The same spec travels inside
+ * model files, so building it twice gives the same structure and parameter layout.
+ *
+ * <pre>{@code
+ * {"family": "realnvp", "dim": 2, "layers": 6, "hidden": [64, 64], "activation": "tanh",
+ *  "scaleBound": 3.0, "actNorm": false, "mixing": "none",
+ *  "base": {"type": "standard-normal"}}
+ * }</pre>
+ *
+ * <p>Families: {@code realnvp} (affine coupling), {@code nice} (additive coupling), {@code maf},
+ * {@code iaf}, {@code spline-coupling} and {@code spline-autoregressive} (rational-quadratic splines).
+ * Coupling layers alternate checkerboard masks; autoregressive layers alternate natural and reversed
+ * orderings. {@code mixing} adds a layer between flow layers: {@code none}, {@code reverse},
+ * {@code permute} (seeded random permutation) or {@code lu} (learned LU linear map). {@code actNorm}
+ * puts an ActNorm (data-initialized) before every layer. Missing fields take the defaults below.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record FlowSpec(
+    @JsonProperty("family") String family,
+    @JsonProperty("dim") int dim,
+    @JsonProperty("layers") Integer layers,
+    @JsonProperty("hidden") int[] hidden,
+    @JsonProperty("activation") String activation,
+    @JsonProperty("scaleBound") Double scaleBound,
+    @JsonProperty("bins") Integer bins,
+    @JsonProperty("splineBound") Double splineBound,
+    @JsonProperty("actNorm") Boolean actNorm,
+    @JsonProperty("mixing") String mixing,
+    @JsonProperty("base") BaseSpec base,
+    @JsonProperty("structureSeed") Long structureSeed) {
+
+  /** The base distribution: {@code standard-normal}, {@code diagonal-normal} or {@code gaussian-mixture}. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record BaseSpec(@JsonProperty("type") String type, @JsonProperty("components") Integer components) {
+    public BaseSpec {
+      type = type == null ? "standard-normal" : type.toLowerCase(Locale.ROOT);
+      switch (type) {
+        case "standard-normal", "diagonal-normal" -> components = null;
+        case "gaussian-mixture" -> {
+          components = components == null ? 8 : components;
+          if (components < 1) {
+            throw new IllegalArgumentException("base.components must be at least 1, got " + components);
+          }
+        }
+        default -> throw new IllegalArgumentException("unknown base type '" + type
+            + "': use standard-normal, diagonal-normal or gaussian-mixture");
+      }
+    }
+
+    public static BaseSpec standardNormal() {
+      return new BaseSpec("standard-normal", null);
+    }
+
+    public static BaseSpec mixture(int components) {
+      return new BaseSpec("gaussian-mixture", components);
+    }
+  }
+
+  public static final String REALNVP = "realnvp";
+  public static final String NICE = "nice";
+  public static final String MAF = "maf";
+  public static final String IAF = "iaf";
+  public static final String SPLINE_COUPLING = "spline-coupling";
+  public static final String SPLINE_AUTOREGRESSIVE = "spline-autoregressive";
+
+  private static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.INDENT_OUTPUT);
+
+  public FlowSpec {
+    family = family == null ? REALNVP : family.toLowerCase(Locale.ROOT);
+    switch (family) {
+      case REALNVP, NICE, MAF, IAF, SPLINE_COUPLING, SPLINE_AUTOREGRESSIVE -> { }
+      default -> throw new IllegalArgumentException("unknown flow family '" + family
+          + "': use realnvp, nice, maf, iaf, spline-coupling or spline-autoregressive");
+    }
+    if (dim < 1) {
+      throw new IllegalArgumentException("dim must be at least 1, got " + dim);
+    }
+    if (dim < 2 && isCoupling(family)) {
+      throw new IllegalArgumentException("coupling flows need at least 2 dimensions; use maf for 1-D data");
+    }
+    layers = layers == null ? 5 : layers;
+    if (layers < 1) {
+      throw new IllegalArgumentException("layers must be at least 1, got " + layers);
+    }
+    hidden = hidden == null ? new int[] {64, 64} : hidden.clone();
+    for (int h : hidden) {
+      if (h < 1) {
+        throw new IllegalArgumentException("hidden sizes must be positive: " + Arrays.toString(hidden));
+      }
+    }
+    activation = activation == null ? "tanh" : activation.toLowerCase(Locale.ROOT);
+    scaleBound = scaleBound == null ? 3.0 : scaleBound;
+    boolean spline = family.startsWith("spline");
+    bins = spline ? (bins == null ? 8 : bins) : null;
+    splineBound = spline ? (splineBound == null ? 4.0 : splineBound) : null;
+    actNorm = actNorm != null && actNorm;
+    mixing = mixing == null ? "none" : mixing.toLowerCase(Locale.ROOT);
+    switch (mixing) {
+      case "none", "reverse", "permute", "lu" -> { }
+      default -> throw new IllegalArgumentException("unknown mixing '" + mixing + "': use none, reverse, permute or lu");
+    }
+    base = base == null ? BaseSpec.standardNormal() : base;
+    structureSeed = structureSeed == null ? 0L : structureSeed;
+  }
+
+  /** A spec with defaults for everything but the family and dimension. */
+  public static FlowSpec of(String family, int dim) {
+    return new FlowSpec(family, dim, null, null, null, null, null, null, null, null, null, null);
+  }
+
+  public FlowSpec withLayers(int n) {
+    return new FlowSpec(family, dim, n, hidden, activation, scaleBound, bins, splineBound, actNorm, mixing, base,
+        structureSeed);
+  }
+
+  public FlowSpec withHidden(int... h) {
+    return new FlowSpec(family, dim, layers, h, activation, scaleBound, bins, splineBound, actNorm, mixing, base,
+        structureSeed);
+  }
+
+  public FlowSpec withBase(BaseSpec b) {
+    return new FlowSpec(family, dim, layers, hidden, activation, scaleBound, bins, splineBound, actNorm, mixing, b,
+        structureSeed);
+  }
+
+  public FlowSpec withActNorm(boolean on) {
+    return new FlowSpec(family, dim, layers, hidden, activation, scaleBound, bins, splineBound, on, mixing, base,
+        structureSeed);
+  }
+
+  public FlowSpec withMixing(String m) {
+    return new FlowSpec(family, dim, layers, hidden, activation, scaleBound, bins, splineBound, actNorm, m, base,
+        structureSeed);
+  }
+
+  public FlowSpec withActivation(String a) {
+    return new FlowSpec(family, dim, layers, hidden, a, scaleBound, bins, splineBound, actNorm, mixing, base,
+        structureSeed);
+  }
+
+  public FlowSpec withSpline(int nBins, double bound) {
+    return new FlowSpec(family, dim, layers, hidden, activation, scaleBound, nBins, bound, actNorm, mixing, base,
+        structureSeed);
+  }
+
+  static boolean isCoupling(String family) {
+    return family.equals(REALNVP) || family.equals(NICE) || family.equals(SPLINE_COUPLING);
+  }
+
+  @Override
+  public int[] hidden() {
+    return hidden.clone();
+  }
+
+  public String toJson() {
+    try {
+      return JSON.writeValueAsString(this);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Parses a spec; unknown fields and bad values fail with a message naming them. */
+  public static FlowSpec fromJson(String json) {
+    try {
+      return JSON.readValue(json, FlowSpec.class);
+    } catch (com.fasterxml.jackson.databind.exc.ValueInstantiationException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      throw new IllegalArgumentException("invalid flow spec: " + cause.getMessage(), e);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("invalid flow spec JSON: " + originalMessage(e), e);
+    }
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof FlowSpec s && toJson().equals(s.toJson());
+  }
+
+  @Override
+  public int hashCode() {
+    return toJson().hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return toJson();
+  }
+
+  private static String originalMessage(IOException e) {
+    return e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+  }
+}

@@ -1,0 +1,115 @@
+package io.flowguard.core.train;
+
+/**
+ * Hyper-parameters of maximum-likelihood training.
+ *
+ * @param steps maximum number of optimizer steps (minibatches)
+ * @param batchSize rows per minibatch (the last minibatch of an epoch may be smaller)
+ * @param learningRate Adam step size at the start of training
+ * @param schedule {@code constant}, or {@code cosine}: decay to zero over {@code steps}
+ * @param gradClip global gradient-norm clip (default 5.0); 0 disables it
+ * @param weightDecay decoupled (AdamW) decay, applied to weight matrices only: never to biases, scales
+ *     or ActNorm statistics
+ * @param validationFraction fraction of rows held out for early stopping; 0 trains on everything
+ * @param evalEvery steps between validation evaluations (and progress reports)
+ * @param patience evaluations without improvement before stopping early
+ * @param maxConsecutiveNonFinite non-finite loss or gradient steps in a row before training fails
+ * @param seed the seed of everything random: initialization, split, minibatch order
+ */
+public record TrainingConfig(
+    int steps,
+    int batchSize,
+    double learningRate,
+    String schedule,
+    double gradClip,
+    double weightDecay,
+    double validationFraction,
+    int evalEvery,
+    int patience,
+    int maxConsecutiveNonFinite,
+    long seed) {
+
+  public TrainingConfig {
+    if (steps < 1) {
+      throw new IllegalArgumentException("steps must be at least 1, got " + steps);
+    }
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
+    }
+    if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
+      throw new IllegalArgumentException("learning rate must be positive, got " + learningRate);
+    }
+    if (!schedule.equals("constant") && !schedule.equals("cosine")) {
+      throw new IllegalArgumentException("schedule must be constant or cosine, got " + schedule);
+    }
+    if (gradClip < 0 || weightDecay < 0) {
+      throw new IllegalArgumentException("gradient clip and weight decay must not be negative");
+    }
+    if (validationFraction < 0 || validationFraction >= 1) {
+      throw new IllegalArgumentException("validation fraction must be in [0, 1), got " + validationFraction);
+    }
+    if (evalEvery < 1 || patience < 1 || maxConsecutiveNonFinite < 1) {
+      throw new IllegalArgumentException("evalEvery, patience and maxConsecutiveNonFinite must be positive");
+    }
+  }
+
+  /** Defaults: 2000 steps of 256, Adam 1e-3 constant, clip 5, no decay, 10% validation. */
+  public static TrainingConfig defaults() {
+    return new TrainingConfig(2000, 256, 1e-3, "constant", 5.0, 0.0, 0.1, 100, 10, 20, 0L);
+  }
+
+  public TrainingConfig withSteps(int s) {
+    return new TrainingConfig(s, batchSize, learningRate, schedule, gradClip, weightDecay, validationFraction,
+        evalEvery, patience, maxConsecutiveNonFinite, seed);
+  }
+
+  public TrainingConfig withBatchSize(int b) {
+    return new TrainingConfig(steps, b, learningRate, schedule, gradClip, weightDecay, validationFraction,
+        evalEvery, patience, maxConsecutiveNonFinite, seed);
+  }
+
+  public TrainingConfig withLearningRate(double lr) {
+    return new TrainingConfig(steps, batchSize, lr, schedule, gradClip, weightDecay, validationFraction,
+        evalEvery, patience, maxConsecutiveNonFinite, seed);
+  }
+
+  public TrainingConfig withSchedule(String s) {
+    return new TrainingConfig(steps, batchSize, learningRate, s, gradClip, weightDecay, validationFraction,
+        evalEvery, patience, maxConsecutiveNonFinite, seed);
+  }
+
+  public TrainingConfig withGradClip(double c) {
+    return new TrainingConfig(steps, batchSize, learningRate, schedule, c, weightDecay, validationFraction,
+        evalEvery, patience, maxConsecutiveNonFinite, seed);
+  }
+
+  public TrainingConfig withWeightDecay(double wd) {
+    return new TrainingConfig(steps, batchSize, learningRate, schedule, gradClip, wd, validationFraction,
+        evalEvery, patience, maxConsecutiveNonFinite, seed);
+  }
+
+  public TrainingConfig withValidationFraction(double f) {
+    return new TrainingConfig(steps, batchSize, learningRate, schedule, gradClip, weightDecay, f,
+        evalEvery, patience, maxConsecutiveNonFinite, seed);
+  }
+
+  public TrainingConfig withEvalEvery(int e) {
+    return new TrainingConfig(steps, batchSize, learningRate, schedule, gradClip, weightDecay, validationFraction,
+        e, patience, maxConsecutiveNonFinite, seed);
+  }
+
+  public TrainingConfig withPatience(int p) {
+    return new TrainingConfig(steps, batchSize, learningRate, schedule, gradClip, weightDecay, validationFraction,
+        evalEvery, p, maxConsecutiveNonFinite, seed);
+  }
+
+  public TrainingConfig withMaxConsecutiveNonFinite(int m) {
+    return new TrainingConfig(steps, batchSize, learningRate, schedule, gradClip, weightDecay, validationFraction,
+        evalEvery, patience, m, seed);
+  }
+
+  public TrainingConfig withSeed(long s) {
+    return new TrainingConfig(steps, batchSize, learningRate, schedule, gradClip, weightDecay, validationFraction,
+        evalEvery, patience, maxConsecutiveNonFinite, s);
+  }
+}
