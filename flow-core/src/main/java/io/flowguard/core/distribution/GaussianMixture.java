@@ -36,6 +36,27 @@ public final class GaussianMixture implements BaseDistribution {
     return k;
   }
 
+  /** Mixture weight of component c (softmax of the logits). */
+  public double weight(double[] theta, int c) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (int j = 0; j < k; j++) {
+      max = Math.max(max, theta[logitOff + j]);
+    }
+    double sum = 0.0;
+    for (int j = 0; j < k; j++) {
+      sum += Math.exp(theta[logitOff + j] - max);
+    }
+    return Math.exp(theta[logitOff + c] - max) / sum;
+  }
+
+  public double mean(double[] theta, int c, int i) {
+    return theta[meanOff + c * dim + i];
+  }
+
+  public double std(double[] theta, int c, int i) {
+    return Math.exp(theta[logStdOff + c * dim + i]);
+  }
+
   @Override
   public int dim() {
     return dim;

@@ -6,10 +6,15 @@ import io.flowguard.core.distribution.GaussianMixture;
 import io.flowguard.core.distribution.StandardNormal;
 import io.flowguard.core.nn.Activation;
 import io.flowguard.core.nn.ParameterLayout;
+import io.flowguard.core.transform.ActNorm;
 import io.flowguard.core.transform.AffineElement;
 import io.flowguard.core.transform.CompositeTransform;
 import io.flowguard.core.transform.CouplingTransform;
 import io.flowguard.core.transform.ElementwiseBijection;
+import io.flowguard.core.transform.InverseTransform;
+import io.flowguard.core.transform.LuLinear;
+import io.flowguard.core.transform.MaskedAutoregressive;
+import io.flowguard.core.transform.Permutation;
 import io.flowguard.core.transform.ShiftElement;
 import io.flowguard.core.transform.Transform;
 import java.util.ArrayList;
@@ -37,7 +42,18 @@ public final class FlowFactory {
     List<Transform> layers = new ArrayList<>();
     for (int l = 0; l < spec.layers(); l++) {
       String name = "layer" + l;
+      if (spec.actNorm()) {
+        layers.add(new ActNorm(layout, name + ".actnorm", d));
+      }
       layers.add(layer(spec, layout, name, l, act));
+      if (l < spec.layers() - 1) {
+        switch (spec.mixing()) {
+          case "reverse" -> layers.add(Permutation.reverse(d));
+          case "permute" -> layers.add(Permutation.random(d, spec.structureSeed() * 7919 + l));
+          case "lu" -> layers.add(new LuLinear(layout, name + ".lu", d));
+          default -> { }
+        }
+      }
     }
     Transform transform = new CompositeTransform(layers);
     BaseDistribution base = switch (spec.base().type()) {
@@ -49,6 +65,11 @@ public final class FlowFactory {
     return new Flow(spec, transform, base, layout, new double[layout.size()]);
   }
 
+  /** Autoregressive layers alternate the natural and the reversed ordering. */
+  private static int[] order(int d, int layer) {
+    return layer % 2 == 0 ? MaskedAutoregressive.naturalOrder(d) : MaskedAutoregressive.reversedOrder(d);
+  }
+
   private static Transform layer(FlowSpec spec, ParameterLayout layout, String name, int l, Activation act) {
     int d = spec.dim();
     ElementwiseBijection affine = new AffineElement(spec.scaleBound());
@@ -57,6 +78,9 @@ public final class FlowFactory {
           CouplingTransform.alternatingMask(d, l), spec.hidden(), act, affine);
       case FlowSpec.NICE -> new CouplingTransform(layout, name + ".coupling",
           CouplingTransform.alternatingMask(d, l), spec.hidden(), act, new ShiftElement());
+      case FlowSpec.MAF -> new MaskedAutoregressive(layout, name + ".maf", order(d, l), spec.hidden(), act, affine);
+      case FlowSpec.IAF -> new InverseTransform(
+          new MaskedAutoregressive(layout, name + ".iaf", order(d, l), spec.hidden(), act, affine));
       default -> throw new IllegalArgumentException("family " + spec.family() + " is not available yet");
     };
   }

@@ -72,7 +72,13 @@ public final class Mlp {
   }
 
   /**
-   * Glorot-uniform hidden weights, zero biases, and a zero output layer.
+   * Hidden layers: weights and biases uniform in +-1/sqrt(fan_in) (the classic LeCun-uniform scale, also
+   * PyTorch's default); the output layer starts at zero.
+   *
+   * <p>Why random biases: with zero biases every ReLU or tanh unit of the first layer bends at the same
+   * input value (0), so a conditioner with a 1-D input starts as a function with a single kink and must
+   * first learn to spread its breakpoints. On the moons example zero biases cost ~0.1 nats of test NLL
+   * within the 3000-step budget.
    *
    * @param outputBias the bias of the output layer (the parameter value the element transform reads as
    *     its identity), or null for zero
@@ -84,13 +90,14 @@ public final class Mlp {
       int out = sizes[l + 1];
       int wo = weightOffsets[l];
       boolean last = l == layers - 1;
-      double limit = Math.sqrt(6.0 / (in + out));
+      double limit = 1.0 / Math.sqrt(in);
       for (int i = 0; i < in * out; i++) {
         double w = last ? 0.0 : (2.0 * rng.nextDouble() - 1.0) * limit;
         theta[wo + i] = masks == null ? w : w * masks[l][i];
       }
       for (int j = 0; j < out; j++) {
-        theta[biasOffsets[l] + j] = last && outputBias != null ? outputBias[j] : 0.0;
+        double b = last ? (outputBias != null ? outputBias[j] : 0.0) : (2.0 * rng.nextDouble() - 1.0) * limit;
+        theta[biasOffsets[l] + j] = b;
       }
     }
   }
