@@ -15,6 +15,7 @@ import io.flowguard.core.transform.InverseTransform;
 import io.flowguard.core.transform.LuLinear;
 import io.flowguard.core.transform.MaskedAutoregressive;
 import io.flowguard.core.transform.Permutation;
+import io.flowguard.core.transform.RationalQuadraticSpline;
 import io.flowguard.core.transform.ShiftElement;
 import io.flowguard.core.transform.Transform;
 import java.util.ArrayList;
@@ -81,7 +82,12 @@ public final class FlowFactory {
       case FlowSpec.MAF -> new MaskedAutoregressive(layout, name + ".maf", order(d, l), spec.hidden(), act, affine);
       case FlowSpec.IAF -> new InverseTransform(
           new MaskedAutoregressive(layout, name + ".iaf", order(d, l), spec.hidden(), act, affine));
-      default -> throw new IllegalArgumentException("family " + spec.family() + " is not available yet");
+      case FlowSpec.SPLINE_COUPLING -> new CouplingTransform(layout, name + ".coupling",
+          CouplingTransform.alternatingMask(d, l), spec.hidden(), act,
+          new RationalQuadraticSpline(spec.bins(), spec.splineBound()));
+      case FlowSpec.SPLINE_AUTOREGRESSIVE -> new MaskedAutoregressive(layout, name + ".made", order(d, l),
+          spec.hidden(), act, new RationalQuadraticSpline(spec.bins(), spec.splineBound()));
+      default -> throw new IllegalArgumentException("unknown flow family " + spec.family());
     };
   }
 }
