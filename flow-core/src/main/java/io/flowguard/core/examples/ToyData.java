@@ -11,16 +11,16 @@ public final class ToyData {
   /**
    * Two interleaved half circles (the classic make_moons shape) with Gaussian noise: half the points on
    * the outer arc (cos t, sin t), half on the inner arc (1 - cos t, 0.5 - sin t), t uniform on [0, pi].
+   * Rows alternate between the arcs, so any prefix of the array is a fair sample.
    */
   public static double[] moons(int n, double noise, long seed) {
     SplittableRandom rng = new SplittableRandom(seed);
     double[] x = new double[n * 2];
-    int outer = n / 2;
     for (int i = 0; i < n; i++) {
       double t = Math.PI * rng.nextDouble();
       double a;
       double b;
-      if (i < outer) {
+      if (i % 2 == 0) {
         a = Math.cos(t);
         b = Math.sin(t);
       } else {

@@ -142,7 +142,9 @@ public final class WorkedExample {
         .points(samples, shown, new Color(214, 39, 40)).frame();
 
     double[] z = flow.toLatent(test, shown);
-    var latent = fig.panel(1, 1, -4, 4, -4, 4, "Latent codes of test data")
+    double[] lw = window(z, shown);
+    double half = Math.max(4.0, Math.max(Math.max(-lw[0], lw[1]), Math.max(-lw[2], lw[3])));
+    var latent = fig.panel(1, 1, -half, half, -half, half, "Latent codes of test data")
         .points(z, shown, new Color(44, 160, 44));
     if (flow.base() instanceof GaussianMixture gm) {
       double[] theta = flow.parameters();

@@ -27,6 +27,8 @@ public final class Linalg {
 
   private static final ThreadLocal<Map<Long, INDArray>> BUFFERS = ThreadLocal.withInitial(HashMap::new);
 
+  private static volatile boolean threadsConfigured;
+
   private Linalg() {}
 
   /** Forces every product to the Java path (used by tests that compare the two paths). */
@@ -116,9 +118,32 @@ public final class Linalg {
     return !nd4jDisabled && n * k * m >= ND4J_MIN_WORK;
   }
 
+  /**
+   * ND4J threads: one by default ({@code -Dflowguard.threads=N} or {@code FLOWGUARD_THREADS=N} to change).
+   * On small products OpenMP/BLAS threads cost more than they gain: with the default thread count ND4J
+   * ran 5-10x slower on 2 shared cores. Flink parallelism, not BLAS threads, is how Flowguard scales.
+   */
+  private static void configureThreads() {
+    synchronized (Linalg.class) {
+      if (threadsConfigured) {
+        return;
+      }
+      String env = System.getenv("FLOWGUARD_THREADS");
+      int threads = Integer.getInteger("flowguard.threads", env != null ? Integer.parseInt(env.trim()) : 1);
+      Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+      Nd4j.getEnvironment().setMaxThreads(threads);
+      Nd4j.getEnvironment().setMaxMasterThreads(threads);
+      Nd4j.factory().blas().setMaxThreads(threads);
+      threadsConfigured = true;
+    }
+  }
+
   private static void nd4jGemm(double[] a, int aOff, int ar, int ac, boolean transA,
                                double[] b, int bOff, int br, int bc, boolean transB,
                                double[] c, int cr, int cc, boolean accumulate) {
+    if (!threadsConfigured) {
+      configureThreads();
+    }
     Map<Long, INDArray> buffers = BUFFERS.get();
     INDArray am = buffer(buffers, 0, ar, ac);
     INDArray bm = buffer(buffers, 1, br, bc);

@@ -1,0 +1,98 @@
+package io.flowguard.core.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.util.Properties;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code flowguard} command. Subcommands are small classes of this package; this class wires them,
+ * turns user errors into one clear line and a non-zero exit code, and prints stack traces only with
+ * {@code --verbose}.
+ */
+@Command(
+    name = "flowguard",
+    mixinStandardHelpOptions = true,
+    versionProvider = FlowguardCli.Version.class,
+    subcommands = {ExampleCommand.class, CommandLine.HelpCommand.class},
+    description = {
+        "Anomaly detection with normalizing flows: train a density model of normal events, score events by",
+        "their exact log-density, and run the scoring inside Apache Flink.",
+        "",
+        "Start with a worked example that trains a flow and draws what it learned:",
+        "  flowguard example moons --out out/moons",
+        ""},
+    footer = {"", "Run 'flowguard help COMMAND' for the options of one command."})
+public final class FlowguardCli implements Runnable {
+
+  /** Exit code of a user error (bad arguments, unreadable file, bad data). */
+  public static final int EXIT_USAGE = 2;
+  /** Exit code of a failure while running (e.g. training diverged). */
+  public static final int EXIT_FAILURE = 1;
+
+  @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+      description = "Print stack traces of errors (for bug reports).")
+  boolean verbose;
+
+  @picocli.CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** Runs the CLI with the given streams and returns the exit code (for tests). */
+  public static int run(String[] args, PrintWriter out, PrintWriter err) {
+    FlowguardCli root = new FlowguardCli();
+    CommandLine cli = new CommandLine(root);
+    cli.setUsageHelpWidth(110);
+    cli.setOut(out);
+    cli.setErr(err);
+    cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+      boolean verbose = parseResult.hasMatchedOption("--verbose")
+          || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--verbose"));
+      if (verbose) {
+        ex.printStackTrace(err);
+      }
+      boolean userError = ex instanceof IllegalArgumentException || ex instanceof IOException
+          || ex instanceof java.io.UncheckedIOException;
+      String message = ex.getMessage() != null ? ex.getMessage() : ex.getClass().getSimpleName();
+      err.println("flowguard " + commandLine.getCommandName() + ": " + message);
+      if (!verbose) {
+        err.println("(run with --verbose for details)");
+      }
+      err.flush();
+      return userError ? EXIT_USAGE : EXIT_FAILURE;
+    });
+    cli.setParameterExceptionHandler((ex, a) -> {
+      err.println("flowguard: " + ex.getMessage());
+      CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
+      err.println("Run '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
+      err.flush();
+      return EXIT_USAGE;
+    });
+    return cli.execute(args);
+  }
+
+  /** Reads the version Maven wrote into the jar. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() throws IOException {
+      Properties p = new Properties();
+      try (InputStream in = FlowguardCli.class.getResourceAsStream("version.properties")) {
+        if (in != null) {
+          p.load(in);
+        }
+      }
+      return new String[] {"flowguard " + p.getProperty("version", "development build")};
+    }
+  }
+}
