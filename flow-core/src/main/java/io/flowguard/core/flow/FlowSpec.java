@@ -14,7 +14,7 @@ import java.util.Locale;
  * model files, so building it twice gives the same structure and parameter layout.
  *
  * <pre>{@code
- * {"family": "realnvp", "dim": 2, "layers": 6, "hidden": [64, 64], "activation": "tanh",
+ * {"family": "realnvp", "dim": 2, "layers": 6, "hidden": [64, 64], "activation": "relu",
  *  "scaleBound": 3.0, "actNorm": false, "mixing": "none",
  *  "base": {"type": "standard-normal"}}
  * }</pre>
@@ -100,7 +100,7 @@ public record FlowSpec(
         throw new IllegalArgumentException("hidden sizes must be positive: " + Arrays.toString(hidden));
       }
     }
-    activation = activation == null ? "tanh" : activation.toLowerCase(Locale.ROOT);
+    activation = activation == null ? "relu" : activation.toLowerCase(Locale.ROOT);
     scaleBound = scaleBound == null ? 3.0 : scaleBound;
     boolean spline = family.startsWith("spline");
     bins = spline ? (bins == null ? 8 : bins) : null;
