@@ -47,7 +47,7 @@ class FastMathTest {
 
   @Test
   void matchesStrictMathAtBranchBoundariesAndTheirNeighbours() {
-    double[] edges = {0x1p-27, 0.5, 22.0};
+    double[] edges = {1.0, 22.0, 0x1p-500};
     for (double e : edges) {
       double x = e;
       for (int k = 0; k < 64; k++) {
@@ -73,7 +73,7 @@ class FastMathTest {
         case 0 -> x = r.nextDouble(-1, 1);
         case 1 -> x = r.nextDouble(-25, 25);
         case 2 -> x = Math.scalb(r.nextDouble(0.5, 1.0), r.nextInt(-1074, 10));
-        default -> x = r.nextDouble(0.4, 0.6);
+        default -> x = r.nextDouble(0.9, 1.1);
       }
       assertClose(r.nextBoolean() ? x : -x);
     }
