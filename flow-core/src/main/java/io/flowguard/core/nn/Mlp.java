@@ -271,9 +271,6 @@ public final class Mlp {
     int bo = biasOffsets[l];
     int[] rowStart = blockRowStart[l];
     int[] rowEnd = blockRowEnd[l];
-    if (maskOut != null) {
-      java.util.Arrays.fill(maskOut, 0, (m + 63) >>> 6, 0L);
-    }
     int j0 = 0;
     int b = 0;
     for (; j0 + 2 * BLOCK <= m; j0 += 2 * BLOCK, b += 2) {
@@ -347,7 +344,7 @@ public final class Mlp {
             | positive(y4) << 4 | positive(y5) << 5 | positive(y6) << 6 | positive(y7) << 7
             | positive(y8) << 8 | positive(y9) << 9 | positive(y10) << 10 | positive(y11) << 11
             | positive(y12) << 12 | positive(y13) << 13 | positive(y14) << 14 | positive(y15) << 15;
-        maskOut[j0 >>> 6] |= bits << (j0 & 63);
+        setBits(maskOut, j0, bits);
       }
     }
     for (; j0 + BLOCK <= m; j0 += BLOCK, b++) {
@@ -395,7 +392,7 @@ public final class Mlp {
       if (maskOut != null) {
         long bits = positive(y0) | positive(y1) << 1 | positive(y2) << 2 | positive(y3) << 3
             | positive(y4) << 4 | positive(y5) << 5 | positive(y6) << 6 | positive(y7) << 7;
-        maskOut[j0 >>> 6] |= bits << (j0 & 63);
+        setBits(maskOut, j0, bits);
       }
     }
     if (j0 < m) {
@@ -429,9 +426,22 @@ public final class Mlp {
         }
         if (maskOut != null) {
           long bits = positive(y0) | (pair ? positive(y1) << 1 : 0L);
-          maskOut[j0 >>> 6] |= bits << (j0 & 63);
+          setBits(maskOut, j0, bits);
         }
       }
+    }
+  }
+
+  /**
+   * Puts the bits of the units from j0 into the mask. Blocks never straddle a 64-unit word and every
+   * word starts a block, so the first block of a word assigns it (no clearing pass) and later ones OR.
+   */
+  private static void setBits(long[] mask, int j0, long bits) {
+    int shift = j0 & 63;
+    if (shift == 0) {
+      mask[j0 >>> 6] = bits;
+    } else {
+      mask[j0 >>> 6] |= bits << shift;
     }
   }
 
