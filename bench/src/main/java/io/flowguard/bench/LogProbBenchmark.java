@@ -69,7 +69,7 @@ public class LogProbBenchmark {
       case "moons-realnvp":
         return FlowSpec.of(FlowSpec.REALNVP, 2).withLayers(6).withHidden(64, 64).withActivation("relu");
       case "maf-d10":
-        return FlowSpec.of(FlowSpec.MAF, 10).withLayers(5).withHidden(128, 128);
+        return FlowSpec.of(FlowSpec.MAF, 10).withLayers(5).withHidden(128, 128).withActivation("relu");
       default:
         throw new IllegalArgumentException("unknown model " + model);
     }
