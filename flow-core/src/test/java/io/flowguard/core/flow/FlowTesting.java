@@ -4,7 +4,7 @@ import io.flowguard.core.transform.TransformContract;
 import java.util.SplittableRandom;
 
 /** Helpers shared by the flow-level tests. */
-final class FlowTesting {
+public final class FlowTesting {
 
   private FlowTesting() {}
 
@@ -13,7 +13,7 @@ final class FlowTesting {
    * initial value by {@code scale} standard normals, then sanitized, so no layer is the identity and the
    * base is not standard. STATE (ActNorm's flag) is left as initialized.
    */
-  static Flow randomFlow(FlowSpec spec, long seed, double scale) {
+  public static Flow randomFlow(FlowSpec spec, long seed, double scale) {
     Flow flow = FlowFactory.create(spec, seed);
     double[] theta = flow.parameters();
     boolean[] trainable = flow.layout().trainableMask();
