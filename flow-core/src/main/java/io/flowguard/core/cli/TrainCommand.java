@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
     name = "train",
     mixinStandardHelpOptions = true,
     description = {
-        "Train a flow on normal events and write a model file (and an HTML report beside it).",
+        "Train a flow on normal events and write a model file, and an HTML report beside it (MODEL-report/).",
         "",
         "The data is a CSV with a header or JSON lines, one row per event, numeric features only: train",
         "on NORMAL events (the model learns what normal looks like; anomalies are what it then flags).",
@@ -58,14 +58,6 @@ final class TrainCommand implements Callable<Integer> {
   @picocli.CommandLine.Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
-  /** Writes the report beside the model; replaced when the report lands. */
-  interface ReportHook {
-    void write(FlowModel model, Dataset data, java.util.List<double[]> curve, Path modelFile, PrintWriter out)
-        throws java.io.IOException;
-  }
-
-  static ReportHook REPORT_HOOK = (model, data, curve, modelFile, out) -> { };
-
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
@@ -98,7 +90,7 @@ final class TrainCommand implements Callable<Integer> {
         model.calibration().entropy());
     stdout.printf("Wrote %s (%d bytes)%n", out, Files.size(out));
     if (!noReport) {
-      REPORT_HOOK.write(model, ds, trained.training().curve(), out, stdout);
+      ReportCommand.writeBeside(model, ds, out, stdout);
     }
     return 0;
   }

@@ -119,6 +119,15 @@ record ModelMetadata(String name, int version, FlowSpec spec, Preprocessor prepr
     putMaybe(m, "validationNll", p.metrics().validationNll());
     m.put("steps", p.metrics().steps());
     m.put("seconds", p.metrics().seconds());
+    if (!p.metrics().curve().isEmpty()) {
+      var curve = m.putArray("curve");
+      for (Provenance.CurvePoint c : p.metrics().curve()) {
+        var point = curve.addArray();
+        point.add(c.step());
+        addMaybe(point, c.trainNll());
+        addMaybe(point, c.validationNll());
+      }
+    }
     o.put("createdAt", p.createdAt());
     o.put("flowguardVersion", p.flowguardVersion());
     o.put("formatVersion", p.formatVersion());
@@ -126,6 +135,43 @@ record ModelMetadata(String name, int version, FlowSpec spec, Preprocessor prepr
   }
 
   /** NaN ("no value") becomes JSON null: JSON has no NaN. */
+  private static void addMaybe(com.fasterxml.jackson.databind.node.ArrayNode a, double v) {
+    if (Double.isNaN(v)) {
+      a.addNull();
+    } else {
+      a.add(v);
+    }
+  }
+
+  /** The optional learning curve: [[step, trainNll|null, validationNll|null], ...]; absent means none. */
+  private static java.util.List<Provenance.CurvePoint> curve(JsonNode m) throws ModelFormatException {
+    JsonNode c = m.get("curve");
+    java.util.List<Provenance.CurvePoint> out = new java.util.ArrayList<>();
+    if (c == null || c.isNull()) {
+      return out;
+    }
+    if (!c.isArray() || c.size() > 1_000_000) {
+      throw corrupt("provenance.metrics.curve: expected an array of [step, trainNll, validationNll]", null);
+    }
+    for (JsonNode p : c) {
+      if (!p.isArray() || p.size() != 3 || !p.get(0).canConvertToLong()) {
+        throw corrupt("provenance.metrics.curve: expected [step, trainNll, validationNll] points", null);
+      }
+      out.add(new Provenance.CurvePoint(p.get(0).asLong(), nanIfNull(p.get(1)), nanIfNull(p.get(2))));
+    }
+    return out;
+  }
+
+  private static double nanIfNull(JsonNode v) throws ModelFormatException {
+    if (v.isNull()) {
+      return Double.NaN;
+    }
+    if (!v.isNumber()) {
+      throw corrupt("provenance.metrics.curve: values must be numbers or null", null);
+    }
+    return v.asDouble();
+  }
+
   private static void putMaybe(ObjectNode o, String field, double v) {
     if (Double.isNaN(v)) {
       o.putNull(field);
@@ -262,7 +308,8 @@ record ModelMetadata(String name, int version, FlowSpec spec, Preprocessor prepr
       Provenance.TrainingMetrics metrics = new Provenance.TrainingMetrics(
           numberOrNaN(m, "trainNll", "provenance.metrics.trainNll"),
           numberOrNaN(m, "validationNll", "provenance.metrics.validationNll"),
-          longValue(m, "steps", "provenance.metrics.steps"), number(m, "seconds", "provenance.metrics.seconds"));
+          longValue(m, "steps", "provenance.metrics.steps"), number(m, "seconds", "provenance.metrics.seconds"),
+          curve(m));
       return new Provenance(text(o, "spec", "provenance.spec"), config, longValue(o, "seed", "provenance.seed"),
           text(o, "dataSha256", "provenance.dataSha256"), longValue(o, "trainingRows", "provenance.trainingRows"),
           metrics, text(o, "createdAt", "provenance.createdAt"),

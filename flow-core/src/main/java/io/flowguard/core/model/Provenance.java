@@ -52,7 +52,8 @@ public record Provenance(String spec, Map<String, Object> trainingConfig, long s
    * @param steps optimizer steps taken
    * @param seconds training wall time
    */
-  public record TrainingMetrics(double trainNll, double validationNll, long steps, double seconds) {
+  public record TrainingMetrics(double trainNll, double validationNll, long steps, double seconds,
+                                List<CurvePoint> curve) {
     public TrainingMetrics {
       if (steps < 0 || Double.isInfinite(trainNll) || Double.isInfinite(validationNll) || !(seconds >= 0)
           || Double.isInfinite(seconds)) {
@@ -60,13 +61,34 @@ public record Provenance(String spec, Map<String, Object> trainingConfig, long s
             + " non-negative steps and seconds, got " + trainNll + ", " + validationNll + ", " + steps + ", "
             + seconds);
       }
+      curve = List.copyOf(curve);
     }
 
-    /** The metrics of a finished training run. */
+    /** Metrics without a recorded curve. */
+    public TrainingMetrics(double trainNll, double validationNll, long steps, double seconds) {
+      this(trainNll, validationNll, steps, seconds, List.of());
+    }
+
+    /** The metrics of a finished training run, with its learning curve. */
     public static TrainingMetrics of(TrainingResult result) {
-      return new TrainingMetrics(result.trainNll(), result.validationNll(), result.steps(), result.seconds());
+      List<CurvePoint> points = new java.util.ArrayList<>();
+      for (double[] p : result.curve()) {
+        points.add(new CurvePoint((long) p[0], finiteOrNaN(p[1]), finiteOrNaN(p[2])));
+      }
+      return new TrainingMetrics(finiteOrNaN(result.trainNll()), finiteOrNaN(result.validationNll()), result.steps(),
+          result.seconds(), points);
+    }
+
+    private static double finiteOrNaN(double v) {
+      return Double.isFinite(v) ? v : Double.NaN;
     }
   }
+
+  /**
+   * One evaluation of the learning curve: mean training NLL since the previous point and validation NLL
+   * (standardized space; NaN when absent).
+   */
+  public record CurvePoint(long step, double trainNll, double validationNll) {}
 
   public Provenance {
     Objects.requireNonNull(spec, "spec");

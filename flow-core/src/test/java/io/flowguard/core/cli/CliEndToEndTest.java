@@ -94,6 +94,12 @@ class CliEndToEndTest {
     assertEquals(List.of("a", "b", "c", "d", "const"), m.preprocessor().featureNames());
     assertEquals(4, m.flow().dim());
     assertEquals("maf", m.spec().family());
+    assertFalse(m.provenance().metrics().curve().isEmpty(), "the learning curve travels in the model file");
+    Path report = dir.resolve("models/pump-report");
+    for (String f : new String[] {"report.html", "training-curve.png", "nll-histogram.png", "latent-qq.png",
+        "latent-pairs.png"}) {
+      assertTrue(Files.size(report.resolve(f)) > 1000, "train writes " + f + " beside the model");
+    }
   }
 
   @Test
@@ -163,6 +169,18 @@ class CliEndToEndTest {
   }
 
   @Test
+  @Order(5)
+  void reportOnNewDataWritesHtmlAndFigures() throws Exception {
+    Path out = dir.resolve("report");
+    Run r = run("report", "--model", model.toString(), "--data", labelled.toString(), "--out", out.toString());
+    assertEquals(0, r.code(), r.err());
+    String html = Files.readString(out.resolve("report.html"));
+    assertTrue(html.contains("nll-histogram.png") && html.contains("latent-qq.png"), html);
+    assertTrue(html.contains("500 events from"), "the report says what it shows");
+    assertFalse(Files.exists(out.resolve("density.png")), "no density map for a 4-D model");
+  }
+
+  @Test
   void missingDataFileIsAUserError() {
     Run r = run("train", "--data", dir.resolve("nope.csv").toString(), "--out", dir.resolve("x.fgm").toString());
     assertEquals(FlowguardCli.EXIT_USAGE, r.code());
@@ -201,7 +219,7 @@ class CliEndToEndTest {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void corruptModelIsRejectedWithTheReason() throws Exception {
     byte[] bytes = Files.readAllBytes(model);
     bytes[bytes.length / 2] ^= 0x10;
@@ -217,7 +235,7 @@ class CliEndToEndTest {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void scoringDataWithoutAModelFeatureNamesIt() throws Exception {
     Path partial = dir.resolve("partial.csv");
     Files.writeString(partial, "a,b,c\n1,2,3\n");
