@@ -59,6 +59,12 @@ public final class FlowguardCli implements Runnable {
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
     FlowguardCli root = new FlowguardCli();
     CommandLine cli = new CommandLine(root);
+    for (CliExtension extension : java.util.ServiceLoader.load(CliExtension.class)) {
+      extension.register(cli);
+    }
+    if (!cli.getSubcommands().containsKey("publish")) {
+      cli.addSubcommand("publish", new KafkaCommandMissing("publish"));
+    }
     cli.setUsageHelpWidth(110);
     cli.setOut(out);
     cli.setErr(err);
