@@ -40,7 +40,7 @@ final class LoadedModel {
     final String kind;
 
     Rejected(String kind, String message, Throwable cause) {
-      super(kind + ": " + message, cause);
+      super(message.startsWith(kind) ? message : kind + ": " + message, cause);
       this.kind = kind;
     }
   }
