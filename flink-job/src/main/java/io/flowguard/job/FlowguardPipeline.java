@@ -121,10 +121,14 @@ public final class FlowguardPipeline {
           ? ModelDirectorySource.once(dir)
           : ModelDirectorySource.monitoring(dir, config.modelDirectoryRescan());
     }
+    return modelTopicSourceBuilder().build();
+  }
+
+  /** The model topic source's builder as configured; tests bound it. */
+  public KafkaSourceBuilder<ModelRecord> modelTopicSourceBuilder() {
     return ModelTopicSource.builder(config.bootstrapServers(), config.modelTopic(),
             config.groupId() + "-models", config.kafkaProperties())
-        .setClientIdPrefix(config.groupId() + "-models")
-        .build();
+        .setClientIdPrefix(config.groupId() + "-models");
   }
 
   /** Adds an event source with the pipeline's uid. */
