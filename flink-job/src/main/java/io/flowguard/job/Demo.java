@@ -156,6 +156,11 @@ public final class Demo {
     try {
       return runWith(kafka);
     } finally {
+      if (stopRequested()) {
+        // Ctrl-C: other shutdown hooks (Flink's, the broker's temp-directory clean-up) race with
+        // this one; the summary is out, so their complaints would only be noise.
+        System.setErr(new PrintStream(OutputStream.nullOutputStream()));
+      }
       quietly(() -> {
         kafka.close();
         return null;

@@ -57,6 +57,14 @@ class HotSwapJobTest {
       JobTests.awaitCommitted(config.scoresTopic(), before.size(), Duration.ofSeconds(60));
       JobTests.awaitActiveVersion(REPORTER, job, TestModels.NAME, 1);
 
+      // A damaged model file is rejected on every instance and v1 stays.
+      byte[] damaged = TestModels.v2();
+      damaged[damaged.length / 2] ^= 0x33;
+      ModelTopic.publish(config.clientProperties(), config.modelTopic(), TestModels.NAME, damaged);
+      JobTests.await(() -> JobTests.counter(REPORTER, job, "modelsRejected")
+          == JobTests.PARALLELISM, Duration.ofSeconds(60), "the damaged model rejected");
+      assertEquals(List.of(1, 1), JobTests.activeVersions(REPORTER, job, TestModels.NAME));
+
       ModelTopic.publish(config.clientProperties(), config.modelTopic(), TestModels.NAME, v2);
       JobTests.awaitActiveVersion(REPORTER, job, TestModels.NAME, 2);
       Expectations.produce(events, after);

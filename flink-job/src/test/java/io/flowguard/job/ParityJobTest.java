@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.metrics.Histogram;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -79,5 +80,8 @@ class ParityJobTest {
     assertEquals(events.size(), JobTests.counter(REPORTER, result.getJobID(), "eventsScored"));
     assertEquals(scored.values().stream().filter(j -> j.get("anomaly").asBoolean()).count(),
         JobTests.counter(REPORTER, result.getJobID(), "anomalies"));
+    long latencySamples = REPORTER.findMetrics(result.getJobID(), "flowguard\\.scoringLatencyMicros$")
+        .values().stream().mapToLong(m -> ((Histogram) m).getCount()).sum();
+    assertEquals(events.size(), latencySamples);
   }
 }
