@@ -17,7 +17,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
@@ -42,7 +41,7 @@ public final class Demo {
   static final String MODEL = "shuttle";
   static final int MACHINES = 16;
   // Two faulty machines send anomalous readings (40 % of their events); the rest are healthy.
-  static final Set<String> FAULTY = Set.of("machine-04", "machine-11");
+  static final List<String> FAULTY = List.of("machine-04", "machine-11");
   static final double FAULTY_ANOMALY_SHARE = 0.4;
   static final int MALFORMED_EVERY = 500;
   static final double FALSE_ALARM_RATE = 0.005;
