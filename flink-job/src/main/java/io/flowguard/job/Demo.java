@@ -175,7 +175,7 @@ public final class Demo {
         Map.entry("events.starting-offsets", "earliest"),
         Map.entry("checkpoint.interval", "500 ms"),
         Map.entry("parallelism", Integer.toString(options.parallelism())),
-        Map.entry("false-alarm-rate", Double.toString(FALSE_ALARM_RATE)),
+        Map.entry("false.alarm.rate", Double.toString(FALSE_ALARM_RATE)),
         Map.entry("typicality.windows", "32,128"),
         Map.entry("typicality.alpha", "0.999")));
     Properties client = config.clientProperties();

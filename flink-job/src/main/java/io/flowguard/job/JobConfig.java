@@ -81,7 +81,7 @@ public final class JobConfig implements Serializable {
           + " the model topic.");
   public static final Option MODEL_DIRECTORY_RESCAN = new Option("model.directory.rescan", "30 s",
       "How often model.directory is listed for new or rewritten files; 0 lists it once.");
-  public static final Option FALSE_ALARM_RATE = new Option("false-alarm-rate", "0.001",
+  public static final Option FALSE_ALARM_RATE = new Option("false.alarm.rate", "0.001",
       "An event is an anomaly when its tail probability is below this rate (about this fraction"
           + " of normal events raise an alert).");
   public static final Option TYPICALITY_WINDOWS = new Option("typicality.windows", "32,128",

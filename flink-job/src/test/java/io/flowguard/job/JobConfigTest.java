@@ -90,7 +90,7 @@ class JobConfigTest {
     assertTrue(assertThrows(IllegalArgumentException.class,
         () -> ok.with("scores.topik", "x")).getMessage().contains("unknown option 'scores.topik'"));
     assertTrue(assertThrows(IllegalArgumentException.class,
-        () -> ok.with("false-alarm-rate", "2")).getMessage().contains("false-alarm-rate"));
+        () -> ok.with("false.alarm.rate", "2")).getMessage().contains("false.alarm.rate"));
     assertTrue(assertThrows(IllegalArgumentException.class,
         () -> ok.with("checkpoint.interval", "soon")).getMessage().contains("checkpoint.interval"));
     assertTrue(assertThrows(IllegalArgumentException.class,
@@ -106,5 +106,23 @@ class JobConfigTest {
     for (JobConfig.Option o : JobConfig.OPTIONS) {
       assertTrue(text.contains("| `" + o.key() + "` |"), o.key() + " is missing from " + doc);
     }
+  }
+
+  /**
+   * The docker deployment's job arguments (job.properties plus the compose file's overrides, after
+   * Flink's "--" separator) are a valid configuration: a renamed option breaks this test, not the stack.
+   */
+  @Test
+  void dockerComposeJobArgumentsAreAValidConfiguration() throws Exception {
+    Path props = Path.of("..", "docker", "job.properties");
+    String compose = Files.readString(Path.of("..", "docker", "docker-compose.yml"), StandardCharsets.UTF_8);
+    for (String key : new String[] {"--config", "--bootstrap.servers", "--events.topic", "--scores.topic",
+        "--alerts.topic", "--dead-letters.topic", "--model.topic"}) {
+      assertTrue(compose.contains(key + " "), "compose passes " + key);
+    }
+    JobConfig config = JobConfig.fromArgs(new String[] {"--config", props.toString(), "--bootstrap.servers",
+        "kafka:19092", "--events.topic", "events", "--scores.topic", "scores", "--alerts.topic", "alerts",
+        "--dead-letters.topic", "dead-letters", "--model.topic", "flowguard-models"});
+    assertEquals("kafka:19092", config.bootstrapServers());
   }
 }

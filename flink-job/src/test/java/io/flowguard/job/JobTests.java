@@ -101,7 +101,7 @@ public final class JobTests {
     o.put("transaction.timeout", "30 s");
     o.put("checkpoint.interval", "300 ms");
     o.put("events.starting-offsets", "earliest");
-    o.put("false-alarm-rate", Double.toString(RATE));
+    o.put("false.alarm.rate", Double.toString(RATE));
     o.put("typicality.windows", "8,32");
     o.put("typicality.alpha", Double.toString(ALPHA));
     o.put("parallelism", Integer.toString(PARALLELISM));
