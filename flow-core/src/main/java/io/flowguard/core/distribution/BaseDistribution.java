@@ -1,5 +1,6 @@
 package io.flowguard.core.distribution;
 
+import io.flowguard.core.nn.Workspace;
 import java.util.SplittableRandom;
 
 /**
@@ -21,6 +22,14 @@ public interface BaseDistribution {
 
   /** Writes log p_Z(z) of each row into {@code out}. */
   void logProb(double[] theta, double[] z, int n, double[] out);
+
+  /**
+   * {@link #logProb(double[], double[], int, double[])} with scratch from {@code ws} (not reset here):
+   * the allocation-free scoring path. Same values as the plain method.
+   */
+  default void logProb(double[] theta, double[] z, int n, double[] out, Workspace ws) {
+    logProb(theta, z, n, out);
+  }
 
   /**
    * Backpropagates {@code gLogP} (dL/dlog p per row): writes dL/dz into {@code gz} and adds dL/dtheta

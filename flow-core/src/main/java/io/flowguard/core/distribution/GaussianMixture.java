@@ -2,6 +2,7 @@ package io.flowguard.core.distribution;
 
 import io.flowguard.core.nn.ParamKind;
 import io.flowguard.core.nn.ParameterLayout;
+import io.flowguard.core.nn.Workspace;
 import java.util.SplittableRandom;
 
 /**
@@ -133,9 +134,63 @@ public final class GaussianMixture implements BaseDistribution {
 
   @Override
   public void logProb(double[] theta, double[] z, int n, double[] out) {
-    double[] comp = new double[k];
+    logProb(theta, z, n, out, new double[k], new double[k * (dim + 1)]);
+  }
+
+  @Override
+  public void logProb(double[] theta, double[] z, int n, double[] out, Workspace ws) {
+    logProb(theta, z, n, out, ws.take(k), ws.take(k * (dim + 1)));
+  }
+
+  /**
+   * Per call: the normalized log-weights and log-normalizers of the components, {@code c_c = log pi_c
+   * - d log(2 pi) / 2 - sum_i log sigma_ci}, and the inverse standard deviations; per row then only
+   * {@code c_c - |(z - mu_c) / sigma_c|^2 / 2} and a log-sum-exp. {@code pre} holds the k constants
+   * followed by the k x d inverse standard deviations.
+   */
+  private void logProb(double[] theta, double[] z, int n, double[] out, double[] comp, double[] pre) {
+    double maxLogit = Double.NEGATIVE_INFINITY;
+    for (int c = 0; c < k; c++) {
+      maxLogit = Math.max(maxLogit, theta[logitOff + c]);
+    }
+    double sumExp = 0.0;
+    for (int c = 0; c < k; c++) {
+      sumExp += Math.exp(theta[logitOff + c] - maxLogit);
+    }
+    double logNorm = maxLogit + Math.log(sumExp);
+    for (int c = 0; c < k; c++) {
+      double s = theta[logitOff + c] - logNorm - dim * HALF_LOG_2PI;
+      int so = logStdOff + c * dim;
+      for (int i = 0; i < dim; i++) {
+        s -= theta[so + i];
+        pre[k + c * dim + i] = Math.exp(-theta[so + i]);
+      }
+      pre[c] = s;
+    }
     for (int r = 0; r < n; r++) {
-      out[r] = componentLogProbs(theta, z, r, comp);
+      int o = r * dim;
+      double max = Double.NEGATIVE_INFINITY;
+      for (int c = 0; c < k; c++) {
+        int mo = meanOff + c * dim;
+        int io = k + c * dim;
+        double q = 0.0;
+        for (int i = 0; i < dim; i++) {
+          double u = (z[o + i] - theta[mo + i]) * pre[io + i];
+          q += u * u;
+        }
+        double s = pre[c] - 0.5 * q;
+        comp[c] = s;
+        max = Math.max(max, s);
+      }
+      if (max == Double.NEGATIVE_INFINITY) {
+        out[r] = max;
+        continue;
+      }
+      double acc = 0.0;
+      for (int c = 0; c < k; c++) {
+        acc += Math.exp(comp[c] - max);
+      }
+      out[r] = max + Math.log(acc);
     }
   }
 

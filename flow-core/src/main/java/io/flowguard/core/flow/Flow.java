@@ -100,7 +100,7 @@ public final class Flow {
     double[] ld = ws.take(n);
     java.util.Arrays.fill(ld, 0, n, 0.0);
     transform.inverse(theta, x, z, ld, n, ws);
-    base.logProb(theta, z, n, out);
+    base.logProb(theta, z, n, out, ws);
     for (int r = 0; r < n; r++) {
       out[r] += ld[r];
     }

@@ -3,7 +3,7 @@ package io.flowguard.core.nn;
 /** Hidden-layer nonlinearities of conditioner networks. All are smooth except RELU at 0. */
 public enum Activation {
   TANH {
-    @Override public double apply(double x) { return Math.tanh(x); }
+    @Override public double apply(double x) { return FastMath.tanh(x); }
     @Override public double derivative(double pre, double post) { return 1.0 - post * post; }
   },
   RELU {

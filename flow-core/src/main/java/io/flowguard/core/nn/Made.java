@@ -3,8 +3,9 @@ package io.flowguard.core.nn;
 /**
  * MADE (Germain et al. 2015): the masks that make a dense MLP autoregressive in a chosen input ordering.
  *
- * <p>Input {@code i} gets degree {@code order[i]} in {@code 1..d}; hidden units get degrees cycling
- * through {@code 1..d-1}; a hidden unit sees inputs of degree at most its own; output {@code i*P + q}
+ * <p>Input {@code i} gets degree {@code order[i]} in {@code 1..d}; hidden units get the degrees
+ * {@code 1..d-1} in equal shares (as by cycling through them), in increasing order along the layer; a
+ * hidden unit sees inputs of degree at most its own; output {@code i*P + q}
  * (parameter q of dimension i) has the degree of input i and sees hidden units of strictly smaller degree.
  * So every output of dimension i depends exactly on the inputs earlier than i in the ordering, and with
  * hidden layers at least {@code d-1} wide, on every one of them.
@@ -36,6 +37,10 @@ public final class Made {
       for (int k = 0; k < sizes[l]; k++) {
         degrees[l][k] = (k % cycle) + 1;
       }
+      // The degrees of cycling through 1..d-1, sorted: then the units of this layer that a block of
+      // consecutive units of the next layer sees form a prefix (degree at most the block's largest),
+      // and the inference kernel (Mlp.forward) skips the rest of the rows, about half of the products.
+      java.util.Arrays.sort(degrees[l]);
     }
     int[] outDeg = new int[d * paramsPerDim];
     for (int i = 0; i < d; i++) {

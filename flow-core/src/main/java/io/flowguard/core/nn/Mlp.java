@@ -39,6 +39,13 @@ public final class Mlp {
   private final int[] biasOffsets;
   private final double[][] masks;
   private final Activation activation;
+  /**
+   * Per layer and per {@link #BLOCK}-column block of its weight matrix: the rows {@code [start, end)}
+   * outside which every weight of the block is masked (zero). {@code [0, in)} for dense layers.
+   */
+  private final int[][] blockRowStart;
+  private final int[][] blockRowEnd;
+  private final int maxWidth;
 
   /**
    * @param sizes layer widths, input first and output last
@@ -61,7 +68,53 @@ public final class Mlp {
       weightOffsets[l] = layout.allocate(name + ".w" + l, sizes[l] * sizes[l + 1], ParamKind.WEIGHT);
       biasOffsets[l] = layout.allocate(name + ".b" + l, sizes[l + 1], ParamKind.BIAS);
     }
+    this.blockRowStart = new int[layers][];
+    this.blockRowEnd = new int[layers][];
+    int widest = 0;
+    for (int l = 0; l < layers; l++) {
+      int in = sizes[l];
+      int out = sizes[l + 1];
+      widest = Math.max(widest, Math.max(in, out));
+      int blocks = (out + BLOCK - 1) / BLOCK;
+      int[] start = new int[blocks];
+      int[] end = new int[blocks];
+      for (int b = 0; b < blocks; b++) {
+        if (masks == null) {
+          start[b] = 0;
+          end[b] = in;
+          continue;
+        }
+        int lo = in;
+        int hi = 0;
+        for (int p = 0; p < in; p++) {
+          for (int j = b * BLOCK; j < Math.min(out, (b + 1) * BLOCK); j++) {
+            if (masks[l][p * out + j] != 0.0) {
+              lo = Math.min(lo, p);
+              hi = Math.max(hi, p + 1);
+            }
+          }
+        }
+        start[b] = Math.min(lo, hi);
+        end[b] = hi;
+      }
+      blockRowStart[l] = start;
+      blockRowEnd[l] = end;
+    }
+    this.maxWidth = widest;
   }
+
+  /** Output columns per register block of the inference kernel. */
+  private static final int BLOCK = 8;
+
+  /**
+   * Inference on a dense network runs dense products ({@link Linalg#matmul}, BLAS when large enough)
+   * from this many rows on; below it, and always for MADE networks, the row kernel runs, which skips
+   * zero (ReLU) inputs and masked weight blocks and allocates nothing. Measured (one thread, JDK 17, AVX-512):
+   * RealNVP 2-64-64-2 conditioners, row kernel vs BLAS, ~265k vs ~210k rows/s at 64 rows, ~270k vs ~290k
+   * at 512 and 4096; for the MADE of a d=10 MAF (hidden 128, 128) the row kernel stays ahead at 4096 rows
+   * (~84k vs ~71k), its masks and ReLU zeros halving the products that BLAS computes in full.
+   */
+  static final int BLAS_MIN_ROWS = 256;
 
   public int inputs() {
     return sizes[0];
@@ -117,8 +170,71 @@ public final class Mlp {
     }
   }
 
-  /** Inference: {@code out = mlp(in)} for n rows, scratch from {@code ws}. */
+  /**
+   * Inference: {@code out = mlp(in)} for n rows, scratch from {@code ws}. Batches of a MADE network and
+   * batches under {@link #BLAS_MIN_ROWS} rows of a dense one run the row kernel below in plain Java and
+   * allocate nothing once the workspace has seen the batch size; larger batches of a dense network run
+   * dense products, on BLAS when large enough (see {@link Linalg}).
+   *
+   * <p>The row kernel hands each hidden layer to the next as a dense row plus a bitmask of the units
+   * to visit: for ReLU only the positive ones (about half), so the next product skips the zeros; other
+   * activations visit every unit. Each product keeps 2 x {@link #BLOCK} (then BLOCK, then one or two)
+   * output columns in registers and walks the visited input rows once per block, skipping the rows that
+   * the MADE mask zeroes for the whole block. A narrow output layer (one or two outputs, as in coupling
+   * layers on 2-D data) is summed densely instead.
+   */
   public void forward(double[] theta, double[] in, int n, double[] out, Workspace ws) {
+    if (n >= BLAS_MIN_ROWS && masks == null) {
+      forwardDense(theta, in, n, out, ws);
+      return;
+    }
+    int layers = sizes.length - 1;
+    int k0 = sizes[0];
+    int mOut = sizes[layers];
+    int words = (maxWidth + 63) >>> 6;
+    double[] valA = ws.take(maxWidth);
+    double[] valB = ws.take(maxWidth);
+    long[] maskA = ws.takeLong(words);
+    long[] maskB = ws.takeLong(words);
+    boolean narrow = layers >= 2 && mOut <= 2;
+    boolean relu = activation == Activation.RELU;
+    for (int r = 0; r < n; r++) {
+      double[] valIn = in;
+      int valOff = r * k0;
+      long[] maskIn = null;
+      double[] valOut = valA;
+      long[] maskOut = maskA;
+      for (int l = 0; l < layers; l++) {
+        if (l == layers - 1) {
+          rowProduct(theta, l, valIn, valOff, maskIn, out, r * mOut, null);
+        } else if (narrow && l == layers - 2) {
+          rowProduct(theta, l, valIn, valOff, maskIn, valOut, 0, null);
+          narrowOutput(theta, valOut, out, r * mOut, relu);
+          break;
+        } else {
+          if (relu) {
+            // ReLU is implicit: the mask lists the positive units, the only ones the next layer reads.
+            rowProduct(theta, l, valIn, valOff, maskIn, valOut, 0, maskOut);
+          } else {
+            rowProduct(theta, l, valIn, valOff, maskIn, valOut, 0, null);
+            int m = sizes[l + 1];
+            for (int j = 0; j < m; j++) {
+              valOut[j] = activation.apply(valOut[j]);
+            }
+            allMask(m, maskOut);
+          }
+          valIn = valOut;
+          valOff = 0;
+          maskIn = maskOut;
+          valOut = valOut == valA ? valB : valA;
+          maskOut = maskOut == maskA ? maskB : maskA;
+        }
+      }
+    }
+  }
+
+  /** The dense formulation: bias, a (possibly BLAS) product and the activation, layer by layer. */
+  private void forwardDense(double[] theta, double[] in, int n, double[] out, Workspace ws) {
     int layers = sizes.length - 1;
     double[] cur = in;
     for (int l = 0; l < layers; l++) {
@@ -132,6 +248,280 @@ public final class Mlp {
         }
       }
       cur = next;
+    }
+  }
+
+  private static void allMask(int m, long[] mask) {
+    for (int w = 0, j0 = 0; j0 < m; w++, j0 += 64) {
+      int end = Math.min(64, m - j0);
+      mask[w] = end == 64 ? -1L : (1L << end) - 1;
+    }
+  }
+
+  /**
+   * One row through layer l: {@code y[yOff + j] = b_j + sum_p x_p W[p, j]} (the pre-activation) over the
+   * input units p that {@code maskIn} lists (every unit when it is null), with {@code x_p = x[xOff + p]}.
+   * The visited rows of each block are the listed ones within the block's MADE row range.
+   */
+  private void rowProduct(double[] theta, int l, double[] x, int xOff, long[] maskIn, double[] y, int yOff,
+                          long[] maskOut) {
+    int k = sizes[l];
+    int m = sizes[l + 1];
+    int wo = weightOffsets[l];
+    int bo = biasOffsets[l];
+    int[] rowStart = blockRowStart[l];
+    int[] rowEnd = blockRowEnd[l];
+    if (maskOut != null) {
+      java.util.Arrays.fill(maskOut, 0, (m + 63) >>> 6, 0L);
+    }
+    int j0 = 0;
+    int b = 0;
+    for (; j0 + 2 * BLOCK <= m; j0 += 2 * BLOCK, b += 2) {
+      int start = Math.min(rowStart[b], rowStart[b + 1]);
+      int end = Math.max(rowEnd[b], rowEnd[b + 1]);
+      int col = wo + j0;
+      int bj = bo + j0;
+      double y0 = theta[bj];
+      double y1 = theta[bj + 1];
+      double y2 = theta[bj + 2];
+      double y3 = theta[bj + 3];
+      double y4 = theta[bj + 4];
+      double y5 = theta[bj + 5];
+      double y6 = theta[bj + 6];
+      double y7 = theta[bj + 7];
+      double y8 = theta[bj + 8];
+      double y9 = theta[bj + 9];
+      double y10 = theta[bj + 10];
+      double y11 = theta[bj + 11];
+      double y12 = theta[bj + 12];
+      double y13 = theta[bj + 13];
+      double y14 = theta[bj + 14];
+      double y15 = theta[bj + 15];
+      for (int w = start >>> 6; w << 6 < end; w++) {
+        long bits = rowBits(maskIn, w, k, start, end);
+        int rows = Long.bitCount(bits);
+        int xb = xOff + (w << 6);
+        int qb = col + (w << 6) * m;
+        for (int i = 0; i < rows; i++) {
+          int z = Long.numberOfTrailingZeros(bits);
+          bits &= bits - 1;
+          double a = x[xb + z];
+          int q = qb + z * m;
+          y0 = Math.fma(a, theta[q], y0);
+          y1 = Math.fma(a, theta[q + 1], y1);
+          y2 = Math.fma(a, theta[q + 2], y2);
+          y3 = Math.fma(a, theta[q + 3], y3);
+          y4 = Math.fma(a, theta[q + 4], y4);
+          y5 = Math.fma(a, theta[q + 5], y5);
+          y6 = Math.fma(a, theta[q + 6], y6);
+          y7 = Math.fma(a, theta[q + 7], y7);
+          y8 = Math.fma(a, theta[q + 8], y8);
+          y9 = Math.fma(a, theta[q + 9], y9);
+          y10 = Math.fma(a, theta[q + 10], y10);
+          y11 = Math.fma(a, theta[q + 11], y11);
+          y12 = Math.fma(a, theta[q + 12], y12);
+          y13 = Math.fma(a, theta[q + 13], y13);
+          y14 = Math.fma(a, theta[q + 14], y14);
+          y15 = Math.fma(a, theta[q + 15], y15);
+        }
+      }
+      int o = yOff + j0;
+      y[o] = y0;
+      y[o + 1] = y1;
+      y[o + 2] = y2;
+      y[o + 3] = y3;
+      y[o + 4] = y4;
+      y[o + 5] = y5;
+      y[o + 6] = y6;
+      y[o + 7] = y7;
+      y[o + 8] = y8;
+      y[o + 9] = y9;
+      y[o + 10] = y10;
+      y[o + 11] = y11;
+      y[o + 12] = y12;
+      y[o + 13] = y13;
+      y[o + 14] = y14;
+      y[o + 15] = y15;
+      if (maskOut != null) {
+        long bits = positive(y0) | positive(y1) << 1 | positive(y2) << 2 | positive(y3) << 3
+            | positive(y4) << 4 | positive(y5) << 5 | positive(y6) << 6 | positive(y7) << 7
+            | positive(y8) << 8 | positive(y9) << 9 | positive(y10) << 10 | positive(y11) << 11
+            | positive(y12) << 12 | positive(y13) << 13 | positive(y14) << 14 | positive(y15) << 15;
+        maskOut[j0 >>> 6] |= bits << (j0 & 63);
+      }
+    }
+    for (; j0 + BLOCK <= m; j0 += BLOCK, b++) {
+      int start = rowStart[b];
+      int end = rowEnd[b];
+      int col = wo + j0;
+      int bj = bo + j0;
+      double y0 = theta[bj];
+      double y1 = theta[bj + 1];
+      double y2 = theta[bj + 2];
+      double y3 = theta[bj + 3];
+      double y4 = theta[bj + 4];
+      double y5 = theta[bj + 5];
+      double y6 = theta[bj + 6];
+      double y7 = theta[bj + 7];
+      for (int w = start >>> 6; w << 6 < end; w++) {
+        long bits = rowBits(maskIn, w, k, start, end);
+        int rows = Long.bitCount(bits);
+        int xb = xOff + (w << 6);
+        int qb = col + (w << 6) * m;
+        for (int i = 0; i < rows; i++) {
+          int z = Long.numberOfTrailingZeros(bits);
+          bits &= bits - 1;
+          double a = x[xb + z];
+          int q = qb + z * m;
+          y0 = Math.fma(a, theta[q], y0);
+          y1 = Math.fma(a, theta[q + 1], y1);
+          y2 = Math.fma(a, theta[q + 2], y2);
+          y3 = Math.fma(a, theta[q + 3], y3);
+          y4 = Math.fma(a, theta[q + 4], y4);
+          y5 = Math.fma(a, theta[q + 5], y5);
+          y6 = Math.fma(a, theta[q + 6], y6);
+          y7 = Math.fma(a, theta[q + 7], y7);
+        }
+      }
+      int o = yOff + j0;
+      y[o] = y0;
+      y[o + 1] = y1;
+      y[o + 2] = y2;
+      y[o + 3] = y3;
+      y[o + 4] = y4;
+      y[o + 5] = y5;
+      y[o + 6] = y6;
+      y[o + 7] = y7;
+      if (maskOut != null) {
+        long bits = positive(y0) | positive(y1) << 1 | positive(y2) << 2 | positive(y3) << 3
+            | positive(y4) << 4 | positive(y5) << 5 | positive(y6) << 6 | positive(y7) << 7;
+        maskOut[j0 >>> 6] |= bits << (j0 & 63);
+      }
+    }
+    if (j0 < m) {
+      // The last, partial block: one or two columns at a time.
+      int start = rowStart[b];
+      int end = rowEnd[b];
+      for (; j0 < m; j0 += 2) {
+        boolean pair = j0 + 1 < m;
+        int col = wo + j0;
+        double y0 = theta[bo + j0];
+        double y1 = pair ? theta[bo + j0 + 1] : 0.0;
+        for (int w = start >>> 6; w << 6 < end; w++) {
+          long bits = rowBits(maskIn, w, k, start, end);
+          int rows = Long.bitCount(bits);
+          int xb = xOff + (w << 6);
+          int qb = col + (w << 6) * m;
+          for (int i = 0; i < rows; i++) {
+            int z = Long.numberOfTrailingZeros(bits);
+            bits &= bits - 1;
+            double a = x[xb + z];
+            int q = qb + z * m;
+            y0 = Math.fma(a, theta[q], y0);
+            if (pair) {
+              y1 = Math.fma(a, theta[q + 1], y1);
+            }
+          }
+        }
+        y[yOff + j0] = y0;
+        if (pair) {
+          y[yOff + j0 + 1] = y1;
+        }
+        if (maskOut != null) {
+          long bits = positive(y0) | (pair ? positive(y1) << 1 : 0L);
+          maskOut[j0 >>> 6] |= bits << (j0 & 63);
+        }
+      }
+    }
+  }
+
+  /**
+   * 1 for h > 0, else 0, without a branch: the sign bit of the negated raw bits, which are positive
+   * exactly for positive h (-0.0 also gives 1; as an activation value it adds nothing).
+   */
+  private static long positive(double h) {
+    return -Double.doubleToRawLongBits(h) >>> 63;
+  }
+
+  /**
+   * The input rows to visit in 64-row word w: those listed in {@code maskIn} (all k rows when it is
+   * null), restricted to {@code [start, end)}.
+   */
+  private static long rowBits(long[] maskIn, int w, int k, int start, int end) {
+    int base = w << 6;
+    long bits = maskIn == null ? -1L : maskIn[w];
+    int hi = Math.min(end, k) - base;
+    if (hi < 64) {
+      bits &= (1L << hi) - 1;
+    }
+    int lo = start - base;
+    if (lo > 0) {
+      bits &= -1L << lo;
+    }
+    return bits;
+  }
+
+  /**
+   * The last layer when it has one or two outputs: {@code y_o = b_o + sum_j act(h_j) W[j, o]} over all
+   * hidden units (pre-activations in {@code h}), in four interleaved partial sums per output so that the
+   * fma latency is hidden. Dense: for so few products per unit, skipping the zeros would cost more than
+   * it saves.
+   */
+  private void narrowOutput(double[] theta, double[] h, double[] y, int yOff, boolean relu) {
+    int l = sizes.length - 2;
+    int k = sizes[l];
+    int m = sizes[l + 1];
+    int wo = weightOffsets[l];
+    int bo = biasOffsets[l];
+    if (m == 2) {
+      double a0 = theta[bo];
+      double a1 = theta[bo + 1];
+      double b0 = 0.0;
+      double b1 = 0.0;
+      double c0 = 0.0;
+      double c1 = 0.0;
+      double d0 = 0.0;
+      double d1 = 0.0;
+      int p = 0;
+      for (; p + 3 < k; p += 4) {
+        double r0 = relu ? Math.max(h[p], 0.0) : activation.apply(h[p]);
+        double r1 = relu ? Math.max(h[p + 1], 0.0) : activation.apply(h[p + 1]);
+        double r2 = relu ? Math.max(h[p + 2], 0.0) : activation.apply(h[p + 2]);
+        double r3 = relu ? Math.max(h[p + 3], 0.0) : activation.apply(h[p + 3]);
+        int q = wo + 2 * p;
+        a0 = Math.fma(r0, theta[q], a0);
+        a1 = Math.fma(r0, theta[q + 1], a1);
+        b0 = Math.fma(r1, theta[q + 2], b0);
+        b1 = Math.fma(r1, theta[q + 3], b1);
+        c0 = Math.fma(r2, theta[q + 4], c0);
+        c1 = Math.fma(r2, theta[q + 5], c1);
+        d0 = Math.fma(r3, theta[q + 6], d0);
+        d1 = Math.fma(r3, theta[q + 7], d1);
+      }
+      for (; p < k; p++) {
+        double r0 = activation.apply(h[p]);
+        a0 = Math.fma(r0, theta[wo + 2 * p], a0);
+        a1 = Math.fma(r0, theta[wo + 2 * p + 1], a1);
+      }
+      y[yOff] = (a0 + b0) + (c0 + d0);
+      y[yOff + 1] = (a1 + b1) + (c1 + d1);
+    } else {
+      double a0 = theta[bo];
+      double b0 = 0.0;
+      double c0 = 0.0;
+      double d0 = 0.0;
+      int p = 0;
+      for (; p + 3 < k; p += 4) {
+        int q = wo + p;
+        a0 = Math.fma(activation.apply(h[p]), theta[q], a0);
+        b0 = Math.fma(activation.apply(h[p + 1]), theta[q + 1], b0);
+        c0 = Math.fma(activation.apply(h[p + 2]), theta[q + 2], c0);
+        d0 = Math.fma(activation.apply(h[p + 3]), theta[q + 3], d0);
+      }
+      for (; p < k; p++) {
+        a0 = Math.fma(activation.apply(h[p]), theta[wo + p], a0);
+      }
+      y[yOff] = (a0 + b0) + (c0 + d0);
     }
   }
 

@@ -1,5 +1,7 @@
 package io.flowguard.core.transform;
 
+import io.flowguard.core.nn.FastMath;
+
 /**
  * The affine element {@code x = z * exp(s) + t} of RealNVP and MAF, with parameters {@code (t, u)} and
  * a bounded log-scale {@code s = B * tanh(u / B)}.
@@ -15,12 +17,14 @@ public final class AffineElement implements ElementwiseBijection {
   public static final double DEFAULT_SCALE_BOUND = 3.0;
 
   private final double bound;
+  private final double invBound;
 
   public AffineElement(double bound) {
     if (!(bound > 0) || Double.isInfinite(bound)) {
       throw new IllegalArgumentException("the log-scale bound must be positive and finite, got " + bound);
     }
     this.bound = bound;
+    this.invBound = 1.0 / bound;
   }
 
   public double bound() {
@@ -39,21 +43,21 @@ public final class AffineElement implements ElementwiseBijection {
 
   @Override
   public double forward(double z, double[] p, int off, double[] out, int outIdx) {
-    double s = bound * Math.tanh(p[off + 1] / bound);
+    double s = bound * FastMath.tanh(p[off + 1] * invBound);
     out[outIdx] = z * Math.exp(s) + p[off];
     return s;
   }
 
   @Override
   public double inverse(double x, double[] p, int off, double[] out, int outIdx) {
-    double s = bound * Math.tanh(p[off + 1] / bound);
+    double s = bound * FastMath.tanh(p[off + 1] * invBound);
     out[outIdx] = (x - p[off]) * Math.exp(-s);
     return -s;
   }
 
   @Override
   public double inverseBackward(double x, double[] p, int off, double gz, double gLogDet, double[] gp, int gpOff) {
-    double th = Math.tanh(p[off + 1] / bound);
+    double th = FastMath.tanh(p[off + 1] * invBound);
     double e = Math.exp(-bound * th);
     double z = (x - p[off]) * e;
     double gs = -gz * z - gLogDet;
@@ -64,7 +68,7 @@ public final class AffineElement implements ElementwiseBijection {
 
   @Override
   public double forwardBackward(double z, double[] p, int off, double gx, double gLogDet, double[] gp, int gpOff) {
-    double th = Math.tanh(p[off + 1] / bound);
+    double th = FastMath.tanh(p[off + 1] * invBound);
     double e = Math.exp(bound * th);
     double gs = gx * z * e + gLogDet;
     gp[gpOff] += gx;

@@ -101,10 +101,11 @@ public final class CouplingTransform implements Transform {
     gather(in, cond, n);
     double[] params = ws.take(n * transformed.length * paramsPerDim);
     conditioner.forward(theta, cond, n, params, ws);
-    elementwise(in, params, out, logDet, n, forward);
+    elementwise(in, params, out, logDet, n, forward, ws.take(element.scratchSize()));
   }
 
-  private void elementwise(double[] in, double[] params, double[] out, double[] logDet, int n, boolean forward) {
+  private void elementwise(double[] in, double[] params, double[] out, double[] logDet, int n, boolean forward,
+                           double[] scratch) {
     int nTr = transformed.length;
     for (int r = 0; r < n; r++) {
       int ro = r * dim;
@@ -117,8 +118,8 @@ public final class CouplingTransform implements Transform {
         int idx = ro + transformed[j];
         int off = po + j * paramsPerDim;
         ld += forward
-            ? element.forward(in[idx], params, off, out, idx)
-            : element.inverse(in[idx], params, off, out, idx);
+            ? element.forward(in[idx], params, off, out, idx, scratch)
+            : element.inverse(in[idx], params, off, out, idx, scratch);
       }
       logDet[r] += ld;
     }
@@ -148,7 +149,7 @@ public final class CouplingTransform implements Transform {
     gather(in, cond, n);
     Mlp.Trace mt = conditioner.forwardTrace(theta, cond, n);
     double[] params = mt.output();
-    elementwise(in, params, out, logDet, n, forward);
+    elementwise(in, params, out, logDet, n, forward, new double[element.scratchSize()]);
     return new CouplingTrace(in.clone(), params, mt);
   }
 

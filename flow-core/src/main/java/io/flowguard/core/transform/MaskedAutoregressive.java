@@ -158,7 +158,7 @@ public final class MaskedAutoregressive implements Transform {
   public void inverse(double[] theta, double[] x, double[] z, double[] logDet, int n, Workspace ws) {
     double[] params = ws.take(n * dim * paramsPerDim);
     made.forward(theta, x, n, params, ws);
-    elementInverse(x, params, z, logDet, n);
+    elementInverse(x, params, z, logDet, n, ws.take(element.scratchSize()));
   }
 
   /** Sequential sampling: pass k runs the MADE on the partial x and fixes dimension sequence[k]. */
@@ -167,24 +167,25 @@ public final class MaskedAutoregressive implements Transform {
     // hold stale garbage: start from zeros.
     Arrays.fill(x, 0, n * dim, 0.0);
     double[] params = ws.take(n * dim * paramsPerDim);
+    double[] scratch = ws.take(element.scratchSize());
     int stride = dim * paramsPerDim;
     for (int k = 0; k < dim; k++) {
       made.forward(theta, x, n, params, ws);
       int i = sequence[k];
       for (int r = 0; r < n; r++) {
         int idx = r * dim + i;
-        logDet[r] += element.forward(z[idx], params, r * stride + i * paramsPerDim, x, idx);
+        logDet[r] += element.forward(z[idx], params, r * stride + i * paramsPerDim, x, idx, scratch);
       }
     }
   }
 
-  private void elementInverse(double[] x, double[] params, double[] z, double[] logDet, int n) {
+  private void elementInverse(double[] x, double[] params, double[] z, double[] logDet, int n, double[] scratch) {
     int stride = dim * paramsPerDim;
     for (int r = 0; r < n; r++) {
       int ro = r * dim;
       double ld = 0.0;
       for (int i = 0; i < dim; i++) {
-        ld += element.inverse(x[ro + i], params, r * stride + i * paramsPerDim, z, ro + i);
+        ld += element.inverse(x[ro + i], params, r * stride + i * paramsPerDim, z, ro + i, scratch);
       }
       logDet[r] += ld;
     }
@@ -195,7 +196,7 @@ public final class MaskedAutoregressive implements Transform {
     double[] xs = Arrays.copyOf(x, n * dim);
     Mlp.Trace mt = made.forwardTrace(theta, xs, n);
     double[] params = mt.output();
-    elementInverse(xs, params, z, logDet, n);
+    elementInverse(xs, params, z, logDet, n, new double[element.scratchSize()]);
     return new MafTrace(xs, params, mt, n);
   }
 

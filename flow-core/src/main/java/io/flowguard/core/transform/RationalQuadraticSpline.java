@@ -25,8 +25,8 @@ package io.flowguard.core.transform;
  * {@link #identityParams()}.
  *
  * <p><b>Evaluation.</b> Knots are accumulated on the fly in one pass that also finds the bin, so forward
- * and inverse never allocate; the few per-bin values they hand each other go through a per-thread
- * scratch array. The inverse solves the bin's quadratic with the cancellation-free root
+ * and inverse never allocate; the few per-bin values they hand each other go through a scratch array,
+ * the caller's (from its workspace) on the inference path, else a per-thread one. The inverse solves the bin's quadratic with the cancellation-free root
  * {@code 2c / (-b - sqrt(b^2 - 4ac))}, polished by one Newton step on the forward map. Gradients are
  * written out by hand (the inverse through the implicit function theorem) and recomputed in the
  * backward methods, which keeps the element stateless.
@@ -55,7 +55,8 @@ public final class RationalQuadraticSpline implements ElementwiseBijection {
   private static final int SIG_H = 14;
   private static final int SCRATCH_SIZE = 15;
 
-  // Static is safe: no method holds the scratch across a call to another one.
+  // For the methods without a scratch argument (training, direct callers); the inference loops pass
+  // workspace scratch instead. Static is safe: no method holds it across a call to another one.
   private static final ThreadLocal<double[]> SCRATCH = ThreadLocal.withInitial(() -> new double[SCRATCH_SIZE]);
 
   private final int bins;
@@ -141,12 +142,26 @@ public final class RationalQuadraticSpline implements ElementwiseBijection {
   }
 
   @Override
+  public int scratchSize() {
+    return SCRATCH_SIZE;
+  }
+
+  @Override
   public double forward(double z, double[] p, int off, double[] out, int outIdx) {
+    return forward(z, p, off, out, outIdx, SCRATCH.get());
+  }
+
+  @Override
+  public double inverse(double x, double[] p, int off, double[] out, int outIdx) {
+    return inverse(x, p, off, out, outIdx, SCRATCH.get());
+  }
+
+  @Override
+  public double forward(double z, double[] p, int off, double[] out, int outIdx, double[] b) {
     if (!inside(z)) {
       out[outIdx] = z;
       return 0.0;
     }
-    double[] b = SCRATCH.get();
     locate(z, p, off, false, b);
     double xk = b[XK];
     double w = b[W];
@@ -162,12 +177,11 @@ public final class RationalQuadraticSpline implements ElementwiseBijection {
   }
 
   @Override
-  public double inverse(double x, double[] p, int off, double[] out, int outIdx) {
+  public double inverse(double x, double[] p, int off, double[] out, int outIdx, double[] b) {
     if (!inside(x)) {
       out[outIdx] = x;
       return 0.0;
     }
-    double[] b = SCRATCH.get();
     locate(x, p, off, true, b);
     double w = b[W];
     double h = b[H];
