@@ -1,6 +1,5 @@
 package io.flowguard.core.cli;
 
-import io.flowguard.core.data.DataFormatException;
 import io.flowguard.core.data.DataReader;
 import io.flowguard.core.data.Dataset;
 import io.flowguard.core.diagnostics.Report;
@@ -83,21 +82,8 @@ final class ReportCommand implements Callable<Integer> {
     int n;
     double[] standardized;
     if (ds != null) {
-      int[] columns = new int[pre.rawDim()];
-      for (int i = 0; i < columns.length; i++) {
-        columns[i] = ds.columns().indexOf(pre.featureNames().get(i));
-        if (columns[i] < 0) {
-          throw new DataFormatException(ds.source() + ": no column '" + pre.featureNames().get(i) + "', which model '"
-              + model.name() + "' needs; the model's features are " + pre.featureNames());
-        }
-      }
       n = ds.rows();
-      double[] raw = new double[n * pre.rawDim()];
-      for (int r = 0; r < n; r++) {
-        for (int i = 0; i < columns.length; i++) {
-          raw[r * columns.length + i] = ds.values()[r * ds.dim() + columns[i]];
-        }
-      }
+      double[] raw = ds.project(ds.indicesOf(pre.featureNames(), "model '" + model.name() + "'"));
       standardized = pre.apply(raw, n);
     } else {
       n = 4000;

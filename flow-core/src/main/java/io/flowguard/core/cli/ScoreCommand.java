@@ -2,7 +2,6 @@ package io.flowguard.core.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.flowguard.core.data.DataFormatException;
 import io.flowguard.core.data.DataReader;
 import io.flowguard.core.data.Dataset;
 import io.flowguard.core.model.FlowModel;
@@ -13,7 +12,6 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -54,15 +52,7 @@ final class ScoreCommand implements Callable<Integer> {
     PrintWriter stdout = spec.commandLine().getOut();
     FlowModel model = ModelFormat.read(modelFile);
     Dataset ds = DataReader.read(data);
-    List<String> features = model.preprocessor().featureNames();
-    int[] columns = new int[features.size()];
-    for (int i = 0; i < columns.length; i++) {
-      columns[i] = ds.columns().indexOf(features.get(i));
-      if (columns[i] < 0) {
-        throw new DataFormatException(data + ": no column '" + features.get(i) + "', which model '" + model.name()
-            + "' needs; the model's features are " + features);
-      }
-    }
+    int[] columns = ds.indicesOf(model.preprocessor().featureNames(), "model '" + model.name() + "'");
     Scorer scorer = new Scorer(model, rate);
     Scorer.Score score = new Scorer.Score();
     double[] raw = new double[columns.length];

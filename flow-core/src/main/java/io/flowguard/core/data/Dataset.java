@@ -31,6 +31,35 @@ public record Dataset(String source, List<String> columns, double[] values, int 
     return i;
   }
 
+  /**
+   * The positions of {@code names} among the columns, in the order of {@code names} (columns may come
+   * in any order; extra columns are ignored). A missing one is a {@link DataFormatException} naming it and
+   * {@code whoNeedsIt}.
+   */
+  public int[] indicesOf(List<String> names, String whoNeedsIt) {
+    int[] idx = new int[names.size()];
+    for (int i = 0; i < idx.length; i++) {
+      idx[i] = columns.indexOf(names.get(i));
+      if (idx[i] < 0) {
+        throw new DataFormatException(source + ": no column '" + names.get(i) + "', which " + whoNeedsIt
+            + " needs; it needs " + names);
+      }
+    }
+    return idx;
+  }
+
+  /** The rows restricted to the given column positions, row-major. */
+  public double[] project(int[] columnIndices) {
+    double[] out = new double[rows * columnIndices.length];
+    int d = dim();
+    for (int r = 0; r < rows; r++) {
+      for (int i = 0; i < columnIndices.length; i++) {
+        out[r * columnIndices.length + i] = values[r * d + columnIndices[i]];
+      }
+    }
+    return out;
+  }
+
   /** The values of one column. */
   public double[] column(String name) {
     int c = columnIndex(name);
