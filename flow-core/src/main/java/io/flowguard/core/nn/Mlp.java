@@ -271,9 +271,6 @@ public final class Mlp {
     int bo = biasOffsets[l];
     int[] rowStart = blockRowStart[l];
     int[] rowEnd = blockRowEnd[l];
-    if (maskOut != null) {
-      java.util.Arrays.fill(maskOut, 0, (m + 63) >>> 6, 0L);
-    }
     int j0 = 0;
     int b = 0;
     for (; j0 + 2 * BLOCK <= m; j0 += 2 * BLOCK, b += 2) {
@@ -347,7 +344,7 @@ public final class Mlp {
             | positive(y4) << 4 | positive(y5) << 5 | positive(y6) << 6 | positive(y7) << 7
             | positive(y8) << 8 | positive(y9) << 9 | positive(y10) << 10 | positive(y11) << 11
             | positive(y12) << 12 | positive(y13) << 13 | positive(y14) << 14 | positive(y15) << 15;
-        maskOut[j0 >>> 6] |= bits << (j0 & 63);
+        setBits(maskOut, j0, bits);
       }
     }
     for (; j0 + BLOCK <= m; j0 += BLOCK, b++) {
@@ -395,7 +392,7 @@ public final class Mlp {
       if (maskOut != null) {
         long bits = positive(y0) | positive(y1) << 1 | positive(y2) << 2 | positive(y3) << 3
             | positive(y4) << 4 | positive(y5) << 5 | positive(y6) << 6 | positive(y7) << 7;
-        maskOut[j0 >>> 6] |= bits << (j0 & 63);
+        setBits(maskOut, j0, bits);
       }
     }
     if (j0 < m) {
@@ -429,9 +426,22 @@ public final class Mlp {
         }
         if (maskOut != null) {
           long bits = positive(y0) | (pair ? positive(y1) << 1 : 0L);
-          maskOut[j0 >>> 6] |= bits << (j0 & 63);
+          setBits(maskOut, j0, bits);
         }
       }
+    }
+  }
+
+  /**
+   * Puts the bits of the units from j0 into the mask. Blocks never straddle a 64-unit word and every
+   * word starts a block, so the first block of a word assigns it (no clearing pass) and later ones OR.
+   */
+  private static void setBits(long[] mask, int j0, long bits) {
+    int shift = j0 & 63;
+    if (shift == 0) {
+      mask[j0 >>> 6] = bits;
+    } else {
+      mask[j0 >>> 6] |= bits << shift;
     }
   }
 
@@ -465,7 +475,8 @@ public final class Mlp {
    * The last layer when it has one or two outputs: {@code y_o = b_o + sum_j act(h_j) W[j, o]} over all
    * hidden units (pre-activations in {@code h}), in four interleaved partial sums per output so that the
    * fma latency is hidden. Dense: for so few products per unit, skipping the zeros would cost more than
-   * it saves.
+   * it saves. ReLU is taken as {@code (h + |h|) / 2}, two instructions (Math.max costs five), with the
+   * exact halving applied once to the sums.
    */
   private void narrowOutput(double[] theta, double[] h, double[] y, int yOff, boolean relu) {
     int l = sizes.length - 2;
@@ -473,9 +484,10 @@ public final class Mlp {
     int m = sizes[l + 1];
     int wo = weightOffsets[l];
     int bo = biasOffsets[l];
+    double scale = relu ? 0.5 : 1.0;
     if (m == 2) {
-      double a0 = theta[bo];
-      double a1 = theta[bo + 1];
+      double a0 = 0.0;
+      double a1 = 0.0;
       double b0 = 0.0;
       double b1 = 0.0;
       double c0 = 0.0;
@@ -484,10 +496,10 @@ public final class Mlp {
       double d1 = 0.0;
       int p = 0;
       for (; p + 3 < k; p += 4) {
-        double r0 = relu ? Math.max(h[p], 0.0) : activation.apply(h[p]);
-        double r1 = relu ? Math.max(h[p + 1], 0.0) : activation.apply(h[p + 1]);
-        double r2 = relu ? Math.max(h[p + 2], 0.0) : activation.apply(h[p + 2]);
-        double r3 = relu ? Math.max(h[p + 3], 0.0) : activation.apply(h[p + 3]);
+        double r0 = scaledActivation(h[p], relu);
+        double r1 = scaledActivation(h[p + 1], relu);
+        double r2 = scaledActivation(h[p + 2], relu);
+        double r3 = scaledActivation(h[p + 3], relu);
         int q = wo + 2 * p;
         a0 = Math.fma(r0, theta[q], a0);
         a1 = Math.fma(r0, theta[q + 1], a1);
@@ -499,31 +511,37 @@ public final class Mlp {
         d1 = Math.fma(r3, theta[q + 7], d1);
       }
       for (; p < k; p++) {
-        double r0 = activation.apply(h[p]);
+        double r0 = scaledActivation(h[p], relu);
         a0 = Math.fma(r0, theta[wo + 2 * p], a0);
         a1 = Math.fma(r0, theta[wo + 2 * p + 1], a1);
       }
-      y[yOff] = (a0 + b0) + (c0 + d0);
-      y[yOff + 1] = (a1 + b1) + (c1 + d1);
+      y[yOff] = theta[bo] + scale * ((a0 + b0) + (c0 + d0));
+      y[yOff + 1] = theta[bo + 1] + scale * ((a1 + b1) + (c1 + d1));
     } else {
-      double a0 = theta[bo];
+      double a0 = 0.0;
       double b0 = 0.0;
       double c0 = 0.0;
       double d0 = 0.0;
       int p = 0;
       for (; p + 3 < k; p += 4) {
         int q = wo + p;
-        a0 = Math.fma(activation.apply(h[p]), theta[q], a0);
-        b0 = Math.fma(activation.apply(h[p + 1]), theta[q + 1], b0);
-        c0 = Math.fma(activation.apply(h[p + 2]), theta[q + 2], c0);
-        d0 = Math.fma(activation.apply(h[p + 3]), theta[q + 3], d0);
+        a0 = Math.fma(scaledActivation(h[p], relu), theta[q], a0);
+        b0 = Math.fma(scaledActivation(h[p + 1], relu), theta[q + 1], b0);
+        c0 = Math.fma(scaledActivation(h[p + 2], relu), theta[q + 2], c0);
+        d0 = Math.fma(scaledActivation(h[p + 3], relu), theta[q + 3], d0);
       }
       for (; p < k; p++) {
-        a0 = Math.fma(activation.apply(h[p]), theta[wo + p], a0);
+        a0 = Math.fma(scaledActivation(h[p], relu), theta[wo + p], a0);
       }
-      y[yOff] = (a0 + b0) + (c0 + d0);
+      y[yOff] = theta[bo] + scale * ((a0 + b0) + (c0 + d0));
     }
   }
+
+  /** {@code 2 relu(h) = h + |h|} for ReLU (exact; +0.0 for h <= 0), else act(h): {@code act(h) / scale}. */
+  private double scaledActivation(double h, boolean relu) {
+    return relu ? h + Math.abs(h) : activation.apply(h);
+  }
+
 
   /** Training forward pass; keeps what {@link #backward} needs. {@code in} must not be modified after. */
   public Trace forwardTrace(double[] theta, double[] in, int n) {
