@@ -17,13 +17,19 @@ import picocli.CommandLine.Option;
     name = "flowguard",
     mixinStandardHelpOptions = true,
     versionProvider = FlowguardCli.Version.class,
-    subcommands = {ExampleCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {TrainCommand.class, EvaluateCommand.class, ScoreCommand.class, InspectCommand.class,
+        ReportCommand.class, BenchCommand.class, ExampleCommand.class, CommandLine.HelpCommand.class},
     description = {
         "Anomaly detection with normalizing flows: train a density model of normal events, score events by",
         "their exact log-density, and run the scoring inside Apache Flink.",
         "",
         "Start with a worked example that trains a flow and draws what it learned:",
         "  flowguard example moons --out out/moons",
+        "",
+        "Then train on your own normal events, look at the model, and score new events:",
+        "  flowguard train --data normal.csv --out model.fgm",
+        "  flowguard inspect model.fgm",
+        "  flowguard score --model model.fgm --data new.csv --out scored.csv",
         ""},
     footer = {"", "Run 'flowguard help COMMAND' for the options of one command."})
 public final class FlowguardCli implements Runnable {
@@ -53,6 +59,12 @@ public final class FlowguardCli implements Runnable {
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
     FlowguardCli root = new FlowguardCli();
     CommandLine cli = new CommandLine(root);
+    for (CliExtension extension : java.util.ServiceLoader.load(CliExtension.class)) {
+      extension.register(cli);
+    }
+    if (!cli.getSubcommands().containsKey("publish")) {
+      cli.addSubcommand("publish", new KafkaCommandMissing("publish"));
+    }
     cli.setUsageHelpWidth(110);
     cli.setOut(out);
     cli.setErr(err);

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.flowguard.core.nn.Activation;
+import io.flowguard.core.transform.RationalQuadraticSpline;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
@@ -101,10 +103,21 @@ public record FlowSpec(
       }
     }
     activation = activation == null ? "relu" : activation.toLowerCase(Locale.ROOT);
+    Activation.parse(activation); // fails naming the unknown activation
     scaleBound = scaleBound == null ? 3.0 : scaleBound;
+    if (!(scaleBound > 0) || Double.isInfinite(scaleBound)) {
+      throw new IllegalArgumentException("scaleBound must be positive and finite, got " + scaleBound);
+    }
     boolean spline = family.startsWith("spline");
     bins = spline ? (bins == null ? 8 : bins) : null;
     splineBound = spline ? (splineBound == null ? 4.0 : splineBound) : null;
+    if (spline && (bins < 1 || bins * RationalQuadraticSpline.DEFAULT_MIN_BIN_WIDTH >= 1)) {
+      throw new IllegalArgumentException("bins must be between 1 and "
+          + (int) Math.ceil(1 / RationalQuadraticSpline.DEFAULT_MIN_BIN_WIDTH - 1) + ", got " + bins);
+    }
+    if (spline && (!(splineBound > 0) || Double.isInfinite(splineBound))) {
+      throw new IllegalArgumentException("splineBound must be positive and finite, got " + splineBound);
+    }
     actNorm = actNorm != null && actNorm;
     mixing = mixing == null ? "none" : mixing.toLowerCase(Locale.ROOT);
     switch (mixing) {

@@ -21,10 +21,6 @@ import java.util.SplittableRandom;
  */
 public final class Trainer {
 
-  private static final double BETA1 = 0.9;
-  private static final double BETA2 = 0.999;
-  private static final double EPS = 1e-8;
-
   private final TrainingConfig config;
   private final TrainingListener listener;
 
@@ -66,10 +62,8 @@ public final class Trainer {
 
     double[] theta = flow.parameters();
     int p = theta.length;
-    boolean[] trainable = flow.layout().trainableMask();
-    boolean[] decay = flow.layout().decayMask();
-    double[] m1 = new double[p];
-    double[] m2 = new double[p];
+    Adam adam = new Adam(flow.layout().trainableMask(), flow.layout().decayMask(), config.weightDecay(),
+        config.gradClip());
     double[] grad = new double[p];
     double[] best = theta.clone();
     double bestVal = Double.POSITIVE_INFINITY;
@@ -77,7 +71,6 @@ public final class Trainer {
     int sinceBest = 0;
     int skipped = 0;
     int consecutiveBad = 0;
-    int adamT = 0;
     boolean stoppedEarly = false;
     List<double[]> curve = new ArrayList<>();
 
@@ -105,7 +98,7 @@ public final class Trainer {
 
       java.util.Arrays.fill(grad, 0.0);
       double loss = flow.meanNllAndGradient(xb, batch, grad);
-      double norm = Double.isFinite(loss) ? norm(grad) : Double.NaN;
+      double norm = Double.isFinite(loss) ? Adam.norm(grad) : Double.NaN;
       if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
         skipped++;
         consecutiveBad++;
@@ -119,25 +112,7 @@ public final class Trainer {
       consecutiveBad = 0;
       intervalLoss += loss;
       intervalSteps++;
-      double scale = config.gradClip() > 0 && norm > config.gradClip() ? config.gradClip() / norm : 1.0;
-      adamT++;
-      double lr = learningRate(step);
-      double c1 = 1.0 - Math.pow(BETA1, adamT);
-      double c2 = 1.0 - Math.pow(BETA2, adamT);
-      double wd = config.weightDecay();
-      for (int i = 0; i < p; i++) {
-        if (!trainable[i]) {
-          continue;
-        }
-        double g = grad[i] * scale;
-        m1[i] = BETA1 * m1[i] + (1 - BETA1) * g;
-        m2[i] = BETA2 * m2[i] + (1 - BETA2) * g * g;
-        double update = (m1[i] / c1) / (Math.sqrt(m2[i] / c2) + EPS);
-        if (wd > 0 && decay[i]) {
-          update += wd * theta[i];
-        }
-        theta[i] -= lr * update;
-      }
+      adam.step(theta, grad, learningRate(step));
 
       boolean last = step == config.steps();
       if (step % config.evalEvery() == 0 || last) {
@@ -180,14 +155,6 @@ public final class Trainer {
       return config.learningRate() * 0.5 * (1.0 + Math.cos(Math.PI * (step - 1) / config.steps()));
     }
     return config.learningRate();
-  }
-
-  private static double norm(double[] g) {
-    double s = 0.0;
-    for (double v : g) {
-      s += v * v;
-    }
-    return Math.sqrt(s);
   }
 
   private static int[] permutation(int n, SplittableRandom rng) {

@@ -4,7 +4,8 @@ package io.flowguard.core.train;
  * Hyper-parameters of maximum-likelihood training.
  *
  * @param steps maximum number of optimizer steps (minibatches)
- * @param batchSize rows per minibatch (the last minibatch of an epoch may be smaller)
+ * @param batchSize rows per minibatch (the rows left over at the end of an epoch wait for the next
+ *     epoch's reshuffle)
  * @param learningRate Adam step size at the start of training
  * @param schedule {@code constant}, or {@code cosine}: decay to zero over {@code steps}
  * @param gradClip global gradient-norm clip (default 5.0); 0 disables it

@@ -248,34 +248,6 @@ class MaskedAutoregressiveTest {
     assertThrows(IllegalArgumentException.class, () -> maf(new ParameterLayout(), new int[] {0, 1, 2}));
   }
 
-  /**
-   * The same layout with every MADE-masked weight marked STATE, for the finite-difference checks: a masked
-   * weight is held at zero (its gradient is masked by design), so perturbing it measures a network that
-   * is no longer autoregressive, not the transform. Offsets are unchanged; block names keep the original
-   * name so failures still say which block an index is in.
-   */
-  private static ParameterLayout freeParameters(ParameterLayout layout, Transform t) {
-    double[] ones = new double[layout.size()];
-    Arrays.fill(ones, 1.0);
-    t.sanitize(ones);
-    ParameterLayout free = new ParameterLayout();
-    for (ParameterLayout.Block b : layout.blocks()) {
-      int start = b.offset();
-      int end = b.offset() + b.size();
-      int runStart = start;
-      for (int i = start; i <= end; i++) {
-        if (i == end || (i > runStart && (ones[i] == 0.0) != (ones[runStart] == 0.0))) {
-          boolean masked = ones[runStart] == 0.0;
-          free.allocate(b.name() + "@" + (runStart - start) + (masked ? "(masked)" : ""), i - runStart,
-              masked ? io.flowguard.core.nn.ParamKind.STATE : b.kind());
-          runStart = i;
-        }
-      }
-    }
-    assertEquals(layout.size(), free.size());
-    return free;
-  }
-
   private static ParameterLayout.Block block(ParameterLayout layout, String name) {
     return layout.blocks().stream().filter(b -> b.name().equals(name)).findFirst()
         .orElseThrow(() -> new AssertionError("no parameter block " + name));

@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flowguard.core.TestMath;
+import io.flowguard.core.nn.ParamKind;
 import io.flowguard.core.nn.ParameterLayout;
 import io.flowguard.core.nn.Workspace;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -256,4 +258,37 @@ public final class TransformContract {
     return l;
   }
 
+  /**
+   * The same layout with every MADE-masked weight marked STATE, for the finite-difference checks: a masked
+   * weight is held at zero (its gradient is masked by design), so perturbing it measures a network that
+   * is no longer autoregressive, not the transform. Offsets are unchanged; block names keep the original
+   * name so failures still say which block an index is in. Works on any transform (a whole flow's
+   * composite included): only what {@link Transform#sanitize} zeroes is marked, so a layout without MADE
+   * layers comes back with the same blocks and kinds.
+   */
+  public static ParameterLayout freeParameters(ParameterLayout layout, Transform t) {
+    double[] ones = new double[layout.size()];
+    Arrays.fill(ones, 1.0);
+    t.sanitize(ones);
+    ParameterLayout free = new ParameterLayout();
+    for (ParameterLayout.Block b : layout.blocks()) {
+      int start = b.offset();
+      int end = b.offset() + b.size();
+      if (b.size() == 0) {
+        free.allocate(b.name(), 0, b.kind());
+        continue;
+      }
+      int runStart = start;
+      for (int i = start; i <= end; i++) {
+        if (i == end || (i > runStart && (ones[i] == 0.0) != (ones[runStart] == 0.0))) {
+          boolean masked = ones[runStart] == 0.0;
+          free.allocate(b.name() + "@" + (runStart - start) + (masked ? "(masked)" : ""), i - runStart,
+              masked ? ParamKind.STATE : b.kind());
+          runStart = i;
+        }
+      }
+    }
+    assertEquals(layout.size(), free.size());
+    return free;
+  }
 }

@@ -1,0 +1,168 @@
+package io.flowguard.connectors.event;
+
+import java.io.Serializable;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Turns record bytes into events in two steps, so that the job can hold events whose model has not
+ * arrived yet:
+ *
+ * <ol>
+ *   <li>{@link #decode}: syntax only (JSON or CSV, types, finiteness, key, timestamp) to a {@link
+ *       RawEvent};
+ *   <li>{@link #resolve}: match the features against the model's feature names to an {@link Event}.
+ * </ol>
+ *
+ * {@link #parse} does both with a {@link SchemaLookup}. No method throws for bad input: every problem
+ * becomes a {@link DeadLetter} carrying the original bytes exactly.
+ *
+ * <p>Instances are immutable and serializable (they travel inside Flink functions) and thread-safe.
+ */
+public abstract class EventDecoder implements Serializable {
+
+  private static final long serialVersionUID = 1L;
+
+  /** Records larger than this (1 MiB) are rejected as {@link DeadLetterReason#OVERSIZED}. */
+  public static final int DEFAULT_MAX_RECORD_BYTES = 1 << 20;
+
+  private final int maxRecordBytes;
+  private final Clock clock;
+
+  /**
+   * @param maxRecordBytes records with more bytes are rejected unparsed
+   * @param clock stamps dead letters with the time of rejection
+   */
+  protected EventDecoder(int maxRecordBytes, Clock clock) {
+    if (maxRecordBytes < 1) {
+      throw new IllegalArgumentException("maxRecordBytes must be positive, got " + maxRecordBytes);
+    }
+    this.maxRecordBytes = maxRecordBytes;
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  public final int maxRecordBytes() {
+    return maxRecordBytes;
+  }
+
+  /**
+   * Decodes a record's syntax.
+   *
+   * @param bytes the record value
+   * @param origin where the record came from
+   * @param recordTimestamp the Kafka record timestamp (epoch ms; negative if the record has none): the
+   *     event time when the record does not carry one
+   */
+  public final Parsed<RawEvent> decode(byte[] bytes, Origin origin, long recordTimestamp) {
+    Objects.requireNonNull(bytes, "bytes");
+    Objects.requireNonNull(origin, "origin");
+    if (bytes.length > maxRecordBytes) {
+      // Checked before parsing so that a huge record costs nothing but this comparison.
+      return reject(bytes, origin, DeadLetterReason.OVERSIZED,
+          "record has " + bytes.length + " bytes, the limit is " + maxRecordBytes);
+    }
+    return decodeWithinLimit(bytes, origin, recordTimestamp);
+  }
+
+  /** Decodes a record already known to be within the size limit. */
+  protected abstract Parsed<RawEvent> decodeWithinLimit(
+      byte[] bytes, Origin origin, long recordTimestamp);
+
+  /**
+   * Matches a raw event's features against a model's feature names.
+   *
+   * <p>By name: every schema feature must be present ({@link DeadLetterReason#MISSING_FEATURE}) and
+   * every given name must be in the schema ({@link DeadLetterReason#EXTRA_FEATURE}); order is free. By
+   * position: the count must match ({@link DeadLetterReason#WRONG_FEATURE_COUNT}).
+   *
+   * @param featureNames the model's feature names in schema order
+   */
+  public final Parsed<Event> resolve(RawEvent raw, List<String> featureNames) {
+    int d = featureNames.size();
+    if (!raw.byName()) {
+      if (raw.values().length != d) {
+        return reject(raw, DeadLetterReason.WRONG_FEATURE_COUNT,
+            "'values' has " + raw.values().length + " entries, model '" + raw.model()
+                + "' has " + d + " (features " + featureNames + ")");
+      }
+      return Parsed.ok(
+          new Event(raw.key(), raw.model(), raw.eventTime(), raw.values(), raw.origin()));
+    }
+    String[] names = raw.featureNames();
+    double[] given = raw.values();
+    double[] ordered = new double[d];
+    List<String> missing = new ArrayList<>();
+    // Linear search: schemas are tens of features, where this beats building a hash map per event.
+    for (int j = 0; j < d; j++) {
+      int at = indexOf(names, featureNames.get(j));
+      if (at < 0) {
+        missing.add(featureNames.get(j));
+      } else {
+        ordered[j] = given[at];
+      }
+    }
+    if (!missing.isEmpty()) {
+      return reject(raw, DeadLetterReason.MISSING_FEATURE,
+          "missing feature(s) " + missing + " for model '" + raw.model() + "' (features "
+              + featureNames + ")");
+    }
+    if (names.length != d) {
+      // All schema features were found and names are unique, so the rest are not in the schema.
+      List<String> extra = new ArrayList<>();
+      for (String name : names) {
+        if (!featureNames.contains(name)) {
+          extra.add(name);
+        }
+      }
+      return reject(raw, DeadLetterReason.EXTRA_FEATURE,
+          "unknown feature(s) " + extra + " for model '" + raw.model() + "' (features "
+              + featureNames + ")");
+    }
+    return Parsed.ok(new Event(raw.key(), raw.model(), raw.eventTime(), ordered, raw.origin()));
+  }
+
+  /** Resolves against the lookup's schema; {@link DeadLetterReason#UNKNOWN_MODEL} if it has none. */
+  public final Parsed<Event> resolve(RawEvent raw, SchemaLookup lookup) {
+    Optional<List<String>> names = lookup.featureNames(raw.model());
+    if (names.isEmpty()) {
+      return reject(raw, DeadLetterReason.UNKNOWN_MODEL, "unknown model '" + raw.model() + "'");
+    }
+    return resolve(raw, names.get());
+  }
+
+  /** {@link #decode} then {@link #resolve(RawEvent, SchemaLookup)}. */
+  public final Parsed<Event> parse(
+      byte[] bytes, Origin origin, long recordTimestamp, SchemaLookup lookup) {
+    return decode(bytes, origin, recordTimestamp).flatMap(raw -> resolve(raw, lookup));
+  }
+
+  /**
+   * A dead letter for a raw event rejected after decoding (e.g. {@link DeadLetterReason#NO_MODEL} by
+   * the job), stamped with this decoder's clock.
+   */
+  public final DeadLetter deadLetter(RawEvent raw, DeadLetterReason reason, String message) {
+    return new DeadLetter(reason, message, raw.original(), raw.origin(), clock.millis());
+  }
+
+  /** A rejection of undecoded bytes, stamped with this decoder's clock. */
+  protected final <T> Parsed<T> reject(
+      byte[] bytes, Origin origin, DeadLetterReason reason, String message) {
+    return Parsed.rejected(new DeadLetter(reason, message, bytes, origin, clock.millis()));
+  }
+
+  private <T> Parsed<T> reject(RawEvent raw, DeadLetterReason reason, String message) {
+    return Parsed.rejected(deadLetter(raw, reason, message));
+  }
+
+  private static int indexOf(String[] names, String name) {
+    for (int i = 0; i < names.length; i++) {
+      if (names[i].equals(name)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+}

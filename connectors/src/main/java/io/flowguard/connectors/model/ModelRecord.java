@@ -1,0 +1,53 @@
+package io.flowguard.connectors.model;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * A model file in transport: its name and its bytes, unparsed (parsing and checksum verification are
+ * the model format's job, downstream).
+ *
+ * <p>From the model topic: the name is the record key, offset and timestamp are the record's, and
+ * empty bytes are a tombstone ({@link #isDeletion()}): the model was withdrawn. From a model directory:
+ * the name is the file name without its {@code .fgm} extension (the name inside the file is known only
+ * once parsed; keep them equal), the offset is -1 and the timestamp is the file's modification time.
+ *
+ * <p>The bytes are copied on construction and returned without a copy; callers must not modify them.
+ *
+ * @param name the model name
+ * @param bytes the model file's bytes; empty for a deletion
+ * @param offset the model-topic offset; -1 for a file
+ * @param timestamp the record timestamp or file modification time, epoch ms
+ */
+public record ModelRecord(String name, byte[] bytes, long offset, long timestamp) {
+
+  public ModelRecord {
+    Objects.requireNonNull(name, "name");
+    bytes = Objects.requireNonNull(bytes, "bytes").clone();
+  }
+
+  /** Whether this record withdraws the model (a tombstone on the model topic). */
+  public boolean isDeletion() {
+    return bytes.length == 0;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ModelRecord r
+        && name.equals(r.name)
+        && Arrays.equals(bytes, r.bytes)
+        && offset == r.offset
+        && timestamp == r.timestamp;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(name, Arrays.hashCode(bytes), offset, timestamp);
+  }
+
+  @Override
+  public String toString() {
+    return "ModelRecord[" + name + ", " + bytes.length + " bytes, offset=" + offset
+        + ", timestamp=" + timestamp + "]";
+  }
+}

@@ -1,0 +1,74 @@
+package io.flowguard.connectors.score;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * The JSON form of a {@link ScoredEvent}, one object per event, fields always in this order:
+ *
+ * <pre>{@code
+ * {"key": "pump-17", "model": "default", "modelVersion": "3", "ts": 1700000000000,
+ *  "logDensity": -2.5, "nll": 2.5, "tailProbability": 0.31, "anomaly": false,
+ *  "typicality": [{"window": 10, "statistic": 0.12, "threshold": 0.8, "alarm": false}],
+ *  "features": {"temp": 21.3, "pressure": 1.01}}
+ * }</pre>
+ *
+ * <p>The order is fixed so that consumers and golden tests can rely on the bytes. JSON has no NaN or
+ * infinity, so every non-finite number is written as {@code null}: a typicality statistic is NaN
+ * until its window is full, and a log-density can be -infinity far outside the data.
+ */
+public final class ScoredEventJson {
+
+  private static final JsonFactory FACTORY = new JsonFactory();
+
+  private ScoredEventJson() {}
+
+  /** The scored event as UTF-8 JSON. */
+  public static byte[] toJson(ScoredEvent e) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(256 + 32 * e.features().length);
+    try (JsonGenerator g = FACTORY.createGenerator(out)) {
+      g.writeStartObject();
+      g.writeStringField("key", e.key());
+      g.writeStringField("model", e.model());
+      g.writeStringField("modelVersion", e.modelVersion());
+      g.writeNumberField("ts", e.eventTime());
+      number(g, "logDensity", e.logDensity());
+      number(g, "nll", e.nll());
+      number(g, "tailProbability", e.tailProbability());
+      g.writeBooleanField("anomaly", e.anomaly());
+      g.writeArrayFieldStart("typicality");
+      for (TypicalityResult t : e.typicality()) {
+        g.writeStartObject();
+        g.writeNumberField("window", t.window());
+        number(g, "statistic", t.statistic());
+        number(g, "threshold", t.threshold());
+        g.writeBooleanField("alarm", t.alarm());
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeObjectFieldStart("features");
+      String[] names = e.featureNames();
+      double[] values = e.features();
+      for (int i = 0; i < names.length; i++) {
+        number(g, names[i], values[i]);
+      }
+      g.writeEndObject();
+      g.writeEndObject();
+    } catch (IOException ex) {
+      // Writing to memory cannot fail; keep the signature free of checked exceptions.
+      throw new UncheckedIOException(ex);
+    }
+    return out.toByteArray();
+  }
+
+  private static void number(JsonGenerator g, String field, double x) throws IOException {
+    if (Double.isFinite(x)) {
+      g.writeNumberField(field, x);
+    } else {
+      g.writeNullField(field);
+    }
+  }
+}

@@ -1,0 +1,96 @@
+package io.flowguard.connectors.kafka;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+class EmbeddedKafkaTest {
+
+  @Test
+  @Timeout(value = 120, unit = TimeUnit.SECONDS)
+  void startsProducesConsumesAndCommitsTransactions() throws Exception {
+    try (EmbeddedKafka kafka = new EmbeddedKafka()) {
+      assertFalse(kafka.isRunning());
+      assertThrows(IllegalStateException.class, kafka::bootstrapServers);
+      kafka.start();
+      assertTrue(kafka.isRunning());
+      assertThrows(IllegalStateException.class, kafka::start);
+      assertTrue(kafka.bootstrapServers().contains(":"));
+
+      assertTrue(kafka.createTopic("plain", 2, false));
+      assertFalse(kafka.createTopic("plain", 2, false));
+      assertTrue(kafka.createTopic("compacted", 1, true));
+      try (Admin admin = Admin.create(kafka.clientProperties())) {
+        TopicDescription d = admin.describeTopics(List.of("plain")).allTopicNames().get()
+            .get("plain");
+        assertEquals(2, d.partitions().size());
+        ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, "compacted");
+        assertEquals("compact", admin.describeConfigs(List.of(r)).all().get().get(r)
+            .get("cleanup.policy").value());
+      }
+
+      // A transactional producer needs the transaction-state topic, i.e. replication factor 1.
+      Properties pp = kafka.clientProperties();
+      pp.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+      pp.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+      pp.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "embedded-test");
+      try (KafkaProducer<String, String> producer = new KafkaProducer<>(pp)) {
+        producer.initTransactions();
+        producer.beginTransaction();
+        producer.send(new ProducerRecord<>("plain", "k", "aborted"));
+        producer.abortTransaction();
+        producer.beginTransaction();
+        for (int i = 0; i < 5; i++) {
+          producer.send(new ProducerRecord<>("plain", "k" + i, "v" + i));
+        }
+        producer.commitTransaction();
+      }
+
+      Properties cp = kafka.clientProperties();
+      cp.put(ConsumerConfig.GROUP_ID_CONFIG, "embedded-test");
+      cp.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+      cp.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+      List<String> values = new ArrayList<>();
+      try (KafkaConsumer<String, String> consumer =
+          new KafkaConsumer<>(cp, new StringDeserializer(), new StringDeserializer())) {
+        consumer.subscribe(List.of("plain"));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (values.size() < 5 && System.nanoTime() < deadline) {
+          for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+            values.add(r.value());
+          }
+        }
+      }
+      values.sort(null);
+      assertEquals(List.of("v0", "v1", "v2", "v3", "v4"), values);
+    }
+  }
+
+  @Test
+  void closeWithoutStartIsANoOpAndOverridesAreKept() {
+    EmbeddedKafka kafka = new EmbeddedKafka(Map.of("num.partitions", "3"));
+    kafka.close();
+    assertFalse(kafka.isRunning());
+  }
+}

@@ -1,0 +1,494 @@
+package io.flowguard.job;
+
+import io.flowguard.connectors.event.CsvEventCodec;
+import io.flowguard.connectors.event.EventCodec;
+import io.flowguard.connectors.event.EventDecoder;
+import io.flowguard.connectors.kafka.KafkaIo;
+import io.flowguard.connectors.kafka.SinkOptions;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.TreeMap;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.util.TimeUtils;
+
+/**
+ * The job's configuration: every option of {@link #OPTIONS} (documented in docs/configuration.md)
+ * plus Kafka client properties under the {@code kafka.} prefix, read from a properties file and
+ * {@code --key value} overrides ({@link #fromArgs}).
+ *
+ * <p>Unknown keys are an error rather than ignored: a misspelt option would otherwise silently run the
+ * job with its default. Immutable and serializable (it travels inside Flink functions).
+ */
+public final class JobConfig implements Serializable {
+
+  private static final long serialVersionUID = 1L;
+
+  /** Extra Kafka client properties: {@code kafka.sasl.mechanism=PLAIN} sets {@code sasl.mechanism}. */
+  public static final String KAFKA_PREFIX = "kafka.";
+
+  /** One documented option. */
+  public record Option(String key, String defaultValue, String meaning) {}
+
+  public static final Option BOOTSTRAP_SERVERS = new Option("bootstrap.servers", "",
+      "Kafka bootstrap servers (host:port,...). Required.");
+  public static final Option EVENTS_TOPIC = new Option("events.topic", "events",
+      "Topic of input events (comma-separated for several).");
+  public static final Option EVENTS_FORMAT = new Option("events.format", "json",
+      "Event encoding: json (see EventCodec) or csv (needs events.csv.columns).");
+  public static final Option EVENTS_CSV_COLUMNS = new Option("events.csv.columns", "",
+      "csv only: every column of a line, in order, comma-separated.");
+  public static final Option EVENTS_CSV_KEY = new Option("events.csv.key", "key",
+      "csv only: the key column.");
+  public static final Option EVENTS_CSV_TIMESTAMP = new Option("events.csv.timestamp", "",
+      "csv only: the event-time column (epoch ms); empty: the Kafka record timestamp.");
+  public static final Option EVENTS_CSV_MODEL = new Option("events.csv.model", "",
+      "csv only: a column naming each line's model; empty: every line uses the model 'default'.");
+  public static final Option EVENTS_MAX_RECORD_BYTES = new Option("events.max-record-bytes",
+      Integer.toString(EventDecoder.DEFAULT_MAX_RECORD_BYTES),
+      "Larger records are dead-lettered as OVERSIZED without being parsed.");
+  public static final Option EVENTS_STARTING_OFFSETS = new Option("events.starting-offsets",
+      "committed", "Where a job without state starts reading events: committed (the group's"
+          + " committed offsets, earliest for a new group), earliest or latest. A restored job"
+          + " always resumes from its checkpoint.");
+  public static final Option SCORES_TOPIC = new Option("scores.topic", "scores",
+      "Topic of every scored event (JSON, keyed by the event key).");
+  public static final Option ALERTS_TOPIC = new Option("alerts.topic", "alerts",
+      "Topic of alerts: scored events that are anomalies or raise a typicality alarm.");
+  public static final Option DEAD_LETTERS_TOPIC = new Option("dead-letters.topic", "dead-letters",
+      "Topic of rejected records (reason, message, original bytes, source coordinates).");
+  public static final Option GROUP_ID = new Option("group.id", "flowguard",
+      "Kafka consumer group of the event and model sources.");
+  public static final Option MODEL_TOPIC = new Option("model.topic", "models",
+      "Compacted model topic (key = model name, value = model file); used unless model.directory"
+          + " is set.");
+  public static final Option MODEL_DIRECTORY = new Option("model.directory", "",
+      "A directory of *.fgm model files (any Flink file system: file://, s3://, ...) instead of"
+          + " the model topic.");
+  public static final Option MODEL_DIRECTORY_RESCAN = new Option("model.directory.rescan", "30 s",
+      "How often model.directory is listed for new or rewritten files; 0 lists it once.");
+  public static final Option FALSE_ALARM_RATE = new Option("false.alarm.rate", "0.001",
+      "An event is an anomaly when its tail probability is below this rate (about this fraction"
+          + " of normal events raise an alert).");
+  public static final Option TYPICALITY_WINDOWS = new Option("typicality.windows", "32,128",
+      "Window sizes M (events per key) of the typicality test; each must be calibrated in the"
+          + " model (flowguard train calibrates 1, 8, 32, 128). Empty disables the test.");
+  public static final Option TYPICALITY_ALPHA = new Option("typicality.alpha", "0.999",
+      "Level of the typicality test: a full normal window alarms with probability about 1 - alpha."
+          + " Must be calibrated in the model (0.99 and 0.999 by default).");
+  public static final Option PARALLELISM = new Option("parallelism", "",
+      "Parallelism of the job; empty: the cluster's default.");
+  public static final Option CHECKPOINT_INTERVAL = new Option("checkpoint.interval", "10 s",
+      "Checkpoint interval. With exactly-once delivery, output becomes visible to read_committed"
+          + " consumers only when a checkpoint completes, so this is also the output latency.");
+  public static final Option DELIVERY_GUARANTEE = new Option("delivery.guarantee", "exactly-once",
+      "exactly-once (Kafka transactions committed on checkpoints) or at-least-once (no"
+          + " checkpoint latency; duplicates possible after a failure).");
+  public static final Option TRANSACTIONAL_ID_PREFIX = new Option("transactional-id.prefix",
+      "flowguard", "Prefix of the sinks' transactional ids (each sink appends -scores, -alerts,"
+          + " -dead-letters). Must be unique per job on a Kafka cluster.");
+  public static final Option TRANSACTION_TIMEOUT = new Option("transaction.timeout", "60 s",
+      "Kafka transaction timeout of exactly-once sinks; must exceed the checkpoint interval plus"
+          + " a restart, and not exceed the broker's transaction.max.timeout.ms.");
+  public static final Option PENDING_MAX_EVENTS = new Option("pending.max-events", "1000",
+      "Events per key held while their model has not arrived; more are dead-lettered (NO_MODEL).");
+  public static final Option PENDING_TIMEOUT = new Option("pending.timeout", "60 s",
+      "How long a key's held events wait for their model (from the oldest one's arrival) before"
+          + " they are dead-lettered (NO_MODEL).");
+  public static final Option JOB_NAME = new Option("job.name", "flowguard",
+      "The Flink job name.");
+
+  /** Every option, in documentation order. */
+  public static final List<Option> OPTIONS = List.of(
+      BOOTSTRAP_SERVERS, EVENTS_TOPIC, EVENTS_FORMAT, EVENTS_CSV_COLUMNS, EVENTS_CSV_KEY,
+      EVENTS_CSV_TIMESTAMP, EVENTS_CSV_MODEL, EVENTS_MAX_RECORD_BYTES, EVENTS_STARTING_OFFSETS,
+      SCORES_TOPIC, ALERTS_TOPIC, DEAD_LETTERS_TOPIC, GROUP_ID, MODEL_TOPIC, MODEL_DIRECTORY,
+      MODEL_DIRECTORY_RESCAN, FALSE_ALARM_RATE, TYPICALITY_WINDOWS, TYPICALITY_ALPHA, PARALLELISM,
+      CHECKPOINT_INTERVAL, DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT,
+      PENDING_MAX_EVENTS, PENDING_TIMEOUT, JOB_NAME);
+
+  private static final Map<String, Option> BY_KEY = new LinkedHashMap<>();
+
+  static {
+    for (Option o : OPTIONS) {
+      BY_KEY.put(o.key(), o);
+    }
+  }
+
+  /** Where the job starts reading events when it has no state. */
+  public enum StartingOffsets { COMMITTED, EARLIEST, LATEST }
+
+  private final TreeMap<String, String> values;
+  private final Properties kafka;
+
+  private JobConfig(Map<String, String> given) {
+    TreeMap<String, String> v = new TreeMap<>();
+    Properties k = new Properties();
+    for (Map.Entry<String, String> e : given.entrySet()) {
+      String key = e.getKey().trim();
+      String value = e.getValue().trim();
+      if (key.startsWith(KAFKA_PREFIX) && key.length() > KAFKA_PREFIX.length()) {
+        k.setProperty(key.substring(KAFKA_PREFIX.length()), value);
+      } else if (BY_KEY.containsKey(key)) {
+        v.put(key, value);
+      } else {
+        throw new IllegalArgumentException("unknown option '" + key + "'; the options are "
+            + BY_KEY.keySet() + " and kafka.* client properties (see docs/configuration.md)");
+      }
+    }
+    this.values = v;
+    this.kafka = k;
+    validate();
+  }
+
+  /** A configuration of the given options; every other option has its default. */
+  public static JobConfig of(Map<String, String> options) {
+    return new JobConfig(options);
+  }
+
+  /**
+   * Reads {@code --config FILE} (a properties file) if given, then applies {@code --key value} and
+   * {@code --key=value} arguments over it, in order.
+   *
+   * @throws IllegalArgumentException for a malformed argument, an unknown option or a bad value
+   */
+  public static JobConfig fromArgs(String[] args) throws IOException {
+    Map<String, String> options = new LinkedHashMap<>();
+    Map<String, String> overrides = new LinkedHashMap<>();
+    Optional<Path> file = Optional.empty();
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (!a.startsWith("--") || a.length() == 2) {
+        throw new IllegalArgumentException("expected --key value, got '" + a + "'");
+      }
+      String key;
+      String value;
+      int eq = a.indexOf('=');
+      if (eq > 0) {
+        key = a.substring(2, eq);
+        value = a.substring(eq + 1);
+      } else {
+        if (i + 1 >= args.length) {
+          throw new IllegalArgumentException("option " + a + " needs a value");
+        }
+        key = a.substring(2);
+        value = args[++i];
+      }
+      if (key.equals("config")) {
+        file = Optional.of(Path.of(value));
+      } else {
+        overrides.put(key, value);
+      }
+    }
+    if (file.isPresent()) {
+      Properties p = new Properties();
+      try (Reader r = Files.newBufferedReader(file.get(), StandardCharsets.UTF_8)) {
+        p.load(r);
+      }
+      for (String k : p.stringPropertyNames()) {
+        options.put(k, p.getProperty(k));
+      }
+    }
+    options.putAll(overrides);
+    return new JobConfig(options);
+  }
+
+  /** A copy with some options replaced. */
+  public JobConfig with(Map<String, String> overrides) {
+    Map<String, String> all = new LinkedHashMap<>(values);
+    kafka.stringPropertyNames().forEach(k -> all.put(KAFKA_PREFIX + k, kafka.getProperty(k)));
+    all.putAll(overrides);
+    return new JobConfig(all);
+  }
+
+  /** A copy with one option replaced. */
+  public JobConfig with(String key, String value) {
+    return with(Map.of(key, value));
+  }
+
+  private void validate() {
+    if (bootstrapServers().isEmpty()) {
+      throw new IllegalArgumentException(BOOTSTRAP_SERVERS.key() + " is required");
+    }
+    if (!(falseAlarmRate() > 0 && falseAlarmRate() < 1)) {
+      throw new IllegalArgumentException(FALSE_ALARM_RATE.key() + " must be in (0, 1)");
+    }
+    if (!(typicalityAlpha() > 0 && typicalityAlpha() < 1)) {
+      throw new IllegalArgumentException(TYPICALITY_ALPHA.key() + " must be in (0, 1)");
+    }
+    int[] w = typicalityWindows();
+    for (int m : w) {
+      if (m < 1) {
+        throw new IllegalArgumentException(TYPICALITY_WINDOWS.key() + " must be positive sizes");
+      }
+    }
+    if (Arrays.stream(w).distinct().count() != w.length) {
+      throw new IllegalArgumentException(TYPICALITY_WINDOWS.key() + " has a duplicate size");
+    }
+    if (pendingMaxEvents() < 0) {
+      throw new IllegalArgumentException(PENDING_MAX_EVENTS.key() + " must not be negative");
+    }
+    if (pendingTimeout().toMillis() < 1) {
+      throw new IllegalArgumentException(PENDING_TIMEOUT.key() + " must be at least 1 ms");
+    }
+    if (checkpointInterval().toMillis() < 10) {
+      throw new IllegalArgumentException(CHECKPOINT_INTERVAL.key() + " must be at least 10 ms");
+    }
+    parallelism().ifPresent(p -> {
+      if (p < 1) {
+        throw new IllegalArgumentException(PARALLELISM.key() + " must be at least 1");
+      }
+    });
+    if (modelDirectoryRescan().isNegative()) {
+      throw new IllegalArgumentException(MODEL_DIRECTORY_RESCAN.key() + " must not be negative");
+    }
+    // Builds the sinks' options and the decoder, so that bad values fail here, not on a cluster.
+    sinkOptions("check");
+    decoder();
+    startingOffsets();
+  }
+
+  private String get(Option o) {
+    return values.getOrDefault(o.key(), o.defaultValue());
+  }
+
+  private Duration duration(Option o) {
+    String s = get(o);
+    try {
+      return TimeUtils.parseDuration(s);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(o.key() + ": not a duration: '" + s
+          + "' (examples: 500 ms, 10 s, 2 min)", e);
+    }
+  }
+
+  private int integer(Option o) {
+    try {
+      return Integer.parseInt(get(o));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(o.key() + ": not an integer: '" + get(o) + "'", e);
+    }
+  }
+
+  private double number(Option o) {
+    try {
+      return Double.parseDouble(get(o));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(o.key() + ": not a number: '" + get(o) + "'", e);
+    }
+  }
+
+  private static List<String> list(String s) {
+    List<String> out = new ArrayList<>();
+    for (String part : s.split(",")) {
+      if (!part.isBlank()) {
+        out.add(part.trim());
+      }
+    }
+    return out;
+  }
+
+  public String bootstrapServers() {
+    return get(BOOTSTRAP_SERVERS);
+  }
+
+  public List<String> eventsTopics() {
+    return list(get(EVENTS_TOPIC));
+  }
+
+  public String scoresTopic() {
+    return get(SCORES_TOPIC);
+  }
+
+  public String alertsTopic() {
+    return get(ALERTS_TOPIC);
+  }
+
+  public String deadLettersTopic() {
+    return get(DEAD_LETTERS_TOPIC);
+  }
+
+  public String groupId() {
+    return get(GROUP_ID);
+  }
+
+  public String modelTopic() {
+    return get(MODEL_TOPIC);
+  }
+
+  /** The model directory, if models come from files rather than the model topic. */
+  public Optional<String> modelDirectory() {
+    String d = get(MODEL_DIRECTORY);
+    return d.isEmpty() ? Optional.empty() : Optional.of(d);
+  }
+
+  /** Zero: list the directory once. */
+  public Duration modelDirectoryRescan() {
+    return duration(MODEL_DIRECTORY_RESCAN);
+  }
+
+  public double falseAlarmRate() {
+    return number(FALSE_ALARM_RATE);
+  }
+
+  public int[] typicalityWindows() {
+    try {
+      return list(get(TYPICALITY_WINDOWS)).stream().mapToInt(Integer::parseInt).toArray();
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(TYPICALITY_WINDOWS.key() + ": not a list of integers: '"
+          + get(TYPICALITY_WINDOWS) + "'", e);
+    }
+  }
+
+  public double typicalityAlpha() {
+    return number(TYPICALITY_ALPHA);
+  }
+
+  public Optional<Integer> parallelism() {
+    return get(PARALLELISM).isEmpty() ? Optional.empty() : Optional.of(integer(PARALLELISM));
+  }
+
+  public Duration checkpointInterval() {
+    return duration(CHECKPOINT_INTERVAL);
+  }
+
+  public DeliveryGuarantee deliveryGuarantee() {
+    return switch (get(DELIVERY_GUARANTEE).toLowerCase(Locale.ROOT)) {
+      case "exactly-once", "exactly_once" -> DeliveryGuarantee.EXACTLY_ONCE;
+      case "at-least-once", "at_least_once" -> DeliveryGuarantee.AT_LEAST_ONCE;
+      default -> throw new IllegalArgumentException(DELIVERY_GUARANTEE.key()
+          + " must be exactly-once or at-least-once, got '" + get(DELIVERY_GUARANTEE) + "'");
+    };
+  }
+
+  public String transactionalIdPrefix() {
+    return get(TRANSACTIONAL_ID_PREFIX);
+  }
+
+  public Duration transactionTimeout() {
+    return duration(TRANSACTION_TIMEOUT);
+  }
+
+  /** The options of one sink; {@code sink} names it in its transactional id prefix. */
+  public SinkOptions sinkOptions(String sink) {
+    if (deliveryGuarantee() == DeliveryGuarantee.AT_LEAST_ONCE) {
+      return SinkOptions.atLeastOnce();
+    }
+    return SinkOptions.exactlyOnce(transactionalIdPrefix() + "-" + sink)
+        .withTransactionTimeout(transactionTimeout());
+  }
+
+  public int pendingMaxEvents() {
+    return integer(PENDING_MAX_EVENTS);
+  }
+
+  public Duration pendingTimeout() {
+    return duration(PENDING_TIMEOUT);
+  }
+
+  public String jobName() {
+    return get(JOB_NAME);
+  }
+
+  public StartingOffsets startingOffsets() {
+    String s = get(EVENTS_STARTING_OFFSETS).toUpperCase(Locale.ROOT);
+    try {
+      return StartingOffsets.valueOf(s);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(EVENTS_STARTING_OFFSETS.key()
+          + " must be committed, earliest or latest, got '" + get(EVENTS_STARTING_OFFSETS) + "'");
+    }
+  }
+
+  /** Extra Kafka client properties (a copy), without the {@code kafka.} prefix. */
+  public Properties kafkaProperties() {
+    Properties copy = new Properties();
+    copy.putAll(kafka);
+    return copy;
+  }
+
+  /** Kafka client properties with {@code bootstrap.servers}, for admin clients and producers. */
+  public Properties clientProperties() {
+    Properties p = kafkaProperties();
+    p.setProperty("bootstrap.servers", bootstrapServers());
+    return p;
+  }
+
+  /** The event decoder configured by events.format and its options. */
+  public EventDecoder decoder() {
+    int maxBytes = integer(EVENTS_MAX_RECORD_BYTES);
+    String format = get(EVENTS_FORMAT).toLowerCase(Locale.ROOT);
+    switch (format) {
+      case "json":
+        return new EventCodec(maxBytes, Clock.systemUTC());
+      case "csv":
+        List<String> columns = list(get(EVENTS_CSV_COLUMNS));
+        if (columns.isEmpty()) {
+          throw new IllegalArgumentException(
+              EVENTS_FORMAT.key() + "=csv needs " + EVENTS_CSV_COLUMNS.key());
+        }
+        CsvEventCodec.Builder b = CsvEventCodec.builder(columns)
+            .key(get(EVENTS_CSV_KEY))
+            .maxRecordBytes(maxBytes);
+        if (!get(EVENTS_CSV_TIMESTAMP).isEmpty()) {
+          b.timestamp(get(EVENTS_CSV_TIMESTAMP));
+        }
+        if (!get(EVENTS_CSV_MODEL).isEmpty()) {
+          b.model(get(EVENTS_CSV_MODEL));
+        }
+        return b.build();
+      default:
+        throw new IllegalArgumentException(
+            EVENTS_FORMAT.key() + " must be json or csv, got '" + get(EVENTS_FORMAT) + "'");
+    }
+  }
+
+  /** Every option with its effective value, and the Kafka properties with secrets masked. */
+  public String describe() {
+    StringBuilder s = new StringBuilder();
+    for (Option o : OPTIONS) {
+      s.append("  ").append(o.key()).append(" = ").append(get(o)).append('\n');
+    }
+    Properties masked = KafkaIo.redacted(kafka);
+    for (String k : new TreeMap<>(toMap(masked)).keySet()) {
+      s.append("  ").append(KAFKA_PREFIX).append(k).append(" = ").append(masked.getProperty(k))
+          .append('\n');
+    }
+    return s.toString();
+  }
+
+  private static Map<String, String> toMap(Properties p) {
+    Map<String, String> m = new LinkedHashMap<>();
+    p.stringPropertyNames().forEach(k -> m.put(k, p.getProperty(k)));
+    return m;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof JobConfig c && values.equals(c.values) && kafka.equals(c.kafka);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(values, kafka);
+  }
+
+  @Override
+  public String toString() {
+    return "JobConfig{\n" + describe() + "}";
+  }
+}

@@ -1,0 +1,396 @@
+package io.flowguard.job.bench;
+
+import io.flowguard.connectors.kafka.EmbeddedKafka;
+import io.flowguard.connectors.model.ModelTopic;
+import io.flowguard.core.data.Dataset;
+import io.flowguard.core.flow.FlowSpec;
+import io.flowguard.core.model.FlowModel;
+import io.flowguard.core.model.ModelFormat;
+import io.flowguard.core.model.ModelTrainer;
+import io.flowguard.core.score.Scorer;
+import io.flowguard.core.train.TrainingConfig;
+import io.flowguard.core.train.TrainingListener;
+import io.flowguard.job.FlowguardPipeline;
+import io.flowguard.job.JobConfig;
+import io.flowguard.job.scoring.ScoringKernel;
+import io.flowguard.job.scoring.ScoringSettings;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * End-to-end benchmark of the job on this machine: embedded broker, JSON in and out, local Flink at
+ * parallelism 2, a MAF with d = 10, 5 layers, hidden 128 x 128.
+ *
+ * <ol>
+ *   <li>Throughput, exactly-once: N events are produced first, then a bounded job scores them all;
+ *       events/s = N / (last - first scored record's write time), so start-up is not counted.
+ *   <li>Latency, at-least-once: events are produced at a fixed rate (default 5 000/s) while the job
+ *       runs; latency = the scored record's write time (sink) minus the event's send time, and the
+ *       time a consumer receives it minus the send time. The first seconds are warm-up.
+ * </ol>
+ *
+ * Each run is repeated with a trivial scorer (a sum of squares instead of the flow), so that the
+ * flow's share of the cost shows. Run with {@code flink-job/bench.sh}; figures are rough on a shared
+ * machine.
+ */
+public final class EndToEndBench {
+
+  static final int DIM = 10;
+  static final String MODEL = "default";
+
+  /** Scores with -0.5 |x|^2: the job's cost without the flow. */
+  static final ScoringKernel.Factory TRIVIAL = (model, rate) -> (x, out) -> {
+    double s = 0;
+    for (double v : x) {
+      s += v * v;
+    }
+    out.rejection = Scorer.Rejection.NONE;
+    out.rejectedAt = -1;
+    out.logDensity = -0.5 * s;
+    out.nll = 0.5 * s;
+    out.tailProbability = 0.5;
+    out.anomaly = false;
+    return true;
+  };
+
+  private final EmbeddedKafka kafka;
+  private final int events;
+  private final int rate;
+  private final int seconds;
+  private final int warmupSeconds;
+  private final byte[] model;
+  private int run;
+
+  private EndToEndBench(EmbeddedKafka kafka, int events, int rate, int seconds, byte[] model) {
+    this.kafka = kafka;
+    this.events = events;
+    this.rate = rate;
+    this.seconds = seconds;
+    this.warmupSeconds = Math.min(5, seconds / 3);
+    this.model = model;
+  }
+
+  public static void main(String[] args) throws Exception {
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
+    System.setProperty("org.slf4j.simpleLogger.log.org.apache.flink.connector.kafka.sink.internal"
+        + ".KafkaCommitter", "off");
+    Map<String, String> a = new HashMap<>();
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      a.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+    }
+    int events = Integer.parseInt(a.getOrDefault("events", "100000"));
+    int rate = Integer.parseInt(a.getOrDefault("rate", "5000"));
+    int seconds = Integer.parseInt(a.getOrDefault("seconds", "20"));
+    boolean trivial = !a.getOrDefault("trivial", "true").equals("false");
+
+    PrintlnQuiet quiet = new PrintlnQuiet();
+    EmbeddedKafka kafka = quiet.run(() -> new EmbeddedKafka().start());
+    try {
+      System.out.printf(Locale.ROOT, "Training the benchmark model (MAF, d = %d, 5 x 128) ...%n", DIM);
+      byte[] model = trainModel();
+      EndToEndBench bench = new EndToEndBench(kafka, events, rate, seconds, model);
+      List<String> rows = new ArrayList<>();
+      rows.add(bench.throughput(false));
+      if (trivial) {
+        rows.add(bench.throughput(true));
+      }
+      rows.add(bench.latency(false));
+      if (trivial) {
+        rows.add(bench.latency(true));
+      }
+      System.out.println();
+      System.out.printf(Locale.ROOT, "End to end, embedded Kafka, JSON, parallelism 2, %d cores:%n",
+          Runtime.getRuntime().availableProcessors());
+      rows.forEach(System.out::println);
+    } finally {
+      quiet.run(() -> {
+        kafka.close();
+        return null;
+      });
+    }
+    System.exit(0);
+  }
+
+  /** Normal events: N(0, I) mixed by a fixed lower-triangular matrix (correlated features). */
+  static final double[][] MIX = mixing(new Random(7));
+
+  static double[][] mixing(Random rng) {
+    double[][] mix = new double[DIM][DIM];
+    for (int i = 0; i < DIM; i++) {
+      for (int j = 0; j <= i; j++) {
+        mix[i][j] = i == j ? 1 : 0.3 * rng.nextGaussian();
+      }
+    }
+    return mix;
+  }
+
+  static byte[] trainModel() {
+    Random rng = new Random(8);
+    int n = 4000;
+    double[][] mix = MIX;
+    double[] x = new double[n * DIM];
+    for (int r = 0; r < n; r++) {
+      double[] row = sample(rng, mix);
+      System.arraycopy(row, 0, x, r * DIM, DIM);
+    }
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < DIM; i++) {
+      names.add("f" + i);
+    }
+    FlowSpec spec = FlowSpec.of(FlowSpec.MAF, DIM).withLayers(5).withHidden(128, 128);
+    TrainingConfig training = TrainingConfig.defaults().withSteps(200).withEvalEvery(50).withSeed(1);
+    FlowModel m = ModelTrainer.train(new Dataset("bench", names, x, n),
+        new ModelTrainer.Options(MODEL, 1, spec, training, 0.2), TrainingListener.NONE).model();
+    return ModelFormat.toBytes(m);
+  }
+
+  static double[] sample(Random rng, double[][] mix) {
+    double[] z = new double[DIM];
+    for (int i = 0; i < DIM; i++) {
+      z[i] = rng.nextGaussian();
+    }
+    double[] row = new double[DIM];
+    for (int i = 0; i < DIM; i++) {
+      for (int j = 0; j <= i; j++) {
+        row[i] += mix[i][j] * z[j];
+      }
+    }
+    return row;
+  }
+
+  static byte[] json(String key, long ts, double[] f) {
+    StringBuilder s = new StringBuilder(320);
+    s.append("{\"key\":\"").append(key).append("\",\"ts\":").append(ts).append(",\"features\":{");
+    for (int i = 0; i < f.length; i++) {
+      s.append(i == 0 ? "" : ",").append("\"f").append(i).append("\":").append(f[i]);
+    }
+    return s.append("}}").toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  private JobConfig config(String name, String guarantee) {
+    String p = "bench" + (++run) + "-" + name;
+    JobConfig c = JobConfig.of(Map.ofEntries(
+        Map.entry("bootstrap.servers", kafka.bootstrapServers()),
+        Map.entry("events.topic", p + "-events"), Map.entry("scores.topic", p + "-scores"),
+        Map.entry("alerts.topic", p + "-alerts"), Map.entry("dead-letters.topic", p + "-dead"),
+        Map.entry("model.topic", p + "-models"), Map.entry("group.id", p),
+        Map.entry("transactional-id.prefix", p), Map.entry("events.starting-offsets", "earliest"),
+        Map.entry("delivery.guarantee", guarantee), Map.entry("checkpoint.interval", "1 s"),
+        Map.entry("parallelism", "2"), Map.entry("typicality.windows", "32,128")));
+    kafka.createTopic(c.eventsTopics().get(0), 2, false);
+    kafka.createTopic(c.scoresTopic(), 2, false);
+    kafka.createTopic(c.alertsTopic(), 1, false);
+    kafka.createTopic(c.deadLettersTopic(), 1, false);
+    ModelTopic.publish(c.clientProperties(), c.modelTopic(), MODEL, model);
+    return c;
+  }
+
+  private static StreamExecutionEnvironment environment() {
+    Configuration conf = new Configuration();
+    conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+    return StreamExecutionEnvironment.createLocalEnvironment(2, conf);
+  }
+
+  private KafkaProducer<byte[], byte[]> producer() {
+    Properties p = kafka.clientProperties();
+    p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+    return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  private String throughput(boolean trivial) throws Exception {
+    String label = trivial ? "trivial scorer" : "flow (MAF 5x128)";
+    System.out.printf(Locale.ROOT, "Throughput, exactly-once, %s: producing %d events ...%n", label,
+        events);
+    JobConfig c = config(trivial ? "tput-trivial" : "tput-flow", "exactly-once");
+    Random rng = new Random(1);
+    try (KafkaProducer<byte[], byte[]> producer = producer()) {
+      double[][] mix = MIX;
+      for (int i = 0; i < events; i++) {
+        String key = "k" + (i % 64);
+        producer.send(new ProducerRecord<>(c.eventsTopics().get(0),
+            key.getBytes(StandardCharsets.UTF_8), json(key, i, sample(rng, mix))));
+      }
+      producer.flush();
+    }
+    StreamExecutionEnvironment env = environment();
+    FlowguardPipeline p = pipeline(c, trivial);
+    p.configure(env);
+    p.addSinks(p.wire(
+        p.addEventSource(env, p.eventSourceBuilder().setBounded(OffsetsInitializer.latest()).build()),
+        p.addModelSource(env,
+            p.modelTopicSourceBuilder().setBounded(OffsetsInitializer.latest()).build())));
+    long t0 = System.nanoTime();
+    env.execute("bench-throughput");
+    double wall = (System.nanoTime() - t0) / 1e9;
+    long[] span = writeTimeSpan(c.scoresTopic());
+    double perSecond = span[2] * 1000.0 / Math.max(1, span[1] - span[0]);
+    return String.format(Locale.ROOT,
+        "  throughput, exactly-once, %-17s %8.0f events/s  (%d scored in %.1f s of processing;"
+            + " job wall time %.1f s with start-up)", label + ":", perSecond, span[2],
+        (span[1] - span[0]) / 1000.0, wall);
+  }
+
+  private String latency(boolean trivial) throws Exception {
+    String label = trivial ? "trivial scorer" : "flow (MAF 5x128)";
+    System.out.printf(Locale.ROOT, "Latency, at-least-once, %s: %d events/s for %d s ...%n", label,
+        rate, seconds);
+    JobConfig c = config(trivial ? "lat-trivial" : "lat-flow", "at-least-once");
+    StreamExecutionEnvironment env = environment();
+    FlowguardPipeline p = pipeline(c, trivial);
+    p.configure(env);
+    p.build(env);
+    JobClient job = env.executeAsync("bench-latency");
+    List<long[]> samples = new ArrayList<>(); // {sent, written, received}
+    AtomicBoolean consuming = new AtomicBoolean(true);
+    Thread consumer = new Thread(() -> consume(c.scoresTopic(), samples, consuming), "bench-consumer");
+    consumer.start();
+    Thread.sleep(3_000); // job start-up
+    long sent = 0;
+    try (KafkaProducer<byte[], byte[]> producer = producer()) {
+      Random rng = new Random(2);
+      double[][] mix = MIX;
+      long start = System.nanoTime();
+      long end = start + seconds * 1_000_000_000L;
+      for (long i = 0; System.nanoTime() < end; i++) {
+        String key = "k" + (i % 64);
+        producer.send(new ProducerRecord<>(c.eventsTopics().get(0),
+            key.getBytes(StandardCharsets.UTF_8),
+            json(key, System.currentTimeMillis(), sample(rng, mix))));
+        sent++;
+        long wait = start + (long) ((i + 1) * 1e9 / rate) - System.nanoTime();
+        if (wait > 0) {
+          Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+        }
+      }
+    }
+    Thread.sleep(3_000);
+    consuming.set(false);
+    consumer.join(10_000);
+    job.cancel().get();
+    long warmupEnd;
+    List<Long> written = new ArrayList<>();
+    List<Long> received = new ArrayList<>();
+    synchronized (samples) {
+      long first = samples.stream().mapToLong(s -> s[0]).min().orElse(0);
+      warmupEnd = first + warmupSeconds * 1000L;
+      for (long[] s : samples) {
+        if (s[0] >= warmupEnd) {
+          written.add(s[1] - s[0]);
+          received.add(s[2] - s[0]);
+        }
+      }
+    }
+    return String.format(Locale.ROOT,
+        "  latency at %d/s, at-least-once, %-17s p50 %3d ms, p99 %4d ms to the scores topic;"
+            + " p50 %3d ms, p99 %4d ms to a consumer  (%d of %d events, first %d s skipped)",
+        rate, label + ":", pct(written, 50), pct(written, 99), pct(received, 50),
+        pct(received, 99), samples.size(), sent, warmupSeconds);
+  }
+
+  private FlowguardPipeline pipeline(JobConfig c, boolean trivial) {
+    ScoringSettings s = ScoringSettings.of(c);
+    return new FlowguardPipeline(c, trivial ? s.withKernels(TRIVIAL) : s);
+  }
+
+  private void consume(String topic, List<long[]> out, AtomicBoolean running) {
+    Properties p = kafka.clientProperties();
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-consumer-" + topic);
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "10");
+    try (KafkaConsumer<byte[], byte[]> c =
+        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      c.subscribe(List.of(topic));
+      while (running.get()) {
+        for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(20))) {
+          long now = System.currentTimeMillis();
+          long ts = eventTime(r.value());
+          synchronized (out) {
+            out.add(new long[] {ts, r.timestamp(), now});
+          }
+        }
+      }
+    }
+  }
+
+  /** The "ts" field of a scored event's JSON, without a JSON parser (it is the 4th field). */
+  static long eventTime(byte[] json) {
+    String s = new String(json, StandardCharsets.UTF_8);
+    int at = s.indexOf("\"ts\":") + 5;
+    int end = at;
+    while (end < s.length() && Character.isDigit(s.charAt(end))) {
+      end++;
+    }
+    return Long.parseLong(s.substring(at, end));
+  }
+
+  /** {min write time, max write time, count} of a topic's committed records. */
+  private long[] writeTimeSpan(String topic) {
+    Properties p = kafka.clientProperties();
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
+    long min = Long.MAX_VALUE;
+    long max = Long.MIN_VALUE;
+    long count = 0;
+    try (KafkaConsumer<byte[], byte[]> c =
+        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> parts = c.partitionsFor(topic).stream()
+          .map(i -> new TopicPartition(topic, i.partition())).toList();
+      c.assign(parts);
+      c.seekToBeginning(parts);
+      Map<TopicPartition, Long> end = c.endOffsets(parts);
+      while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+        for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+          min = Math.min(min, r.timestamp());
+          max = Math.max(max, r.timestamp());
+          count++;
+        }
+      }
+    }
+    return new long[] {min, max, count};
+  }
+
+  private static long pct(List<Long> values, int percentile) {
+    if (values.isEmpty()) {
+      return -1;
+    }
+    long[] v = values.stream().mapToLong(Long::longValue).toArray();
+    Arrays.sort(v);
+    return v[Math.min(v.length - 1, (int) Math.ceil(percentile / 100.0 * v.length) - 1)];
+  }
+
+  /** Silences System.out while the embedded broker prints its storage-format chatter. */
+  private static final class PrintlnQuiet {
+    <T> T run(java.util.concurrent.Callable<T> action) throws Exception {
+      java.io.PrintStream original = System.out;
+      System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+      try {
+        return action.call();
+      } finally {
+        System.setOut(original);
+      }
+    }
+  }
+}

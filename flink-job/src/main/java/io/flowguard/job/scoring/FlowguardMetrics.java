@@ -1,0 +1,91 @@
+package io.flowguard.job.scoring;
+
+import io.flowguard.connectors.event.DeadLetterReason;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+
+/**
+ * The metrics of one operator instance, in the operator's metric group {@value #GROUP}:
+ *
+ * <ul>
+ *   <li>{@code eventsScored}, {@code anomalies}, {@code typicalityAlarms}, {@code modelsRejected}:
+ *       counters;
+ *   <li>{@code deadLetters.<REASON>}: one counter per {@link DeadLetterReason};
+ *   <li>{@code model.<name>.activeVersion}: gauge of the model version in use (user-variable
+ *       {@code model} = the model name, so reporters with labels show it as a label);
+ *   <li>{@code scoringLatencyMicros}: histogram of the time to score one event (resolve, kernel,
+ *       typicality, state), microseconds, over the last {@value #LATENCY_WINDOW} events.
+ * </ul>
+ */
+public final class FlowguardMetrics {
+
+  public static final String GROUP = "flowguard";
+  public static final int LATENCY_WINDOW = 1024;
+
+  private final MetricGroup group;
+  private final Map<DeadLetterReason, Counter> deadLetters = new EnumMap<>(DeadLetterReason.class);
+  private final Map<String, Integer> activeVersions = new ConcurrentHashMap<>();
+  private Counter eventsScored;
+  private Counter anomalies;
+  private Counter typicalityAlarms;
+  private Counter modelsRejected;
+  private Histogram latency;
+
+  private FlowguardMetrics(MetricGroup operatorGroup) {
+    this.group = operatorGroup.addGroup(GROUP);
+    MetricGroup dead = group.addGroup("deadLetters");
+    for (DeadLetterReason r : DeadLetterReason.values()) {
+      deadLetters.put(r, dead.counter(r.name()));
+    }
+  }
+
+  /** Dead-letter counters only (the parse operator). */
+  public static FlowguardMetrics forParse(MetricGroup operatorGroup) {
+    return new FlowguardMetrics(operatorGroup);
+  }
+
+  /** Every metric (the scoring operator). */
+  public static FlowguardMetrics forScoring(MetricGroup operatorGroup) {
+    FlowguardMetrics m = new FlowguardMetrics(operatorGroup);
+    m.eventsScored = m.group.counter("eventsScored");
+    m.anomalies = m.group.counter("anomalies");
+    m.typicalityAlarms = m.group.counter("typicalityAlarms");
+    m.modelsRejected = m.group.counter("modelsRejected");
+    m.latency = m.group.histogram("scoringLatencyMicros",
+        new DescriptiveStatisticsHistogram(LATENCY_WINDOW));
+    return m;
+  }
+
+  public void deadLetter(DeadLetterReason reason) {
+    deadLetters.get(reason).inc();
+  }
+
+  public void scored(boolean anomaly, boolean typicalityAlarm, long nanos) {
+    eventsScored.inc();
+    if (anomaly) {
+      anomalies.inc();
+    }
+    if (typicalityAlarm) {
+      typicalityAlarms.inc();
+    }
+    latency.update(nanos / 1000);
+  }
+
+  public void modelRejected() {
+    modelsRejected.inc();
+  }
+
+  /** Sets a model's active version (0 when withdrawn), registering its gauge on first use. */
+  public void activeVersion(String model, int version) {
+    if (activeVersions.put(model, version) == null) {
+      Gauge<Integer> gauge = () -> activeVersions.getOrDefault(model, 0);
+      group.addGroup("model", model).gauge("activeVersion", gauge);
+    }
+  }
+}

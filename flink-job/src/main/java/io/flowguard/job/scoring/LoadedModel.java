@@ -1,0 +1,87 @@
+package io.flowguard.job.scoring;
+
+import io.flowguard.core.model.FlowModel;
+import io.flowguard.core.model.ModelFormat;
+import io.flowguard.core.model.ModelFormatException;
+import io.flowguard.core.score.Scorer;
+import io.flowguard.core.score.TypicalityWindow;
+import java.util.List;
+
+/**
+ * A model ready to score on one operator instance: the parsed {@link FlowModel}, its kernel and one
+ * scratch {@link TypicalityWindow} per configured size (refilled from a key's state for each event).
+ * Never in Flink state; rebuilt from {@link StoredModel} bytes whenever an instance lacks it.
+ */
+final class LoadedModel {
+
+  final String name;
+  final int version;
+  final String versionText;
+  final FlowModel model;
+  final ScoringKernel kernel;
+  final List<String> featureNames;
+  final String[] featureArray;
+  final TypicalityWindow[] windows;
+
+  private LoadedModel(FlowModel model, ScoringKernel kernel, TypicalityWindow[] windows) {
+    this.name = model.name();
+    this.version = model.version();
+    this.versionText = Integer.toString(version);
+    this.model = model;
+    this.kernel = kernel;
+    this.featureNames = model.preprocessor().featureNames();
+    this.featureArray = featureNames.toArray(new String[0]);
+    this.windows = windows;
+  }
+
+  /** Why a model file was not accepted. */
+  static final class Rejected extends Exception {
+    private static final long serialVersionUID = 1L;
+    final String kind;
+
+    Rejected(String kind, String message, Throwable cause) {
+      super(message.startsWith(kind) ? message : kind + ": " + message, cause);
+      this.kind = kind;
+    }
+  }
+
+  /**
+   * Parses and validates a model file received under {@code recordName}: it must be a readable model
+   * file ({@link ModelFormat#read}), carry that name, and be calibrated for every configured
+   * typicality window at the configured level.
+   */
+  static LoadedModel load(String recordName, byte[] bytes, ScoringSettings settings)
+      throws Rejected {
+    FlowModel model;
+    try {
+      model = ModelFormat.read(bytes);
+    } catch (ModelFormatException e) {
+      throw new Rejected(e.kind().name(), e.getMessage(), e);
+    } catch (RuntimeException e) {
+      // ModelFormat promises ModelFormatException for every bad file; stay safe if it slips.
+      throw new Rejected("UNREADABLE", String.valueOf(e.getMessage()), e);
+    }
+    if (!model.name().equals(recordName)) {
+      throw new Rejected("NAME_MISMATCH", "the file holds model '" + model.name()
+          + "' but was published as '" + recordName + "'", null);
+    }
+    int[] sizes = settings.windows();
+    TypicalityWindow[] windows = new TypicalityWindow[sizes.length];
+    ScoringKernel kernel;
+    try {
+      Scorer thresholds = new Scorer(model, settings.falseAlarmRate());
+      for (int i = 0; i < sizes.length; i++) {
+        windows[i] = thresholds.newWindow(sizes[i], settings.alpha());
+      }
+      kernel = settings.kernels().create(model, settings.falseAlarmRate());
+    } catch (IllegalArgumentException e) {
+      throw new Rejected("NOT_CALIBRATED", e.getMessage(), e);
+    }
+    return new LoadedModel(model, kernel, windows);
+  }
+
+  @Override
+  public String toString() {
+    return name + " v" + version;
+  }
+}

@@ -1,0 +1,98 @@
+package io.flowguard.job.scoring;
+
+import io.flowguard.connectors.event.EventDecoder;
+import io.flowguard.job.JobConfig;
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * What the scoring operator needs to know besides the models: the false-alarm rate, the typicality
+ * windows and level, the bounds on events held for a missing model, the decoder (which resolves
+ * features against a model's schema and stamps dead letters) and the scoring kernel.
+ */
+public final class ScoringSettings implements Serializable {
+
+  private static final long serialVersionUID = 1L;
+
+  private final double falseAlarmRate;
+  private final int[] windows;
+  private final double alpha;
+  private final int pendingMaxEvents;
+  private final long pendingTimeoutMillis;
+  private final EventDecoder decoder;
+  private final ScoringKernel.Factory kernels;
+
+  public ScoringSettings(double falseAlarmRate, int[] windows, double alpha, int pendingMaxEvents,
+      Duration pendingTimeout, EventDecoder decoder, ScoringKernel.Factory kernels) {
+    if (!(falseAlarmRate > 0 && falseAlarmRate < 1)) {
+      throw new IllegalArgumentException("false-alarm rate must be in (0, 1), got " + falseAlarmRate);
+    }
+    if (!(alpha > 0 && alpha < 1)) {
+      throw new IllegalArgumentException("alpha must be in (0, 1), got " + alpha);
+    }
+    if (pendingMaxEvents < 0 || pendingTimeout.toMillis() < 1) {
+      throw new IllegalArgumentException("pending bound must be >= 0 and the timeout >= 1 ms");
+    }
+    for (int m : windows) {
+      if (m < 1) {
+        throw new IllegalArgumentException("window sizes must be positive: " + Arrays.toString(windows));
+      }
+    }
+    this.falseAlarmRate = falseAlarmRate;
+    this.windows = windows.clone();
+    this.alpha = alpha;
+    this.pendingMaxEvents = pendingMaxEvents;
+    this.pendingTimeoutMillis = pendingTimeout.toMillis();
+    this.decoder = Objects.requireNonNull(decoder, "decoder");
+    this.kernels = Objects.requireNonNull(kernels, "kernels");
+  }
+
+  /** The settings of a job configuration, scoring with the flow. */
+  public static ScoringSettings of(JobConfig config) {
+    return new ScoringSettings(config.falseAlarmRate(), config.typicalityWindows(),
+        config.typicalityAlpha(), config.pendingMaxEvents(), config.pendingTimeout(),
+        config.decoder(), ScoringKernel.FLOW);
+  }
+
+  /** The same settings with another scoring kernel. */
+  public ScoringSettings withKernels(ScoringKernel.Factory factory) {
+    return new ScoringSettings(falseAlarmRate, windows, alpha, pendingMaxEvents,
+        Duration.ofMillis(pendingTimeoutMillis), decoder, factory);
+  }
+
+  public double falseAlarmRate() {
+    return falseAlarmRate;
+  }
+
+  /** The typicality window sizes (a copy). */
+  public int[] windows() {
+    return windows.clone();
+  }
+
+  /** The largest window size; 0 without windows. */
+  public int maxWindow() {
+    return Arrays.stream(windows).max().orElse(0);
+  }
+
+  public double alpha() {
+    return alpha;
+  }
+
+  public int pendingMaxEvents() {
+    return pendingMaxEvents;
+  }
+
+  public long pendingTimeoutMillis() {
+    return pendingTimeoutMillis;
+  }
+
+  public EventDecoder decoder() {
+    return decoder;
+  }
+
+  public ScoringKernel.Factory kernels() {
+    return kernels;
+  }
+}

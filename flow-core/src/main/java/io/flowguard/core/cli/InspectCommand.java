@@ -1,0 +1,81 @@
+package io.flowguard.core.cli;
+
+import io.flowguard.core.model.Calibration;
+import io.flowguard.core.model.FlowModel;
+import io.flowguard.core.model.ModelFormat;
+import io.flowguard.core.model.Preprocessor;
+import io.flowguard.core.model.Provenance;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** {@code flowguard inspect MODEL}: what a model file holds. */
+@Command(
+    name = "inspect",
+    mixinStandardHelpOptions = true,
+    description = {
+        "Show what a model file holds: feature schema and preprocessing, flow spec, calibration",
+        "(entropy, tail fit, NLL thresholds, typicality thresholds), provenance, and checksum status.",
+        "A corrupt, truncated or incompatible file is reported with the reason and a non-zero exit code.",
+        ""})
+final class InspectCommand implements Callable<Integer> {
+
+  @Parameters(index = "0", paramLabel = "MODEL", description = "A model file.")
+  Path modelFile;
+
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    byte[] bytes = Files.readAllBytes(modelFile);
+    FlowModel m = ModelFormat.read(bytes);
+    String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    out.printf("Model        %s v%d%n", m.name(), m.version());
+    out.printf("File         %s (%d bytes), checksum verified; file SHA-256 %s%n", modelFile, bytes.length, sha);
+    out.printf("Flow         %s%n", m.spec().toJson());
+    out.printf("Parameters   %d%n", m.flow().parameters().length);
+    Preprocessor pre = m.preprocessor();
+    out.printf("%nFeatures     %d raw, %d modelled%n", pre.rawDim(), pre.dim());
+    out.printf("  %-24s %-8s %14s %14s%n", "name", "status", "mean", "std");
+    for (Preprocessor.Feature f : pre.features()) {
+      out.printf(Locale.ROOT, "  %-24s %-8s %14.6g %14.6g%n", f.name(), f.kept() ? "kept" : "constant", f.mean(), f.std());
+    }
+    Calibration c = m.calibration();
+    out.printf(Locale.ROOT, "%nCalibration  %d held-out rows; entropy estimate H = %.4f nats%n", c.count(), c.entropy());
+    Calibration.Tail t = c.tail();
+    out.printf(Locale.ROOT, "  tail       %s beyond NLL %.4f (P = %.3g): xi = %.4f, sigma = %.4f%n", t.kind(),
+        t.threshold(), t.probability(), t.xi(), t.sigma());
+    out.printf("  %-22s %s%n", "false-alarm rate", "NLL threshold");
+    for (double rate : new double[] {1e-2, 1e-3, 1e-4}) {
+      out.printf(Locale.ROOT, "  %-22g %.4f%n", rate, c.nllThreshold(rate));
+    }
+    out.printf("  typicality |mean NLL - H| thresholds:%n  %-8s", "M");
+    for (double alpha : Calibration.DEFAULT_ALPHAS) {
+      out.printf(Locale.ROOT, " %12s", "alpha " + alpha);
+    }
+    out.println();
+    for (int window : Calibration.DEFAULT_WINDOWS) {
+      out.printf("  %-8d", window);
+      for (double alpha : Calibration.DEFAULT_ALPHAS) {
+        out.printf(Locale.ROOT, " %12.4f", c.typicalityThreshold(window, alpha));
+      }
+      out.println();
+    }
+    Provenance p = m.provenance();
+    out.printf("%nProvenance%n");
+    out.printf("  created    %s by Flowguard %s (format %d)%n", p.createdAt(), p.flowguardVersion(), p.formatVersion());
+    out.printf("  data       %d rows, SHA-256 %s%n", p.trainingRows(), p.dataSha256());
+    out.printf(Locale.ROOT, "  training   seed %d, %d steps in %.1f s; train NLL %.4f, validation NLL %.4f%n", p.seed(),
+        p.metrics().steps(), p.metrics().seconds(), p.metrics().trainNll(), p.metrics().validationNll());
+    out.printf("  config     %s%n", p.trainingConfig());
+    return 0;
+  }
+}

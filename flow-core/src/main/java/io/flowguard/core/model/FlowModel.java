@@ -1,0 +1,119 @@
+package io.flowguard.core.model;
+
+import io.flowguard.core.flow.Flow;
+import io.flowguard.core.flow.FlowSpec;
+import java.util.Objects;
+
+/**
+ * Everything scoring needs, as one unit: the preprocessor that maps raw events into the flow's space,
+ * the flow, the calibration of its NLL on normal data, and where it all came from. Saved and loaded by
+ * {@link ModelFormat}.
+ *
+ * <p>The model holds its {@link Flow}, whose parameter vector is mutable; treat a loaded model as
+ * read-only. Scoring through {@link #logDensity} is thread-safe as long as nobody changes the parameters.
+ */
+public final class FlowModel {
+
+  /** Longest model name accepted: names end up in file names, metrics labels and logs. */
+  public static final int MAX_NAME_LENGTH = 256;
+
+  private final String name;
+  private final int version;
+  private final Preprocessor preprocessor;
+  private final Flow flow;
+  private final FlowSpec spec;
+  private final Calibration calibration;
+  private final Provenance provenance;
+
+  /**
+   * @param name a non-blank name without control characters, at most {@link #MAX_NAME_LENGTH} chars
+   * @param version the model version, at least 1 (a retrained model of the same name gets a higher one)
+   * @param flow a flow built from a {@link FlowSpec} (so it can be rebuilt on load)
+   * @throws IllegalArgumentException if the parts do not fit together
+   */
+  public FlowModel(String name, int version, Preprocessor preprocessor, Flow flow, Calibration calibration,
+                   Provenance provenance) {
+    this.name = Objects.requireNonNull(name, "name");
+    this.preprocessor = Objects.requireNonNull(preprocessor, "preprocessor");
+    this.flow = Objects.requireNonNull(flow, "flow");
+    this.calibration = Objects.requireNonNull(calibration, "calibration");
+    this.provenance = Objects.requireNonNull(provenance, "provenance");
+    this.version = version;
+    if (name.isBlank() || name.length() > MAX_NAME_LENGTH || name.chars().anyMatch(Character::isISOControl)) {
+      throw new IllegalArgumentException("model name must be non-blank, at most " + MAX_NAME_LENGTH
+          + " characters and free of control characters, got '" + name + "'");
+    }
+    if (version < 1) {
+      throw new IllegalArgumentException("model version must be at least 1, got " + version);
+    }
+    this.spec = flow.spec().orElseThrow(() -> new IllegalArgumentException(
+        "the flow has no spec: build it with FlowFactory so that a model file can rebuild it"));
+    if (preprocessor.dim() != flow.dim()) {
+      throw new IllegalArgumentException("the preprocessor keeps " + preprocessor.dim() + " of "
+          + preprocessor.rawDim() + " features but the flow has dimension " + flow.dim());
+    }
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public int version() {
+    return version;
+  }
+
+  public Preprocessor preprocessor() {
+    return preprocessor;
+  }
+
+  public Flow flow() {
+    return flow;
+  }
+
+  public FlowSpec spec() {
+    return spec;
+  }
+
+  public Calibration calibration() {
+    return calibration;
+  }
+
+  public Provenance provenance() {
+    return provenance;
+  }
+
+  /** Number of raw features an event has. */
+  public int rawDim() {
+    return preprocessor.rawDim();
+  }
+
+  /**
+   * {@code log p(x)} of each of {@code n} raw row-major rows, in raw-feature space:
+   * {@code flow.logProb(preprocessor.apply(x)) + preprocessor.logJacobian()}.
+   *
+   * @throws IllegalArgumentException naming the row and column of a non-finite value or a short array
+   */
+  public double[] logDensity(double[] raw, int n) {
+    double[] lp = flow.logProb(preprocessor.apply(raw, n), n);
+    double lj = preprocessor.logJacobian();
+    for (int r = 0; r < n; r++) {
+      lp[r] += lj;
+    }
+    return lp;
+  }
+
+  /** The negative log-likelihood (nats) of each raw row: the quantity {@link Calibration} is fitted on. */
+  public double[] nll(double[] raw, int n) {
+    double[] lp = logDensity(raw, n);
+    for (int r = 0; r < n; r++) {
+      lp[r] = -lp[r];
+    }
+    return lp;
+  }
+
+  @Override
+  public String toString() {
+    return "FlowModel[" + name + " v" + version + ", " + spec.family() + ", " + preprocessor.rawDim()
+        + " features (" + preprocessor.dim() + " kept), " + flow.parameters().length + " parameters]";
+  }
+}

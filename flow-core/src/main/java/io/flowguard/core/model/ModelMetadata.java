@@ -1,0 +1,410 @@
+package io.flowguard.core.model;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.flowguard.core.flow.FlowSpec;
+import io.flowguard.core.model.ModelFormatException.Kind;
+import io.flowguard.core.nn.ParamKind;
+import io.flowguard.core.nn.ParameterLayout;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The JSON metadata section of a model file (schema in {@code docs/model-format.md}). Written and read
+ * through Jackson's tree model rather than data binding, so that every field is checked explicitly and
+ * a bad one is reported by its path (e.g. {@code calibration.tail.sigma}). Fields this reader does not
+ * know are ignored: a format version may gain fields without breaking older readers.
+ */
+record ModelMetadata(String name, int version, FlowSpec spec, Preprocessor preprocessor, Calibration calibration,
+                     Provenance provenance, long parameterCount, List<ParameterLayout.Block> blocks) {
+
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  // -------------------------------------------------------------------------------------------- encode
+
+  static byte[] encode(FlowModel model) {
+    ObjectNode root = NODES.objectNode();
+    root.put("name", model.name());
+    root.put("version", model.version());
+    try {
+      root.set("spec", JSON.readTree(model.spec().toJson()));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("FlowSpec.toJson produced invalid JSON", e);
+    }
+    root.set("preprocessor", preprocessor(model.preprocessor()));
+    root.set("calibration", calibration(model.calibration()));
+    root.set("provenance", provenance(model.provenance()));
+    ObjectNode params = root.putObject("parameters");
+    params.put("count", model.flow().parameters().length);
+    ArrayNode blocks = params.putArray("blocks");
+    for (ParameterLayout.Block b : model.flow().layout().blocks()) {
+      ObjectNode o = blocks.addObject();
+      o.put("name", b.name());
+      o.put("offset", b.offset());
+      o.put("size", b.size());
+      o.put("kind", b.kind().name());
+    }
+    try {
+      return JSON.writeValueAsBytes(root);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot encode model metadata", e);
+    }
+  }
+
+  private static ObjectNode preprocessor(Preprocessor p) {
+    ObjectNode o = NODES.objectNode();
+    ArrayNode features = o.putArray("features");
+    for (Preprocessor.Feature f : p.features()) {
+      ObjectNode n = features.addObject();
+      n.put("name", f.name());
+      n.put("kept", f.kept());
+      n.put("mean", f.mean());
+      n.put("std", f.std());
+    }
+    return o;
+  }
+
+  private static ObjectNode calibration(Calibration c) {
+    ObjectNode o = NODES.objectNode();
+    o.put("entropy", c.entropy());
+    o.put("count", c.count());
+    ArrayNode q = o.putArray("quantiles");
+    for (double v : c.quantiles()) {
+      q.add(v);
+    }
+    Calibration.Tail t = c.tail();
+    ObjectNode tail = o.putObject("tail");
+    tail.put("kind", t.kind().name().toLowerCase(Locale.ROOT));
+    tail.put("threshold", t.threshold());
+    tail.put("probability", t.probability());
+    tail.put("xi", t.xi());
+    tail.put("sigma", t.sigma());
+    tail.put("exceedances", t.exceedances());
+    ObjectNode typ = o.putObject("typicality");
+    typ.put("bootstrap", c.typicality().bootstrap());
+    typ.put("seed", c.typicality().seed());
+    ArrayNode th = typ.putArray("thresholds");
+    for (Calibration.TypicalityThreshold e : c.typicality().thresholds()) {
+      ObjectNode n = th.addObject();
+      n.put("window", e.window());
+      n.put("alpha", e.alpha());
+      n.put("epsilon", e.epsilon());
+    }
+    return o;
+  }
+
+  private static ObjectNode provenance(Provenance p) {
+    ObjectNode o = NODES.objectNode();
+    o.put("spec", p.spec());
+    o.set("trainingConfig", JSON.valueToTree(p.trainingConfig()));
+    o.put("seed", p.seed());
+    o.put("dataSha256", p.dataSha256());
+    o.put("trainingRows", p.trainingRows());
+    ObjectNode m = o.putObject("metrics");
+    putMaybe(m, "trainNll", p.metrics().trainNll());
+    putMaybe(m, "validationNll", p.metrics().validationNll());
+    m.put("steps", p.metrics().steps());
+    m.put("seconds", p.metrics().seconds());
+    if (!p.metrics().curve().isEmpty()) {
+      var curve = m.putArray("curve");
+      for (Provenance.CurvePoint c : p.metrics().curve()) {
+        var point = curve.addArray();
+        point.add(c.step());
+        addMaybe(point, c.trainNll());
+        addMaybe(point, c.validationNll());
+      }
+    }
+    o.put("createdAt", p.createdAt());
+    o.put("flowguardVersion", p.flowguardVersion());
+    o.put("formatVersion", p.formatVersion());
+    return o;
+  }
+
+  /** NaN ("no value") becomes JSON null: JSON has no NaN. */
+  private static void addMaybe(com.fasterxml.jackson.databind.node.ArrayNode a, double v) {
+    if (Double.isNaN(v)) {
+      a.addNull();
+    } else {
+      a.add(v);
+    }
+  }
+
+  /** The optional learning curve: [[step, trainNll|null, validationNll|null], ...]; absent means none. */
+  private static java.util.List<Provenance.CurvePoint> curve(JsonNode m) throws ModelFormatException {
+    JsonNode c = m.get("curve");
+    java.util.List<Provenance.CurvePoint> out = new java.util.ArrayList<>();
+    if (c == null || c.isNull()) {
+      return out;
+    }
+    if (!c.isArray() || c.size() > 1_000_000) {
+      throw corrupt("provenance.metrics.curve: expected an array of [step, trainNll, validationNll]", null);
+    }
+    for (JsonNode p : c) {
+      if (!p.isArray() || p.size() != 3 || !p.get(0).canConvertToLong()) {
+        throw corrupt("provenance.metrics.curve: expected [step, trainNll, validationNll] points", null);
+      }
+      out.add(new Provenance.CurvePoint(p.get(0).asLong(), nanIfNull(p.get(1)), nanIfNull(p.get(2))));
+    }
+    return out;
+  }
+
+  private static double nanIfNull(JsonNode v) throws ModelFormatException {
+    if (v.isNull()) {
+      return Double.NaN;
+    }
+    if (!v.isNumber()) {
+      throw corrupt("provenance.metrics.curve: values must be numbers or null", null);
+    }
+    return v.asDouble();
+  }
+
+  private static void putMaybe(ObjectNode o, String field, double v) {
+    if (Double.isNaN(v)) {
+      o.putNull(field);
+    } else {
+      o.put(field, v);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------- decode
+
+  static ModelMetadata decode(byte[] b, int offset, int length) throws ModelFormatException {
+    JsonNode root;
+    try {
+      root = JSON.readTree(b, offset, length);
+    } catch (IOException e) {
+      throw corrupt("the metadata is not valid UTF-8 JSON (" + String.valueOf(e.getMessage()).lines().findFirst().orElse("") + ")", e);
+    }
+    if (root == null || !root.isObject()) {
+      throw corrupt("the metadata is not a JSON object", null);
+    }
+    String name = text(root, "name", "name");
+    int version = integer(root, "version", "version");
+    FlowSpec spec;
+    JsonNode specNode = object(root, "spec", "spec");
+    try {
+      spec = FlowSpec.fromJson(specNode.toString());
+    } catch (RuntimeException e) {
+      // FlowSpec reports bad specs as IllegalArgumentException; anything else from a hostile spec is
+      // equally a property of the file, never a crash of the reader.
+      throw corrupt("spec: " + e.getMessage(), e);
+    }
+    Preprocessor pre = readPreprocessor(object(root, "preprocessor", "preprocessor"));
+    Calibration cal = readCalibration(object(root, "calibration", "calibration"));
+    Provenance prov = readProvenance(object(root, "provenance", "provenance"));
+    JsonNode params = object(root, "parameters", "parameters");
+    long count = longValue(params, "count", "parameters.count");
+    JsonNode blocksNode = array(params, "blocks", "parameters.blocks");
+    if (blocksNode.size() > ModelFormat.MAX_LAYOUT_BLOCKS) {
+      throw new ModelFormatException(Kind.TOO_LARGE, "the layout lists " + blocksNode.size()
+          + " parameter blocks; at most " + ModelFormat.MAX_LAYOUT_BLOCKS + " are allowed");
+    }
+    List<ParameterLayout.Block> blocks = new ArrayList<>(blocksNode.size());
+    for (int i = 0; i < blocksNode.size(); i++) {
+      String path = "parameters.blocks[" + i + "]";
+      JsonNode n = element(blocksNode, i, path);
+      String kindName = text(n, "kind", path + ".kind");
+      ParamKind kind;
+      try {
+        kind = ParamKind.valueOf(kindName);
+      } catch (IllegalArgumentException e) {
+        throw corrupt(path + ".kind: unknown parameter kind '" + kindName + "'", e);
+      }
+      blocks.add(new ParameterLayout.Block(text(n, "name", path + ".name"), integer(n, "offset", path + ".offset"),
+          integer(n, "size", path + ".size"), kind));
+    }
+    return new ModelMetadata(name, version, spec, pre, cal, prov, count, List.copyOf(blocks));
+  }
+
+  private static Preprocessor readPreprocessor(JsonNode o) throws ModelFormatException {
+    JsonNode arr = array(o, "features", "preprocessor.features");
+    List<Preprocessor.Feature> features = new ArrayList<>(arr.size());
+    for (int i = 0; i < arr.size(); i++) {
+      String path = "preprocessor.features[" + i + "]";
+      JsonNode n = element(arr, i, path);
+      try {
+        features.add(new Preprocessor.Feature(text(n, "name", path + ".name"), bool(n, "kept", path + ".kept"),
+            number(n, "mean", path + ".mean"), number(n, "std", path + ".std")));
+      } catch (IllegalArgumentException e) {
+        throw corrupt(path + ": " + e.getMessage(), e);
+      }
+    }
+    try {
+      return new Preprocessor(features);
+    } catch (IllegalArgumentException e) {
+      throw corrupt("preprocessor: " + e.getMessage(), e);
+    }
+  }
+
+  private static Calibration readCalibration(JsonNode o) throws ModelFormatException {
+    double entropy = number(o, "entropy", "calibration.entropy");
+    long count = longValue(o, "count", "calibration.count");
+    JsonNode q = array(o, "quantiles", "calibration.quantiles");
+    if (q.size() > Calibration.MAX_QUANTILES) {
+      throw corrupt("calibration.quantiles has " + q.size() + " entries; at most " + Calibration.MAX_QUANTILES, null);
+    }
+    double[] quantiles = new double[q.size()];
+    for (int i = 0; i < quantiles.length; i++) {
+      JsonNode v = q.get(i);
+      if (!v.isNumber() || !Double.isFinite(v.doubleValue())) {
+        throw corrupt("calibration.quantiles[" + i + "] must be a finite number, got " + v, null);
+      }
+      quantiles[i] = v.doubleValue();
+    }
+    JsonNode t = object(o, "tail", "calibration.tail");
+    String kindName = text(t, "kind", "calibration.tail.kind");
+    Calibration.TailKind kind;
+    try {
+      kind = Calibration.TailKind.valueOf(kindName.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw corrupt("calibration.tail.kind: unknown tail kind '" + kindName + "'", e);
+    }
+    JsonNode typ = object(o, "typicality", "calibration.typicality");
+    JsonNode th = array(typ, "thresholds", "calibration.typicality.thresholds");
+    try {
+      Calibration.Tail tail = new Calibration.Tail(kind, number(t, "threshold", "calibration.tail.threshold"),
+          number(t, "probability", "calibration.tail.probability"), number(t, "xi", "calibration.tail.xi"),
+          number(t, "sigma", "calibration.tail.sigma"), integer(t, "exceedances", "calibration.tail.exceedances"));
+      List<Calibration.TypicalityThreshold> thresholds = new ArrayList<>();
+      for (int i = 0; i < th.size(); i++) {
+        String path = "calibration.typicality.thresholds[" + i + "]";
+        JsonNode n = element(th, i, path);
+        thresholds.add(new Calibration.TypicalityThreshold(integer(n, "window", path + ".window"),
+            number(n, "alpha", path + ".alpha"), number(n, "epsilon", path + ".epsilon")));
+      }
+      Calibration.Typicality typicality = new Calibration.Typicality(
+          integer(typ, "bootstrap", "calibration.typicality.bootstrap"),
+          longValue(typ, "seed", "calibration.typicality.seed"), thresholds);
+      return new Calibration(entropy, count, quantiles, tail, typicality);
+    } catch (IllegalArgumentException e) {
+      throw corrupt("calibration: " + e.getMessage(), e);
+    }
+  }
+
+  private static Provenance readProvenance(JsonNode o) throws ModelFormatException {
+    JsonNode cfg = object(o, "trainingConfig", "provenance.trainingConfig");
+    Map<String, Object> config;
+    try {
+      config = JSON.convertValue(cfg, new TypeReference<LinkedHashMap<String, Object>>() {});
+    } catch (IllegalArgumentException e) {
+      throw corrupt("provenance.trainingConfig: " + e.getMessage(), e);
+    }
+    JsonNode m = object(o, "metrics", "provenance.metrics");
+    try {
+      Provenance.TrainingMetrics metrics = new Provenance.TrainingMetrics(
+          numberOrNaN(m, "trainNll", "provenance.metrics.trainNll"),
+          numberOrNaN(m, "validationNll", "provenance.metrics.validationNll"),
+          longValue(m, "steps", "provenance.metrics.steps"), number(m, "seconds", "provenance.metrics.seconds"),
+          curve(m));
+      return new Provenance(text(o, "spec", "provenance.spec"), config, longValue(o, "seed", "provenance.seed"),
+          text(o, "dataSha256", "provenance.dataSha256"), longValue(o, "trainingRows", "provenance.trainingRows"),
+          metrics, text(o, "createdAt", "provenance.createdAt"),
+          text(o, "flowguardVersion", "provenance.flowguardVersion"),
+          integer(o, "formatVersion", "provenance.formatVersion"));
+    } catch (IllegalArgumentException e) {
+      throw corrupt("provenance: " + e.getMessage(), e);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------- field helpers
+
+  private static JsonNode field(JsonNode o, String name, String path) throws ModelFormatException {
+    JsonNode v = o.get(name);
+    if (v == null || v.isNull()) {
+      throw corrupt(path + " is missing", null);
+    }
+    return v;
+  }
+
+  private static JsonNode object(JsonNode o, String name, String path) throws ModelFormatException {
+    JsonNode v = field(o, name, path);
+    if (!v.isObject()) {
+      throw corrupt(path + " must be a JSON object", null);
+    }
+    return v;
+  }
+
+  private static JsonNode array(JsonNode o, String name, String path) throws ModelFormatException {
+    JsonNode v = field(o, name, path);
+    if (!v.isArray()) {
+      throw corrupt(path + " must be a JSON array", null);
+    }
+    return v;
+  }
+
+  private static JsonNode element(JsonNode arr, int i, String path) throws ModelFormatException {
+    JsonNode v = arr.get(i);
+    if (v == null || !v.isObject()) {
+      throw corrupt(path + " must be a JSON object", null);
+    }
+    return v;
+  }
+
+  private static String text(JsonNode o, String name, String path) throws ModelFormatException {
+    JsonNode v = field(o, name, path);
+    if (!v.isTextual()) {
+      throw corrupt(path + " must be a string", null);
+    }
+    return v.textValue();
+  }
+
+  private static boolean bool(JsonNode o, String name, String path) throws ModelFormatException {
+    JsonNode v = field(o, name, path);
+    if (!v.isBoolean()) {
+      throw corrupt(path + " must be true or false", null);
+    }
+    return v.booleanValue();
+  }
+
+  private static double number(JsonNode o, String name, String path) throws ModelFormatException {
+    JsonNode v = field(o, name, path);
+    if (!v.isNumber() || !Double.isFinite(v.doubleValue())) {
+      throw corrupt(path + " must be a finite number, got " + v, null);
+    }
+    return v.doubleValue();
+  }
+
+  /** A number, or NaN for JSON null (how a missing metric is written). */
+  private static double numberOrNaN(JsonNode o, String name, String path) throws ModelFormatException {
+    JsonNode v = o.get(name);
+    if (v != null && v.isNull()) {
+      return Double.NaN;
+    }
+    return number(o, name, path);
+  }
+
+  private static long longValue(JsonNode o, String name, String path) throws ModelFormatException {
+    JsonNode v = field(o, name, path);
+    if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+      throw corrupt(path + " must be an integer, got " + v, null);
+    }
+    return v.longValue();
+  }
+
+  private static int integer(JsonNode o, String name, String path) throws ModelFormatException {
+    JsonNode v = field(o, name, path);
+    if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+      throw corrupt(path + " must be a 32-bit integer, got " + v, null);
+    }
+    return v.intValue();
+  }
+
+  private static ModelFormatException corrupt(String message, Throwable cause) {
+    return new ModelFormatException(Kind.CORRUPT_METADATA, message
+        + "; the metadata does not describe a valid model. Was it edited by hand or written by another tool?", cause);
+  }
+}

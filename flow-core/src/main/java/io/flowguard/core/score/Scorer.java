@@ -1,0 +1,182 @@
+package io.flowguard.core.score;
+
+import io.flowguard.core.flow.Flow;
+import io.flowguard.core.model.Calibration;
+import io.flowguard.core.model.FlowModel;
+import io.flowguard.core.model.Preprocessor;
+import io.flowguard.core.nn.Workspace;
+
+/**
+ * The inference path that stream operators call: raw feature vectors in, log-density, NLL, calibrated
+ * tail probability and an anomaly flag out.
+ *
+ * <p>Plain arrays, no allocation per event after warm-up, one instance per thread (it owns its scratch).
+ * The log-density is exactly {@code Flow.logProb} of the standardized features plus the preprocessor's
+ * log-Jacobian, i.e. the density of the raw features. Invalid events (wrong dimension, NaN or infinite
+ * values) are rejected with a typed reason and the offending column, never scored and never an
+ * exception.
+ */
+public final class Scorer {
+
+  /** Why an event was not scored. */
+  public enum Rejection {
+    NONE,
+    WRONG_DIMENSION,
+    NON_FINITE
+  }
+
+  /**
+   * The reusable result of one event. Fields are overwritten by every call; copy what you keep.
+   */
+  public static final class Score {
+    public double logDensity;
+    public double nll;
+    public double tailProbability;
+    public boolean anomaly;
+    public Rejection rejection = Rejection.NONE;
+    /** The 0-based column of a non-finite value, or the length seen for a wrong dimension; -1 otherwise. */
+    public int rejectedAt = -1;
+
+    public boolean rejected() {
+      return rejection != Rejection.NONE;
+    }
+
+    void reject(Rejection why, int at) {
+      rejection = why;
+      rejectedAt = at;
+      logDensity = Double.NaN;
+      nll = Double.NaN;
+      tailProbability = Double.NaN;
+      anomaly = false;
+    }
+  }
+
+  private final FlowModel model;
+  private final Flow flow;
+  private final Preprocessor preprocessor;
+  private final Calibration calibration;
+  private final double falseAlarmRate;
+  private final double nllThreshold;
+  private final double logJacobian;
+  private final Workspace ws = new Workspace();
+  private double[] standardized = new double[0];
+  private double[] logProb = new double[0];
+  private int[] validRows = new int[0];
+
+  /**
+   * @param falseAlarmRate an event is an anomaly when its tail probability is below this rate (e.g. 1e-3:
+   *     about one false alarm per thousand normal events)
+   */
+  public Scorer(FlowModel model, double falseAlarmRate) {
+    if (!(falseAlarmRate > 0 && falseAlarmRate < 1)) {
+      throw new IllegalArgumentException("the false-alarm rate must be in (0, 1), got " + falseAlarmRate);
+    }
+    this.model = model;
+    this.flow = model.flow();
+    this.preprocessor = model.preprocessor();
+    this.calibration = model.calibration();
+    this.falseAlarmRate = falseAlarmRate;
+    this.nllThreshold = calibration.nllThreshold(falseAlarmRate);
+    this.logJacobian = preprocessor.logJacobian();
+    ensure(1);
+  }
+
+  public FlowModel model() {
+    return model;
+  }
+
+  public double falseAlarmRate() {
+    return falseAlarmRate;
+  }
+
+  /** The NLL above which an event is an anomaly at the configured false-alarm rate. */
+  public double nllThreshold() {
+    return nllThreshold;
+  }
+
+  /** Raw feature count expected per event (the model's schema). */
+  public int rawDim() {
+    return preprocessor.rawDim();
+  }
+
+  /** Scores one event; returns false (and fills {@code out.rejection}) when the event is invalid. */
+  public boolean score(double[] raw, Score out) {
+    return score(raw, 0, raw.length, out);
+  }
+
+  /** Scores the {@code length} values at {@code raw[offset..]}. */
+  public boolean score(double[] raw, int offset, int length, Score out) {
+    if (!validate(raw, offset, length, out)) {
+      return false;
+    }
+    preprocessor.apply(raw, offset, standardized, 0);
+    flow.logProb(standardized, 1, logProb, ws);
+    fill(logProb[0] + logJacobian, out);
+    return true;
+  }
+
+  /**
+   * Scores n events of a row-major batch ({@code n x rawDim()}); invalid rows are rejected individually
+   * and the rest scored together. {@code out} must hold at least n scores. Returns the number scored.
+   */
+  public int scoreBatch(double[] raw, int n, Score[] out) {
+    int d = rawDim();
+    if (raw.length < (long) n * d) {
+      throw new IllegalArgumentException("expected " + n + " rows of " + d + " values, got " + raw.length);
+    }
+    ensure(n);
+    int valid = 0;
+    for (int r = 0; r < n; r++) {
+      if (validate(raw, r * d, d, out[r])) {
+        preprocessor.apply(raw, r * d, standardized, valid * flow.dim());
+        validRows[valid++] = r;
+      }
+    }
+    if (valid > 0) {
+      flow.logProb(standardized, valid, logProb, ws);
+      for (int i = 0; i < valid; i++) {
+        fill(logProb[i] + logJacobian, out[validRows[i]]);
+      }
+    }
+    return valid;
+  }
+
+  private boolean validate(double[] raw, int offset, int length, Score out) {
+    if (length != preprocessor.rawDim()) {
+      out.reject(Rejection.WRONG_DIMENSION, length);
+      return false;
+    }
+    for (int i = 0; i < length; i++) {
+      if (!Double.isFinite(raw[offset + i])) {
+        out.reject(Rejection.NON_FINITE, i);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void fill(double logDensity, Score out) {
+    out.rejection = Rejection.NONE;
+    out.rejectedAt = -1;
+    out.logDensity = logDensity;
+    out.nll = -logDensity;
+    out.tailProbability = calibration.tailProbability(out.nll);
+    out.anomaly = out.tailProbability < falseAlarmRate;
+  }
+
+  private void ensure(int n) {
+    int d = flow.dim();
+    if (standardized.length < n * d) {
+      standardized = new double[n * d];
+    }
+    if (logProb.length < n) {
+      logProb = new double[n];
+      validRows = new int[n];
+    }
+  }
+
+  /** A typicality window for one key, calibrated for window size M at level alpha. */
+  public TypicalityWindow newWindow(int m, double alpha) {
+    return new TypicalityWindow(m, calibration.entropy(), calibration.typicalityThreshold(m, alpha));
+  }
+}
