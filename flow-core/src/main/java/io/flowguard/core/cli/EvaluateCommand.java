@@ -67,10 +67,7 @@ final class EvaluateCommand implements Callable<Integer> {
     for (long seed : seeds) {
       err.printf(Locale.ROOT, "seed %d: training...%n", seed);
       TabularProtocol.SeedResult r = TabularProtocol.run(features, labels, seed, training.spec(features.dim()),
-          trainRows -> {
-            training.seed = seed;
-            return training.config(trainRows);
-          }, training.calibration);
+          trainRows -> training.config(trainRows, seed), training.calibration);
       results.add(r);
       stdout.printf(Locale.ROOT, "%-6d %8.4f %8.4f %10.4f %9.2f %12.0f%n", seed, r.auroc(), r.ap(), r.testNll(),
           r.fitSeconds(), r.scoreEventsPerSecond());

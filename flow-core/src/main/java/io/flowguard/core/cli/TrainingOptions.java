@@ -81,6 +81,11 @@ final class TrainingOptions {
 
   /** The training configuration for {@code rows} training rows (before the validation split). */
   TrainingConfig config(int rows) {
+    return config(rows, seed);
+  }
+
+  /** As {@link #config(int)}, with another seed (evaluate trains once per protocol seed). */
+  TrainingConfig config(int rows, long trainingSeed) {
     if (epochs < 1) {
       throw new IllegalArgumentException("--epochs must be at least 1");
     }
@@ -95,6 +100,6 @@ final class TrainingOptions {
         .withPatience(patience)
         .withWeightDecay(weightDecay)
         .withGradClip(clip)
-        .withSeed(seed);
+        .withSeed(trainingSeed);
   }
 }
