@@ -54,10 +54,21 @@ public final class RationalQuadraticSpline implements ElementwiseBijection {
   private static final int SIG_CUM_H = 13;
   private static final int SIG_H = 14;
   private static final int SCRATCH_SIZE = 15;
+  // Backward passes also keep the bin's partial derivatives (of R and of the log-derivative L) there.
+  private static final int R = 15;
+  private static final int R_XI = 16;
+  private static final int R_S = 17;
+  private static final int R_D0 = 18;
+  private static final int R_D1 = 19;
+  private static final int L_XI = 20;
+  private static final int L_S = 21;
+  private static final int L_D0 = 22;
+  private static final int L_D1 = 23;
+  private static final int BACKWARD_SCRATCH_SIZE = 24;
 
   // For the methods without a scratch argument (training, direct callers); the inference loops pass
   // workspace scratch instead. Static is safe: no method holds it across a call to another one.
-  private static final ThreadLocal<double[]> SCRATCH = ThreadLocal.withInitial(() -> new double[SCRATCH_SIZE]);
+  private static final ThreadLocal<double[]> SCRATCH = ThreadLocal.withInitial(() -> new double[BACKWARD_SCRATCH_SIZE]);
 
   private final int bins;
   private final double bound;
@@ -334,23 +345,16 @@ public final class RationalQuadraticSpline implements ElementwiseBijection {
     double d1 = b[D1];
     double s = h / w;
     double xi = (z - b[XK]) / w;
-    double q = xi * (1.0 - xi);
-    double om = 1.0 - xi;
-    double delta = d0 + d1 - 2.0 * s;
-    double den = denominator(q, s, d0, d1);
-    double r = (s * xi * xi + d0 * q) / den;
-    double m = d1 * xi * xi + 2.0 * s * q + d0 * om * om;
-
-    // y = y_k + h R(xi, s, d0, d1) and L = log M + 2 log s - 2 log D; partials at fixed (xi, s, h).
-    double rXi = s * m / (den * den);
-    double rS = (xi * xi - r * (1.0 - 2.0 * q)) / den;
-    double rD0 = q * (1.0 - r) / den;
-    double rD1 = -r * q / den;
-    double lXi = (2.0 * d1 * xi + 2.0 * s * (1.0 - 2.0 * xi) - 2.0 * d0 * om) / m
-        - 2.0 * delta * (1.0 - 2.0 * xi) / den;
-    double lS = 2.0 / s + 2.0 * q / m - 2.0 * (1.0 - 2.0 * q) / den;
-    double lD0 = om * om / m - 2.0 * q / den;
-    double lD1 = xi * xi / m - 2.0 * q / den;
+    partials(xi, s, d0, d1, b);
+    double r = b[R];
+    double rXi = b[R_XI];
+    double rS = b[R_S];
+    double rD0 = b[R_D0];
+    double rD1 = b[R_D1];
+    double lXi = b[L_XI];
+    double lS = b[L_S];
+    double lD0 = b[L_D0];
+    double lD1 = b[L_D1];
 
     double gXi = gx * h * rXi + gLogDet * lXi;
     double gS = gx * h * rS + gLogDet * lS;
@@ -377,22 +381,16 @@ public final class RationalQuadraticSpline implements ElementwiseBijection {
     double d1 = b[D1];
     double s = h / w;
     double xi = solve(x - b[YK], h, s, d0, d1);
-    double q = xi * (1.0 - xi);
-    double om = 1.0 - xi;
-    double delta = d0 + d1 - 2.0 * s;
-    double den = denominator(q, s, d0, d1);
-    double r = (s * xi * xi + d0 * q) / den;
-    double m = d1 * xi * xi + 2.0 * s * q + d0 * om * om;
-
-    double rXi = s * m / (den * den);
-    double rS = (xi * xi - r * (1.0 - 2.0 * q)) / den;
-    double rD0 = q * (1.0 - r) / den;
-    double rD1 = -r * q / den;
-    double lXi = (2.0 * d1 * xi + 2.0 * s * (1.0 - 2.0 * xi) - 2.0 * d0 * om) / m
-        - 2.0 * delta * (1.0 - 2.0 * xi) / den;
-    double lS = 2.0 / s + 2.0 * q / m - 2.0 * (1.0 - 2.0 * q) / den;
-    double lD0 = om * om / m - 2.0 * q / den;
-    double lD1 = xi * xi / m - 2.0 * q / den;
+    partials(xi, s, d0, d1, b);
+    double r = b[R];
+    double rXi = b[R_XI];
+    double rS = b[R_S];
+    double rD0 = b[R_D0];
+    double rD1 = b[R_D1];
+    double lXi = b[L_XI];
+    double lS = b[L_S];
+    double lD0 = b[L_D0];
+    double lD1 = b[L_D1];
 
     // z = x_k + xi w and log-det = -L(xi, s, d0, d1), with xi defined implicitly by
     // y_k + h R(xi, s, d0, d1) = x; lambda is dLoss/dxi divided by the bin slope h R_xi.
@@ -404,6 +402,30 @@ public final class RationalQuadraticSpline implements ElementwiseBijection {
     double gH = -lambda * r + gS / w;
     accumulateRaw(p, off, b, gz, gW, -lambda, gH, gD0, gD1, gp, gpOff);
     return lambda;
+  }
+
+  /**
+   * The bin's value R(xi, s, d0, d1) (with y = y_k + h R) and the partial derivatives of R and of the
+   * log-derivative L = log M + 2 log s - 2 log D at fixed (xi, s, h), into the scratch slots R .. L_D1:
+   * what both backward passes chain through.
+   */
+  private static void partials(double xi, double s, double d0, double d1, double[] b) {
+    double q = xi * (1.0 - xi);
+    double om = 1.0 - xi;
+    double delta = d0 + d1 - 2.0 * s;
+    double den = denominator(q, s, d0, d1);
+    double r = (s * xi * xi + d0 * q) / den;
+    double m = d1 * xi * xi + 2.0 * s * q + d0 * om * om;
+    b[R] = r;
+    b[R_XI] = s * m / (den * den);
+    b[R_S] = (xi * xi - r * (1.0 - 2.0 * q)) / den;
+    b[R_D0] = q * (1.0 - r) / den;
+    b[R_D1] = -r * q / den;
+    b[L_XI] = (2.0 * d1 * xi + 2.0 * s * (1.0 - 2.0 * xi) - 2.0 * d0 * om) / m
+        - 2.0 * delta * (1.0 - 2.0 * xi) / den;
+    b[L_S] = 2.0 / s + 2.0 * q / m - 2.0 * (1.0 - 2.0 * q) / den;
+    b[L_D0] = om * om / m - 2.0 * q / den;
+    b[L_D1] = xi * xi / m - 2.0 * q / den;
   }
 
   /**
