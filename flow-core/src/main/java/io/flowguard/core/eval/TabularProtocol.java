@@ -1,6 +1,7 @@
 package io.flowguard.core.eval;
 
 import io.flowguard.core.data.Dataset;
+import io.flowguard.core.data.Shuffle;
 import io.flowguard.core.data.DataFormatException;
 import io.flowguard.core.flow.FlowSpec;
 import io.flowguard.core.model.FlowModel;
@@ -82,7 +83,7 @@ public final class TabularProtocol {
         anomalies[b++] = i;
       }
     }
-    shuffle(normal, new SplittableRandom(seed));
+    Shuffle.shuffle(normal, new SplittableRandom(seed));
     int nTrain = (int) Math.round(normals * TRAIN_FRACTION);
     int[] train = java.util.Arrays.copyOfRange(normal, 0, nTrain);
     int[] test = new int[normals - nTrain + anomalies.length];
@@ -150,14 +151,5 @@ public final class TabularProtocol {
     }
     SeedResult first = results.get(0);
     return new SeedResult(-1, auroc, ap, nll, fit, eps, first.trainRows(), first.testRows(), first.testAnomalies());
-  }
-
-  private static void shuffle(int[] a, SplittableRandom rng) {
-    for (int i = a.length - 1; i > 0; i--) {
-      int j = rng.nextInt(i + 1);
-      int t = a[i];
-      a[i] = a[j];
-      a[j] = t;
-    }
   }
 }

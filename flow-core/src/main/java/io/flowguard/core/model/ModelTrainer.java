@@ -1,6 +1,7 @@
 package io.flowguard.core.model;
 
 import io.flowguard.core.data.Dataset;
+import io.flowguard.core.data.Shuffle;
 import io.flowguard.core.flow.Flow;
 import io.flowguard.core.flow.FlowFactory;
 import io.flowguard.core.flow.FlowSpec;
@@ -44,7 +45,7 @@ public final class ModelTrainer {
       throw new IllegalArgumentException(data.source() + ": " + n + " rows are too few to train and calibrate a model;"
           + " provide at least " + (nCal + 2 * Calibration.MIN_VALIDATION) + " rows of normal events");
     }
-    int[] order = shuffled(n, new SplittableRandom(options.training().seed() ^ 0x9E3779B97F4A7C15L));
+    int[] order = Shuffle.permutation(n, new SplittableRandom(options.training().seed() ^ 0x9E3779B97F4A7C15L));
     int[] calRows = java.util.Arrays.copyOfRange(order, 0, nCal);
     int[] fitRows = java.util.Arrays.copyOfRange(order, nCal, n);
     java.util.Arrays.sort(calRows);
@@ -87,19 +88,5 @@ public final class ModelTrainer {
   public static FlowSpec defaultSpec(int dim) {
     int width = Math.max(64, Math.min(256, 8 * dim));
     return FlowSpec.of(FlowSpec.MAF, dim).withLayers(5).withHidden(width, width);
-  }
-
-  private static int[] shuffled(int n, SplittableRandom rng) {
-    int[] p = new int[n];
-    for (int i = 0; i < n; i++) {
-      p[i] = i;
-    }
-    for (int i = n - 1; i > 0; i--) {
-      int j = rng.nextInt(i + 1);
-      int t = p[i];
-      p[i] = p[j];
-      p[j] = t;
-    }
-    return p;
   }
 }

@@ -1,5 +1,6 @@
 package io.flowguard.core.train;
 
+import io.flowguard.core.data.Shuffle;
 import io.flowguard.core.flow.Flow;
 import io.flowguard.core.flow.FlowInputs;
 import java.util.ArrayList;
@@ -46,7 +47,7 @@ public final class Trainer {
     long start = System.nanoTime();
     SplittableRandom rng = new SplittableRandom(config.seed());
 
-    int[] order = permutation(n, rng);
+    int[] order = Shuffle.permutation(n, rng);
     int nVal = config.validationFraction() > 0 ? Math.max(1, (int) Math.round(n * config.validationFraction())) : 0;
     if (nVal >= n) {
       nVal = 0;
@@ -75,7 +76,7 @@ public final class Trainer {
     List<double[]> curve = new ArrayList<>();
 
     int batch = Math.min(config.batchSize(), nTrain);
-    int[] epochOrder = permutation(nTrain, rng);
+    int[] epochOrder = Shuffle.permutation(nTrain, rng);
     int cursor = 0;
     long rowsSeen = 0;
     double intervalLoss = 0.0;
@@ -87,7 +88,7 @@ public final class Trainer {
     while (step < config.steps()) {
       step++;
       if (cursor + batch > nTrain) {
-        shuffle(epochOrder, rng);
+        Shuffle.shuffle(epochOrder, rng);
         cursor = 0;
       }
       for (int b = 0; b < batch; b++) {
@@ -155,24 +156,6 @@ public final class Trainer {
       return config.learningRate() * 0.5 * (1.0 + Math.cos(Math.PI * (step - 1) / config.steps()));
     }
     return config.learningRate();
-  }
-
-  private static int[] permutation(int n, SplittableRandom rng) {
-    int[] p = new int[n];
-    for (int i = 0; i < n; i++) {
-      p[i] = i;
-    }
-    shuffle(p, rng);
-    return p;
-  }
-
-  private static void shuffle(int[] a, SplittableRandom rng) {
-    for (int i = a.length - 1; i > 0; i--) {
-      int j = rng.nextInt(i + 1);
-      int t = a[i];
-      a[i] = a[j];
-      a[j] = t;
-    }
   }
 
   private static double[] gatherRows(double[] x, int d, int[] order, int from, int to) {
