@@ -4,8 +4,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.flowguard.core.data.DataReader;
 import io.flowguard.core.data.Dataset;
+import io.flowguard.core.eval.Evaluation;
+import io.flowguard.core.eval.StreamingProtocol;
+import io.flowguard.core.eval.Suite;
 import io.flowguard.core.eval.TabularProtocol;
+import io.flowguard.core.eval.baseline.Baselines;
+import io.flowguard.core.flow.FlowSpec;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,29 +20,50 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code flowguard evaluate}: the tabular novelty-detection protocol on a labelled CSV. */
+/**
+ * {@code flowguard evaluate}: the evaluation protocols on one labelled data set ({@code --data}) or on
+ * every data set under a folder ({@code --suite}), for the flow and optional classical baselines.
+ */
 @Command(
     name = "evaluate",
     mixinStandardHelpOptions = true,
     description = {
-        "Measure detection quality on a labelled data set with the project's evaluation protocol.",
+        "Measure detection quality on labelled data with the project's evaluation protocols.",
         "",
-        "For each seed: shuffle the normal rows (label 0); train on the first 60 %; test on the other",
-        "40 % plus every anomaly (label 1). Features are standardized with training statistics only.",
+        "Tabular data (CSV whose last column is the label): for each seed, shuffle the normal rows (label 0);",
+        "train on the first 60 %; test on the other 40 % plus every anomaly (label 1). Features are",
+        "standardized with training statistics only. Series (CSV with header timestamp,value,label): the first",
+        "15 % trains, the rest is scored in order, on windows of 8 standardized values and their differences.",
         "Reports AUROC and average precision of the NLL score, the mean test NLL of normal test rows",
         "(nats/row, standardized space), fit seconds and scoring events/s, per seed and their mean.",
         "",
-        "  flowguard evaluate --data thyroid.csv --label-column label --out eval/thyroid",
+        "--baselines kde,gmm fits classical density estimators on the same split, beside the flow:",
+        "kde = Gaussian kernel density (Scott's bandwidth), gmm = Gaussian mixture (components by BIC).",
+        "",
+        "  flowguard evaluate --data thyroid.csv --out eval/thyroid --baselines kde,gmm",
+        "  flowguard evaluate --suite data/ --out eval/suite --baselines kde,gmm",
+        "  flowguard evaluate --suite data/ --out eval/base --baselines kde,gmm --no-flow --only glass,wine",
         ""})
 final class EvaluateCommand implements Callable<Integer> {
 
-  @Option(names = "--data", required = true, paramLabel = "FILE", description = "Labelled CSV (or .jsonl).")
+  @Option(names = "--data", paramLabel = "FILE",
+      description = "One labelled CSV (or .jsonl), or a timestamp,value,label series. Give --data or --suite.")
   Path data;
+
+  @Option(names = "--suite", paramLabel = "DIR",
+      description = {"Evaluate every labelled data set under DIR (recursively): writes summary.md, summary.json",
+          "and DATASET/evaluation.json into --out. Files that are not data sets are listed as skipped."})
+  Path suite;
+
+  @Option(names = "--only", split = ",", paramLabel = "NAME",
+      description = "With --suite: only these data sets (by name as the summary shows it, or its last part).")
+  List<String> only = new ArrayList<>();
 
   @Option(names = "--label-column", defaultValue = "label", paramLabel = "NAME",
       description = "0/1 label column, 1 = anomaly (default: ${DEFAULT-VALUE}).")
@@ -45,7 +73,14 @@ final class EvaluateCommand implements Callable<Integer> {
       description = "Seeds of the splits (default: ${DEFAULT-VALUE}).")
   List<Long> seeds;
 
-  @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory for evaluation.json.")
+  @Option(names = "--baselines", split = ",", paramLabel = "NAME",
+      description = "Classical baselines to run beside the flow: kde, gmm (default: none).")
+  List<String> baselines = new ArrayList<>();
+
+  @Option(names = "--no-flow", description = "Do not train the flow; run only the --baselines.")
+  boolean noFlow;
+
+  @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory for the results.")
   Path out;
 
   @Mixin
@@ -58,42 +93,145 @@ final class EvaluateCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter stdout = spec.commandLine().getOut();
-    Dataset ds = DataReader.read(data);
-    double[] labelValues = ds.column(labelColumn);
-    Dataset features = ds.without(labelColumn);
-    int[] labels = TabularProtocol.labels(labelValues, data.toString(), labelColumn);
-    List<TabularProtocol.SeedResult> results = new ArrayList<>();
-    stdout.printf("%-6s %8s %8s %10s %9s %12s%n", "seed", "auroc", "ap", "test_nll", "fit_s", "events/s");
-    for (long seed : seeds) {
-      err.printf(Locale.ROOT, "seed %d: training...%n", seed);
-      TabularProtocol.SeedResult r = TabularProtocol.run(features, labels, seed, training.spec(features.dim()),
-          trainRows -> training.config(trainRows, seed), training.calibration);
-      results.add(r);
-      stdout.printf(Locale.ROOT, "%-6d %8.4f %8.4f %10.4f %9.2f %12.0f%n", seed, r.auroc(), r.ap(), r.testNll(),
-          r.fitSeconds(), r.scoreEventsPerSecond());
+    if ((data == null) == (suite == null)) {
+      throw new IllegalArgumentException("give exactly one of --data FILE and --suite DIR");
     }
-    TabularProtocol.SeedResult mean = TabularProtocol.mean(results);
-    stdout.printf(Locale.ROOT, "%-6s %8.4f %8.4f %10.4f %9.2f %12.0f%n", "mean", mean.auroc(), mean.ap(), mean.testNll(),
-        mean.fitSeconds(), mean.scoreEventsPerSecond());
+    if (!only.isEmpty() && suite == null) {
+      throw new IllegalArgumentException("--only selects data sets of --suite; with --data there is one data set");
+    }
+    Evaluation.Plan plan = new Evaluation.Plan(flowSettings(), Baselines.parse(baselines), seeds);
+    if (suite != null) {
+      return runSuite(plan, err, stdout);
+    }
 
+    Dataset ds;
+    List<Evaluation.MethodResult> results;
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("data", data.toString());
-    json.put("label_column", labelColumn);
-    json.put("rows", ds.rows());
-    json.put("features", features.dim());
-    json.put("anomalies", java.util.Arrays.stream(labels).sum());
-    json.put("protocol", "tabular novelty detection: 60% of shuffled normal rows train, rest + all anomalies test");
-    json.put("spec", new ObjectMapper().readTree(training.spec(features.dim()).toJson()));
-    List<Map<String, Object>> perSeed = new ArrayList<>();
-    for (TabularProtocol.SeedResult r : results) {
-      perSeed.add(r.toJson());
+    Evaluation.Listener print = printer(stdout);
+    header(stdout);
+    int dim;
+    if (isSeries(data)) {
+      StreamingProtocol.Series s = StreamingProtocol.read(data);
+      StreamingProtocol.Features f = StreamingProtocol.features(s);
+      int testAnomalies = StreamingProtocol.testAnomalies(f);
+      if (testAnomalies == 0) {
+        throw new IllegalArgumentException(data + ": no anomalies (label 1) after the first 15 % of the series;"
+            + " AUROC is undefined");
+      }
+      dim = StreamingProtocol.DIM;
+      results = Evaluation.streaming(f, plan, false, print);
+      json.put("kind", "series");
+      json.put("rows", s.length());
+      json.put("features", dim);
+      json.put("train_points", f.trainPoints());
+      json.put("test_points", f.testLabels().length);
+      json.put("test_anomalies", testAnomalies);
+      json.put("protocol", "streaming series: first 15% train (windows of 8 standardized values + 7 differences),"
+          + " the rest scored in order");
+    } else {
+      ds = DataReader.read(data);
+      double[] labelValues = ds.column(labelColumn);
+      Dataset features = ds.without(labelColumn);
+      int[] labels = TabularProtocol.labels(labelValues, data.toString(), labelColumn);
+      dim = features.dim();
+      results = Evaluation.tabular(features, labels, plan, false, print);
+      json.put("label_column", labelColumn);
+      json.put("rows", ds.rows());
+      json.put("features", features.dim());
+      json.put("anomalies", java.util.Arrays.stream(labels).sum());
+      json.put("protocol", "tabular novelty detection: 60% of shuffled normal rows train, rest + all anomalies test");
     }
-    json.put("seeds", perSeed);
-    json.put("mean", mean.toJson());
+    for (Evaluation.MethodResult r : results) {
+      TabularProtocol.SeedResult mean = r.mean().orElseThrow();
+      stdout.printf(Locale.ROOT, "%-6s %-6s %8.4f %8.4f %10.4f %9.2f %12.0f%n", r.method(), "mean", mean.auroc(),
+          mean.ap(), mean.testNll(), mean.fitSeconds(), mean.scoreEventsPerSecond());
+    }
+    // The flow's figures stay at the top level (the format before baselines existed); every method,
+    // the flow included, is under "methods".
+    if (!noFlow) {
+      json.put("spec", new ObjectMapper().readTree(training.spec(dim).toJson()));
+      Evaluation.MethodResult flow = results.get(0);
+      List<Map<String, Object>> perSeed = new ArrayList<>();
+      for (TabularProtocol.SeedResult r : flow.seeds()) {
+        perSeed.add(r.toJson());
+      }
+      json.put("seeds", perSeed);
+      json.put("mean", flow.mean().orElseThrow().toJson());
+    }
+    json.put("methods", Evaluation.methodsJson(results));
     Files.createDirectories(out);
     Path file = out.resolve("evaluation.json");
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), json);
     stdout.printf("Wrote %s%n", file);
     return 0;
+  }
+
+  private int runSuite(Evaluation.Plan plan, PrintWriter err, PrintWriter stdout) throws IOException {
+    Suite.Discovery found = Suite.discover(suite, labelColumn).only(only);
+    if (found.datasets().isEmpty()) {
+      throw new IllegalArgumentException(suite + ": no labelled data set found (a CSV whose last column is '"
+          + labelColumn + "', or a timestamp,value,label series); " + found.skipped().size() + " files skipped");
+    }
+    err.printf(Locale.ROOT, "%d data sets under %s (%d files skipped); methods %s; seeds %s%n", found.datasets().size(),
+        suite, found.skipped().size(), String.join(",", plan.methods()), seeds);
+    Suite.Result r = Suite.run(found, plan, labelColumn, out, dim -> {
+      try {
+        return new ObjectMapper().readTree(training.spec(dim).toJson());
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }, err);
+    long ok = r.outcomes().stream().filter(Suite.Outcome::ok).count();
+    long failed = r.outcomes().stream().filter(o -> o.status().equals("failed")).count();
+    String summary = Files.readString(out.resolve("summary.md"));
+    int cut = summary.indexOf("\n## Skipped");
+    stdout.print(cut < 0 ? summary : summary.substring(0, cut + 1));
+    stdout.printf(Locale.ROOT, "%d evaluated, %d failed, %d skipped. Wrote %s and %s%n", ok, failed,
+        r.outcomes().size() - ok - failed + found.skipped().size(), out.resolve("summary.md"), out.resolve("summary.json"));
+    if (r.allFailed()) {
+      err.println("flowguard evaluate: every data set failed; see " + out.resolve("summary.md"));
+      return FlowguardCli.EXIT_FAILURE;
+    }
+    return 0;
+  }
+
+  private Optional<Evaluation.FlowSettings> flowSettings() {
+    if (noFlow) {
+      return Optional.empty();
+    }
+    return Optional.of(new Evaluation.FlowSettings(this::flowSpec, (rows, seed) -> training.config(rows, seed),
+        training.calibration));
+  }
+
+  private FlowSpec flowSpec(int dim) {
+    try {
+      return training.spec(dim);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static boolean isSeries(Path file) throws IOException {
+    String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+    if (name.endsWith(".jsonl") || name.endsWith(".json") || name.endsWith(".ndjson") || !Files.isRegularFile(file)) {
+      return false;
+    }
+    try (var in = Files.newBufferedReader(file)) {
+      String h = in.readLine();
+      return h != null && StreamingProtocol.isSeriesHeader(List.of(h.replace("\uFEFF", "").split(",", -1)));
+    }
+  }
+
+  private static void header(PrintWriter stdout) {
+    stdout.printf("%-6s %-6s %8s %8s %10s %9s %12s%n", "method", "seed", "auroc", "ap", "test_nll", "fit_s", "events/s");
+  }
+
+  private static Evaluation.Listener printer(PrintWriter stdout) {
+    return (method, r) -> {
+      stdout.printf(Locale.ROOT, "%-6s %-6d %8.4f %8.4f %10.4f %9.2f %12.0f%n", method, r.seed(), r.auroc(), r.ap(),
+          r.testNll(), r.fitSeconds(), r.scoreEventsPerSecond());
+      stdout.flush();
+    };
   }
 }

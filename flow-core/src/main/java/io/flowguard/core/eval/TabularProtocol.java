@@ -3,6 +3,8 @@ package io.flowguard.core.eval;
 import io.flowguard.core.data.Dataset;
 import io.flowguard.core.data.Shuffle;
 import io.flowguard.core.data.DataFormatException;
+import io.flowguard.core.eval.baseline.BaselineFitter;
+import io.flowguard.core.eval.baseline.DensityBaseline;
 import io.flowguard.core.flow.FlowSpec;
 import io.flowguard.core.model.FlowModel;
 import io.flowguard.core.model.ModelTrainer;
@@ -66,10 +68,19 @@ public final class TabularProtocol {
     return labels;
   }
 
-  /** Runs one seed: split, train through the product path ({@link ModelTrainer}), score with a {@link Scorer}. */
-  public static SeedResult run(Dataset features, int[] labels, long seed, FlowSpec spec,
-                               IntFunction<TrainingConfig> config, double calibrationFraction) {
-    int n = features.rows();
+  /**
+   * One seed's split of the rows.
+   *
+   * @param train TRAIN row indices (the first 60 % of the shuffled normal rows)
+   * @param test TEST row indices: the remaining normal rows first, then every anomaly
+   * @param testLabels the labels of {@code test}, in the same order
+   * @param normalTest how many of {@code test} are normal (they come first)
+   */
+  public record Split(int[] train, int[] test, int[] testLabels, int normalTest) {}
+
+  /** The protocol's split for {@code seed}: shuffle the normal rows with that seed, 60 % TRAIN, the rest TEST. */
+  public static Split split(int[] labels, long seed) {
+    int n = labels.length;
     int normals = 0;
     for (int l : labels) {
       normals += l == 0 ? 1 : 0;
@@ -95,43 +106,114 @@ public final class TabularProtocol {
       test[normals - nTrain + i] = anomalies[i];
       testLabels[normals - nTrain + i] = 1;
     }
+    return new Split(train, test, testLabels, normals - nTrain);
+  }
 
-    Dataset trainSet = features.rows(train);
-    long t0 = System.nanoTime();
-    int fitRows = (int) Math.round(nTrain * (1 - calibrationFraction));
-    FlowModel model = ModelTrainer.train(trainSet,
-        new ModelTrainer.Options("evaluate", 1, spec, config.apply(fitRows), calibrationFraction),
-        TrainingListener.NONE).model();
-    double fitSeconds = (System.nanoTime() - t0) / 1e9;
+  /** Runs one seed: split, train through the product path ({@link ModelTrainer}), score with a {@link Scorer}. */
+  public static SeedResult run(Dataset features, int[] labels, long seed, FlowSpec spec,
+                               IntFunction<TrainingConfig> config, double calibrationFraction) {
+    Split split = split(labels, seed);
+    int[] train = split.train();
+    int[] test = split.test();
+    int[] testLabels = split.testLabels();
+    int nTrain = train.length;
+    int anomalyCount = test.length - split.normalTest();
 
-    Dataset testSet = features.rows(test);
-    Scorer scorer = new Scorer(model, 1e-3);
-    double[] nll = new double[test.length];
-    int batch = 256;
-    Scorer.Score[] scores = new Scorer.Score[batch];
-    for (int i = 0; i < batch; i++) {
-      scores[i] = new Scorer.Score();
-    }
-    int d = testSet.dim();
-    long s0 = System.nanoTime();
-    for (int start = 0; start < test.length; start += batch) {
-      int m = Math.min(batch, test.length - start);
-      double[] rows = java.util.Arrays.copyOfRange(testSet.values(), start * d, (start + m) * d);
-      scorer.scoreBatch(rows, m, scores);
-      for (int i = 0; i < m; i++) {
-        nll[start + i] = scores[i].nll;
-      }
-    }
-    double scoreSeconds = (System.nanoTime() - s0) / 1e9;
+    FlowRun f = FlowRun.of(features.rows(train), features.rows(test), spec, config, calibrationFraction);
     double normalNll = 0;
-    int nNormalTest = normals - nTrain;
+    int nNormalTest = split.normalTest();
     for (int i = 0; i < nNormalTest; i++) {
-      normalNll += nll[i];
+      normalNll += f.nll()[i];
     }
     // Standardized-space NLL = raw NLL + log-Jacobian of the standardization (the protocol's unit).
-    double testNll = normalNll / nNormalTest + model.preprocessor().logJacobian();
-    return new SeedResult(seed, Metrics.auroc(nll, testLabels), Metrics.averagePrecision(nll, testLabels), testNll,
-        fitSeconds, test.length / Math.max(scoreSeconds, 1e-9), nTrain, test.length, anomalies.length);
+    double testNll = normalNll / nNormalTest + f.model().preprocessor().logJacobian();
+    return new SeedResult(seed, Metrics.auroc(f.nll(), testLabels), Metrics.averagePrecision(f.nll(), testLabels),
+        testNll, f.fitSeconds(), test.length / Math.max(f.scoreSeconds(), 1e-9), nTrain, test.length, anomalyCount);
+  }
+
+  /** A flow trained through the product path on TRAIN rows and the NLL of TEST rows, in order. */
+  record FlowRun(FlowModel model, double[] nll, double fitSeconds, double scoreSeconds) {
+
+    /** Trains with {@link ModelTrainer} (as {@code flowguard train} does) and scores with a {@link Scorer}. */
+    static FlowRun of(Dataset trainSet, Dataset testSet, FlowSpec spec, IntFunction<TrainingConfig> config,
+                      double calibrationFraction) {
+      long t0 = System.nanoTime();
+      int fitRows = (int) Math.round(trainSet.rows() * (1 - calibrationFraction));
+      FlowModel model = ModelTrainer.train(trainSet,
+          new ModelTrainer.Options("evaluate", 1, spec, config.apply(fitRows), calibrationFraction),
+          TrainingListener.NONE).model();
+      double fitSeconds = (System.nanoTime() - t0) / 1e9;
+
+      Scorer scorer = new Scorer(model, 1e-3);
+      int m = testSet.rows();
+      double[] nll = new double[m];
+      int batch = 256;
+      Scorer.Score[] scores = new Scorer.Score[batch];
+      for (int i = 0; i < batch; i++) {
+        scores[i] = new Scorer.Score();
+      }
+      int d = testSet.dim();
+      long s0 = System.nanoTime();
+      for (int start = 0; start < m; start += batch) {
+        int b = Math.min(batch, m - start);
+        double[] rows = java.util.Arrays.copyOfRange(testSet.values(), start * d, (start + b) * d);
+        scorer.scoreBatch(rows, b, scores);
+        for (int i = 0; i < b; i++) {
+          nll[start + i] = scores[i].nll;
+        }
+      }
+      return new FlowRun(model, nll, fitSeconds, (System.nanoTime() - s0) / 1e9);
+    }
+  }
+
+  /**
+   * Runs one seed of a classical baseline on the same split as {@link #run}: standardize with the TRAIN
+   * statistics ({@link Standardization}), fit on TRAIN, score TEST by {@code -log p} in that space.
+   */
+  public static BaselineRun runBaseline(Dataset features, int[] labels, long seed, BaselineFitter fitter) {
+    Split split = split(labels, seed);
+    int d = features.dim();
+    double[] trainRaw = features.rows(split.train()).values();
+    Standardization z = Standardization.fit(trainRaw, split.train().length, d);
+    return BaselineRun.of(seed, fitter, z.apply(trainRaw), split.train().length,
+        z.apply(features.rows(split.test()).values()), split.testLabels(), d);
+  }
+
+  /** One seed of a baseline: the protocol's figures and what was fitted. */
+  public record BaselineRun(SeedResult result, java.util.Map<String, Object> fitted) {
+
+    /**
+     * Fits on TRAIN rows and scores TEST rows (in any order), both already in the protocol's space;
+     * shared by the tabular and the streaming protocol.
+     */
+    static BaselineRun of(long seed, BaselineFitter fitter, double[] train, int nTrain, double[] test, int[] testLabels,
+                          int d) {
+      long t0 = System.nanoTime();
+      DensityBaseline model = fitter.fit(train, nTrain, d, seed);
+      double fitSeconds = (System.nanoTime() - t0) / 1e9;
+      long s0 = System.nanoTime();
+      double[] logp = model.logDensity(test, testLabels.length);
+      double scoreSeconds = (System.nanoTime() - s0) / 1e9;
+      double[] nll = new double[logp.length];
+      int anomalies = 0;
+      for (int i = 0; i < nll.length; i++) {
+        nll[i] = -logp[i];
+        anomalies += testLabels[i];
+      }
+      double normalNll = 0;
+      int normalTest = 0;
+      for (int i = 0; i < nll.length; i++) {
+        if (testLabels[i] == 0) {
+          normalNll += nll[i];
+          normalTest++;
+        }
+      }
+      // Underflow to log p = -inf is a ranking, not an error: keep it for AUROC and AP, report the NLL as is.
+      SeedResult r = new SeedResult(seed, Metrics.auroc(nll, testLabels), Metrics.averagePrecision(nll, testLabels),
+          normalNll / Math.max(1, normalTest), fitSeconds, testLabels.length / Math.max(scoreSeconds, 1e-9), nTrain,
+          testLabels.length, anomalies);
+      return new BaselineRun(r, model.describe());
+    }
   }
 
   /** The mean of each figure over seeds (seed -1). */

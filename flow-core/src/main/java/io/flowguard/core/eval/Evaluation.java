@@ -1,0 +1,188 @@
+package io.flowguard.core.eval;
+
+import io.flowguard.core.data.Dataset;
+import io.flowguard.core.eval.TabularProtocol.SeedResult;
+import io.flowguard.core.eval.baseline.Baselines;
+import io.flowguard.core.flow.FlowSpec;
+import io.flowguard.core.train.TrainingConfig;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.IntFunction;
+
+/**
+ * Runs the product's flow and any classical baselines on one data set, seed by seed, under the tabular
+ * or the streaming protocol, and turns the figures into the {@code methods} part of
+ * {@code evaluation.json}. The flow is trained through exactly the entry points {@code flowguard train}
+ * uses ({@code ModelTrainer} with the given spec and configuration), so changes to the product's
+ * defaults are what this measures.
+ */
+public final class Evaluation {
+
+  /** The method name of the product's flow. */
+  public static final String FLOW = "flow";
+
+  /**
+   * How to train the product's flow.
+   *
+   * @param spec the architecture for data of a given (raw) dimension
+   * @param config the training configuration for a seed, as a function of the rows the trainer fits on
+   * @param calibrationFraction the model's calibration hold-out
+   */
+  public record FlowSettings(IntFunction<FlowSpec> spec, SeedConfig config, double calibrationFraction) {}
+
+  /** The training configuration for one protocol seed. */
+  @FunctionalInterface
+  public interface SeedConfig {
+    TrainingConfig config(int trainRows, long seed);
+  }
+
+  /**
+   * What to run.
+   *
+   * @param flow the flow's settings, empty to run baselines only
+   * @param baselines baseline names ({@link Baselines#names()})
+   * @param seeds the protocol seeds
+   */
+  public record Plan(Optional<FlowSettings> flow, List<String> baselines, List<Long> seeds) {
+    public Plan {
+      baselines = Baselines.parse(baselines);
+      seeds = List.copyOf(seeds);
+      if (flow.isEmpty() && baselines.isEmpty()) {
+        throw new IllegalArgumentException("nothing to evaluate: the flow is off and no baseline is named;"
+            + " drop --no-flow or add --baselines " + String.join(",", Baselines.names()));
+      }
+      if (seeds.isEmpty()) {
+        throw new IllegalArgumentException("give at least one seed");
+      }
+    }
+
+    /** The method names in the order they run: the flow first, then the baselines. */
+    public List<String> methods() {
+      List<String> m = new ArrayList<>();
+      flow.ifPresent(f -> m.add(FLOW));
+      m.addAll(baselines);
+      return m;
+    }
+  }
+
+  /**
+   * One method's figures.
+   *
+   * @param seeds per seed, in the plan's order (empty if it failed)
+   * @param mean the mean over seeds (empty if it failed)
+   * @param fitted per seed, what the method fitted (empty maps for the flow)
+   * @param error why it failed, if it did (only when running with {@code keepGoing})
+   */
+  public record MethodResult(String method, List<SeedResult> seeds, Optional<SeedResult> mean,
+                             List<Map<String, Object>> fitted, Optional<String> error) {
+    public MethodResult {
+      seeds = List.copyOf(seeds);
+      fitted = List.copyOf(fitted);
+    }
+
+    public boolean ok() {
+      return error.isEmpty();
+    }
+  }
+
+  /** Told after each seed of each method (for progress output). */
+  @FunctionalInterface
+  public interface Listener {
+    Listener NONE = (method, result) -> { };
+
+    void seedDone(String method, SeedResult result);
+  }
+
+  /** One seed of one method. */
+  @FunctionalInterface
+  private interface SeedRun {
+    TabularProtocol.BaselineRun run(long seed);
+  }
+
+  private Evaluation() {}
+
+  /** Every method of the plan on a labelled table under the tabular protocol. */
+  public static List<MethodResult> tabular(Dataset features, int[] labels, Plan plan, boolean keepGoing, Listener listener) {
+    List<MethodResult> out = new ArrayList<>();
+    for (String method : plan.methods()) {
+      SeedRun run;
+      if (method.equals(FLOW)) {
+        FlowSettings f = plan.flow().orElseThrow();
+        run = seed -> new TabularProtocol.BaselineRun(TabularProtocol.run(features, labels, seed,
+            f.spec().apply(features.dim()), rows -> f.config().config(rows, seed), f.calibrationFraction()), Map.of());
+      } else {
+        var fitter = Baselines.byName(method);
+        run = seed -> TabularProtocol.runBaseline(features, labels, seed, fitter);
+      }
+      out.add(runSeeds(method, run, plan.seeds(), keepGoing, listener));
+    }
+    return out;
+  }
+
+  /** Every method of the plan on a series under the streaming protocol. */
+  public static List<MethodResult> streaming(StreamingProtocol.Features features, Plan plan, boolean keepGoing,
+                                             Listener listener) {
+    List<MethodResult> out = new ArrayList<>();
+    for (String method : plan.methods()) {
+      SeedRun run;
+      if (method.equals(FLOW)) {
+        FlowSettings f = plan.flow().orElseThrow();
+        run = seed -> new TabularProtocol.BaselineRun(StreamingProtocol.run(features, seed,
+            f.spec().apply(StreamingProtocol.DIM), rows -> f.config().config(rows, seed), f.calibrationFraction()),
+            Map.of());
+      } else {
+        var fitter = Baselines.byName(method);
+        run = seed -> StreamingProtocol.runBaseline(features, seed, fitter);
+      }
+      out.add(runSeeds(method, run, plan.seeds(), keepGoing, listener));
+    }
+    return out;
+  }
+
+  private static MethodResult runSeeds(String method, SeedRun run, List<Long> seeds, boolean keepGoing, Listener listener) {
+    List<SeedResult> results = new ArrayList<>();
+    List<Map<String, Object>> fitted = new ArrayList<>();
+    try {
+      for (long seed : seeds) {
+        TabularProtocol.BaselineRun r = run.run(seed);
+        results.add(r.result());
+        fitted.add(r.fitted());
+        listener.seedDone(method, r.result());
+      }
+    } catch (RuntimeException e) {
+      if (!keepGoing) {
+        throw e;
+      }
+      String message = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+      return new MethodResult(method, List.of(), Optional.empty(), List.of(), Optional.of(message));
+    }
+    return new MethodResult(method, results, Optional.of(TabularProtocol.mean(results)), fitted, Optional.empty());
+  }
+
+  /** The {@code methods} object of {@code evaluation.json}: per method its seeds, mean, fits or error. */
+  public static Map<String, Object> methodsJson(List<MethodResult> results) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (MethodResult r : results) {
+      Map<String, Object> one = new LinkedHashMap<>();
+      if (r.ok()) {
+        List<Map<String, Object>> seeds = new ArrayList<>();
+        for (int i = 0; i < r.seeds().size(); i++) {
+          Map<String, Object> s = r.seeds().get(i).toJson();
+          if (!r.fitted().get(i).isEmpty()) {
+            s.put("fitted", r.fitted().get(i));
+          }
+          seeds.add(s);
+        }
+        one.put("seeds", seeds);
+        one.put("mean", r.mean().orElseThrow().toJson());
+      } else {
+        one.put("error", r.error().orElseThrow());
+      }
+      m.put(r.method(), one);
+    }
+    return m;
+  }
+}

@@ -1,0 +1,575 @@
+package io.flowguard.core.eval;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.flowguard.core.data.DataReader;
+import io.flowguard.core.data.Dataset;
+import io.flowguard.core.eval.Evaluation.MethodResult;
+import io.flowguard.core.eval.TabularProtocol.SeedResult;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Stream;
+
+/**
+ * {@code flowguard evaluate --suite DIR}: finds every labelled data set under a directory, runs the
+ * matching protocol on each (tabular, or streaming for series), and writes one summary table.
+ *
+ * <p>What counts as a data set, decided from each file's header (files in sorted path order, hidden
+ * files and folders ignored):
+ * <ul>
+ *   <li><b>series</b>: a {@code .csv} whose header is exactly {@code timestamp,value,label} (NAB style);
+ *   <li><b>tabular</b>: any other {@code .csv} whose last header column is the label column and whose first
+ *       data row is all numbers;
+ *   <li>anything else is <b>skipped</b> with the reason: other file types (JSON side files, notes), a CSV
+ *       without the label column last, and time-indexed multivariate tables such as SKAB's
+ *       ({@code datetime} + sensors + label): the tabular protocol would shuffle their time order and
+ *       the streaming protocol is defined for one value per point, so {@code PROTOCOL.md} has no
+ *       protocol for them.
+ * </ul>
+ * A data set whose labels leave no anomaly (or no normal point) in TEST is skipped too: AUROC is undefined.
+ *
+ * <p>A data set that fails (unreadable, bad values, a method that throws) is recorded with its message
+ * and the run continues; a method that fails on one data set leaves the other methods' figures.
+ */
+public final class Suite {
+
+  /** Which protocol a data set gets. */
+  public enum Kind {
+    TABULAR,
+    SERIES;
+
+    public String label() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /**
+   * A data set found under the root.
+   *
+   * @param name the relative path without {@code .csv}, with {@code x/x} shortened to {@code x}
+   * @param relativePath the path relative to the root, with {@code /} separators
+   */
+  public record Entry(String name, String relativePath, Path file, Kind kind) {}
+
+  /** A file that is not a data set, and why. */
+  public record Skipped(String relativePath, String reason) {}
+
+  /** What {@link #discover} found. */
+  public record Discovery(Path root, List<Entry> datasets, List<Skipped> skipped) {
+    public Discovery {
+      datasets = List.copyOf(datasets);
+      skipped = List.copyOf(skipped);
+    }
+
+    /**
+     * Only the named data sets (by name, or by the last segment of the name).
+     *
+     * @throws IllegalArgumentException naming the data sets found if a name matches none
+     */
+    public Discovery only(List<String> names) {
+      if (names.isEmpty()) {
+        return this;
+      }
+      List<Entry> keep = new ArrayList<>();
+      for (String raw : names) {
+        String n = raw.trim();
+        List<Entry> match = datasets.stream().filter(e -> e.name().equals(n) || lastSegment(e.name()).equals(n)).toList();
+        if (match.isEmpty()) {
+          throw new IllegalArgumentException("--only: no data set named '" + n + "' under " + root + "; found "
+              + String.join(", ", datasets.stream().map(Entry::name).toList()));
+        }
+        for (Entry e : match) {
+          if (!keep.contains(e)) {
+            keep.add(e);
+          }
+        }
+      }
+      keep.sort(java.util.Comparator.comparing(Entry::relativePath));
+      return new Discovery(root, keep, skipped);
+    }
+  }
+
+  /**
+   * The outcome for one data set.
+   *
+   * @param status {@code ok}, {@code failed} or {@code skipped}
+   * @param message the error (failed) or the reason (skipped); empty when ok
+   * @param rows data rows read (0 if unreadable)
+   * @param dims feature dimension the methods saw
+   * @param methods per method (empty unless ok)
+   */
+  public record Outcome(Entry entry, String status, String message, int rows, int dims, double seconds,
+                        List<MethodResult> methods) {
+    public Outcome {
+      methods = List.copyOf(methods);
+    }
+
+    public boolean ok() {
+      return status.equals("ok");
+    }
+
+    public Optional<MethodResult> method(String name) {
+      return methods.stream().filter(m -> m.method().equals(name)).findFirst();
+    }
+  }
+
+  /** The whole run. */
+  public record Result(Discovery discovery, List<String> methods, List<Long> seeds, List<Outcome> outcomes) {
+    public Result {
+      methods = List.copyOf(methods);
+      seeds = List.copyOf(seeds);
+      outcomes = List.copyOf(outcomes);
+    }
+
+    /** True when at least one data set was attempted and every attempted one failed. */
+    public boolean allFailed() {
+      long attempted = outcomes.stream().filter(o -> !o.status().equals("skipped")).count();
+      return attempted > 0 && outcomes.stream().noneMatch(Outcome::ok)
+          && outcomes.stream().anyMatch(o -> o.status().equals("failed"));
+    }
+  }
+
+  private Suite() {}
+
+  /** Finds the data sets under {@code root} (recursively, in sorted order). */
+  public static Discovery discover(Path root, String labelColumn) throws IOException {
+    if (!Files.isDirectory(root)) {
+      throw new java.nio.file.NoSuchFileException(root.toString(), null, "not a directory; --suite needs a folder of data sets");
+    }
+    List<Path> files;
+    try (Stream<Path> walk = Files.walk(root)) {
+      files = walk.filter(Files::isRegularFile).filter(p -> !hidden(root, p)).sorted(
+          java.util.Comparator.comparing(p -> relative(root, p))).toList();
+    }
+    List<Entry> datasets = new ArrayList<>();
+    List<Skipped> skipped = new ArrayList<>();
+    for (Path file : files) {
+      String rel = relative(root, file);
+      if (!rel.toLowerCase(Locale.ROOT).endsWith(".csv")) {
+        skipped.add(new Skipped(rel, "not a CSV file (the suite evaluates labelled CSVs)"));
+        continue;
+      }
+      String reason;
+      Kind kind = null;
+      try {
+        Header h = header(file);
+        if (h.columns().isEmpty()) {
+          reason = "empty file";
+        } else if (StreamingProtocol.isSeriesHeader(h.columns())) {
+          kind = Kind.SERIES;
+          reason = "";
+        } else if (!h.columns().get(h.columns().size() - 1).trim().equals(labelColumn)) {
+          reason = "the last column is '" + h.columns().get(h.columns().size() - 1).trim() + "', not the label column '"
+              + labelColumn + "' (set --label-column if the labels have another name)";
+        } else if (h.firstNonNumeric().isPresent()) {
+          reason = "column '" + h.firstNonNumeric().get() + "' is not numeric: a time-indexed multivariate table;"
+              + " PROTOCOL.md has no protocol for it (the tabular one would shuffle time, the streaming one is for"
+              + " timestamp,value,label series)";
+        } else {
+          kind = Kind.TABULAR;
+          reason = "";
+        }
+      } catch (IOException | UncheckedIOException e) {
+        reason = "unreadable: " + e.getMessage();
+      }
+      if (kind == null) {
+        skipped.add(new Skipped(rel, reason));
+      } else {
+        datasets.add(new Entry(name(rel), rel, file, kind));
+      }
+    }
+    return new Discovery(root, datasets, skipped);
+  }
+
+  /**
+   * Runs every data set and writes {@code summary.md}, {@code summary.json} and each data set's
+   * {@code evaluation.json} (in a subfolder named after it) into {@code out}.
+   *
+   * @param flowSpecJson the flow's spec (as JSON) for a feature dimension, for each {@code evaluation.json}
+   * @param progress one line per data set (name, seconds, AUROC per method)
+   */
+  public static Result run(Discovery discovery, Evaluation.Plan plan, String labelColumn, Path out,
+                           Function<Integer, Object> flowSpecJson, PrintWriter progress) throws IOException {
+    Files.createDirectories(out);
+    List<Outcome> outcomes = new ArrayList<>();
+    int i = 0;
+    for (Entry e : discovery.datasets()) {
+      i++;
+      progress.printf(Locale.ROOT, "[%d/%d] %s (%s): running...%n", i, discovery.datasets().size(), e.name(), e.kind().label());
+      progress.flush();
+      long t0 = System.nanoTime();
+      Outcome o = runOne(e, plan, labelColumn, out, flowSpecJson, t0);
+      outcomes.add(o);
+      StringBuilder line = new StringBuilder();
+      line.append(String.format(Locale.ROOT, "[%d/%d] %s: %s in %.1f s", i, discovery.datasets().size(), e.name(),
+          o.status(), o.seconds()));
+      if (o.ok()) {
+        line.append(String.format(Locale.ROOT, " (%d rows x %d)", o.rows(), o.dims()));
+        for (MethodResult m : o.methods()) {
+          line.append(m.ok() ? String.format(Locale.ROOT, ", %s AUROC %.3f", m.method(), m.mean().orElseThrow().auroc())
+              : ", " + m.method() + " failed");
+        }
+      } else {
+        line.append(": ").append(o.message());
+      }
+      progress.println(line);
+      progress.flush();
+    }
+    Result result = new Result(discovery, plan.methods(), plan.seeds(), outcomes);
+    Files.writeString(out.resolve("summary.md"), markdown(result), StandardCharsets.UTF_8);
+    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("summary.json").toFile(),
+        json(result));
+    return result;
+  }
+
+  private static Outcome runOne(Entry e, Evaluation.Plan plan, String labelColumn, Path out,
+                                Function<Integer, Object> flowSpecJson, long t0) {
+    int rows = 0;
+    int dims = 0;
+    try {
+      List<MethodResult> methods;
+      Map<String, Object> json = new LinkedHashMap<>();
+      json.put("data", e.file().toString());
+      json.put("kind", e.kind().label());
+      if (e.kind() == Kind.TABULAR) {
+        Dataset ds = DataReader.read(e.file());
+        rows = ds.rows();
+        double[] labelValues = ds.column(labelColumn);
+        Dataset features = ds.without(labelColumn);
+        dims = features.dim();
+        int anomalies = 0;
+        for (double v : labelValues) {
+          anomalies += v == 1.0 ? 1 : 0;
+        }
+        if (anomalies == 0 || anomalies == rows) {
+          return skipped(e, rows, dims, anomalies == 0 ? "no anomalies (label 1): AUROC is undefined"
+              : "no normal rows (label 0) to train on", t0);
+        }
+        int[] labels = TabularProtocol.labels(labelValues, e.file().toString(), labelColumn);
+        methods = Evaluation.tabular(features, labels, plan, true, Evaluation.Listener.NONE);
+        json.put("label_column", labelColumn);
+        json.put("rows", rows);
+        json.put("features", dims);
+        json.put("anomalies", anomalies);
+        json.put("protocol", "tabular novelty detection: 60% of shuffled normal rows train, rest + all anomalies test");
+      } else {
+        StreamingProtocol.Series s = StreamingProtocol.read(e.file());
+        rows = s.length();
+        dims = StreamingProtocol.DIM;
+        StreamingProtocol.Features f = StreamingProtocol.features(s);
+        int testAnomalies = StreamingProtocol.testAnomalies(f);
+        if (testAnomalies == 0 || testAnomalies == f.testLabels().length) {
+          return skipped(e, rows, dims, testAnomalies == 0
+              ? "no anomalies (label 1) after the first 15 % (TEST): AUROC is undefined"
+              : "every TEST point is labelled anomalous: AUROC is undefined", t0);
+        }
+        methods = Evaluation.streaming(f, plan, true, Evaluation.Listener.NONE);
+        json.put("rows", rows);
+        json.put("features", dims);
+        json.put("train_points", f.trainPoints());
+        json.put("test_points", f.testLabels().length);
+        json.put("test_anomalies", testAnomalies);
+        json.put("protocol", "streaming series: first 15% train (windows of 8 standardized values + 7 differences),"
+            + " the rest scored in order");
+      }
+      if (plan.flow().isPresent()) {
+        json.put("spec", flowSpecJson.apply(dims));
+      }
+      json.put("seeds_run", plan.seeds());
+      json.put("methods", Evaluation.methodsJson(methods));
+      Path dir = out.resolve(e.name());
+      Files.createDirectories(dir);
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("evaluation.json").toFile(), json);
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      boolean anyOk = methods.stream().anyMatch(MethodResult::ok);
+      String message = anyOk ? "" : "every method failed: " + methods.get(0).error().orElse("");
+      return new Outcome(e, anyOk ? "ok" : "failed", message, rows, dims, seconds, anyOk ? methods : List.of());
+    } catch (IOException | RuntimeException ex) {
+      String message = ex.getMessage() != null ? ex.getMessage() : ex.getClass().getSimpleName();
+      return new Outcome(e, "failed", message, rows, dims, (System.nanoTime() - t0) / 1e9, List.of());
+    }
+  }
+
+  private static Outcome skipped(Entry e, int rows, int dims, String reason, long t0) {
+    return new Outcome(e, "skipped", reason, rows, dims, (System.nanoTime() - t0) / 1e9, List.of());
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Summary
+
+  /** Means of one method over the ok data sets of one kind where it succeeded. */
+  record MethodMean(int datasets, double auroc, double ap, double testNll, double fitSeconds) {}
+
+  static Optional<MethodMean> mean(List<Outcome> outcomes, Kind kind, String method) {
+    int n = 0;
+    double auroc = 0;
+    double ap = 0;
+    double nll = 0;
+    double fit = 0;
+    for (Outcome o : outcomes) {
+      if (!o.ok() || o.entry().kind() != kind) {
+        continue;
+      }
+      Optional<MethodResult> m = o.method(method);
+      if (m.isEmpty() || !m.get().ok()) {
+        continue;
+      }
+      SeedResult r = m.get().mean().orElseThrow();
+      n++;
+      auroc += r.auroc();
+      ap += r.ap();
+      nll += r.testNll();
+      fit += r.fitSeconds();
+    }
+    return n == 0 ? Optional.empty() : Optional.of(new MethodMean(n, auroc / n, ap / n, nll / n, fit / n));
+  }
+
+  static String markdown(Result r) {
+    StringBuilder s = new StringBuilder();
+    s.append("# Evaluation suite\n\n");
+    s.append("Root: `").append(r.discovery().root()).append("`. Seeds: ")
+        .append(String.join(",", r.seeds().stream().map(String::valueOf).toList()))
+        .append(". Methods: ").append(String.join(", ", r.methods())).append(".\n");
+    s.append("Figures are means over the seeds; test NLL is nats per normal TEST row in the protocol's standardized"
+        + " space (series: the 15-dimensional window space, degenerate, see docs/evaluation.md).\n\n");
+    s.append("| data set | kind | rows | dims |");
+    StringBuilder rule = new StringBuilder("|---|---|---:|---:|");
+    for (String m : r.methods()) {
+      s.append(' ').append(m).append(" AUROC | ").append(m).append(" AP | ").append(m).append(" test NLL | ")
+          .append(m).append(" fit s |");
+      rule.append("---:|---:|---:|---:|");
+    }
+    s.append('\n').append(rule).append('\n');
+    for (Kind kind : Kind.values()) {
+      List<Outcome> ofKind = r.outcomes().stream().filter(o -> o.ok() && o.entry().kind() == kind).toList();
+      if (ofKind.isEmpty()) {
+        continue;
+      }
+      for (Outcome o : ofKind) {
+        s.append("| ").append(o.entry().name()).append(" | ").append(kind.label()).append(" | ").append(o.rows())
+            .append(" | ").append(o.dims()).append(" |");
+        for (String m : r.methods()) {
+          Optional<MethodResult> mr = o.method(m);
+          if (mr.isPresent() && mr.get().ok()) {
+            SeedResult x = mr.get().mean().orElseThrow();
+            s.append(' ').append(f3(x.auroc())).append(" | ").append(f3(x.ap())).append(" | ").append(nll(x.testNll()))
+                .append(" | ").append(String.format(Locale.ROOT, "%.2f", x.fitSeconds())).append(" |");
+          } else {
+            s.append(" failed | | | |");
+          }
+        }
+        s.append('\n');
+      }
+      s.append("| **mean** | ").append(kind.label()).append(" | ").append(ofKind.size()).append(" sets | |");
+      for (String m : r.methods()) {
+        Optional<MethodMean> mm = mean(r.outcomes(), kind, m);
+        if (mm.isPresent()) {
+          String over = mm.get().datasets() < ofKind.size() ? " (" + mm.get().datasets() + " sets)" : "";
+          s.append(" **").append(f3(mm.get().auroc())).append("**").append(over).append(" | ").append(f3(mm.get().ap()))
+              .append(" | ").append(nll(mm.get().testNll())).append(" | ")
+              .append(String.format(Locale.ROOT, "%.2f", mm.get().fitSeconds())).append(" |");
+        } else {
+          s.append(" - | - | - | - |");
+        }
+      }
+      s.append('\n');
+    }
+    List<Outcome> failed = r.outcomes().stream().filter(o -> o.status().equals("failed")).toList();
+    List<String> methodFailures = new ArrayList<>();
+    for (Outcome o : r.outcomes()) {
+      for (MethodResult m : o.methods()) {
+        m.error().ifPresent(err -> methodFailures.add(o.entry().name() + " / " + m.method() + ": " + err));
+      }
+    }
+    if (!failed.isEmpty() || !methodFailures.isEmpty()) {
+      s.append("\n## Failed\n\n");
+      for (Outcome o : failed) {
+        s.append("- `").append(o.entry().relativePath()).append("`: ").append(oneLine(o.message())).append('\n');
+      }
+      for (String m : methodFailures) {
+        s.append("- ").append(oneLine(m)).append('\n');
+      }
+    }
+    List<Skipped> skipped = new ArrayList<>();
+    for (Outcome o : r.outcomes()) {
+      if (o.status().equals("skipped")) {
+        skipped.add(new Skipped(o.entry().relativePath(), o.message()));
+      }
+    }
+    skipped.addAll(r.discovery().skipped());
+    if (!skipped.isEmpty()) {
+      // Grouped by reason: a folder of data sets usually has many files skipped for the same reason.
+      Map<String, List<String>> byReason = new LinkedHashMap<>();
+      for (Skipped k : skipped) {
+        byReason.computeIfAbsent(k.reason(), x -> new ArrayList<>()).add(k.relativePath());
+      }
+      s.append("\n## Skipped (").append(skipped.size()).append(" files)\n\n");
+      for (Map.Entry<String, List<String>> e : byReason.entrySet()) {
+        s.append("- ").append(oneLine(e.getKey())).append(": ");
+        s.append(String.join(", ", e.getValue().stream().map(p -> "`" + p + "`").toList())).append('\n');
+      }
+    }
+    return s.toString();
+  }
+
+  static Map<String, Object> json(Result r) {
+    Map<String, Object> j = new LinkedHashMap<>();
+    j.put("root", r.discovery().root().toString());
+    j.put("seeds", r.seeds());
+    j.put("methods", r.methods());
+    List<Map<String, Object>> sets = new ArrayList<>();
+    for (Outcome o : r.outcomes()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("name", o.entry().name());
+      m.put("file", o.entry().relativePath());
+      m.put("kind", o.entry().kind().label());
+      m.put("status", o.status());
+      if (!o.message().isEmpty()) {
+        m.put(o.status().equals("skipped") ? "reason" : "error", o.message());
+      }
+      m.put("rows", o.rows());
+      m.put("dims", o.dims());
+      m.put("seconds", o.seconds());
+      if (o.ok()) {
+        m.put("evaluation", o.entry().name() + "/evaluation.json");
+        Map<String, Object> methods = new LinkedHashMap<>();
+        for (MethodResult mr : o.methods()) {
+          if (mr.ok()) {
+            SeedResult x = mr.mean().orElseThrow();
+            Map<String, Object> f = new LinkedHashMap<>();
+            f.put("auroc", x.auroc());
+            f.put("ap", x.ap());
+            f.put("test_nll", x.testNll());
+            f.put("fit_seconds", x.fitSeconds());
+            f.put("score_events_per_second", x.scoreEventsPerSecond());
+            methods.put(mr.method(), f);
+          } else {
+            methods.put(mr.method(), Map.of("error", mr.error().orElseThrow()));
+          }
+        }
+        m.put("methods", methods);
+      }
+      sets.add(m);
+    }
+    j.put("datasets", sets);
+    Map<String, Object> means = new LinkedHashMap<>();
+    for (Kind kind : Kind.values()) {
+      Map<String, Object> perMethod = new LinkedHashMap<>();
+      for (String method : r.methods()) {
+        mean(r.outcomes(), kind, method).ifPresent(mm -> {
+          Map<String, Object> f = new LinkedHashMap<>();
+          f.put("datasets", mm.datasets());
+          f.put("auroc", mm.auroc());
+          f.put("ap", mm.ap());
+          f.put("test_nll", mm.testNll());
+          f.put("fit_seconds", mm.fitSeconds());
+          perMethod.put(method, f);
+        });
+      }
+      if (!perMethod.isEmpty()) {
+        means.put(kind.label(), perMethod);
+      }
+    }
+    j.put("means", means);
+    List<Map<String, Object>> skipped = new ArrayList<>();
+    for (Skipped k : r.discovery().skipped()) {
+      skipped.add(Map.of("file", k.relativePath(), "reason", k.reason()));
+    }
+    j.put("skipped_files", skipped);
+    return j;
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+
+  private record Header(List<String> columns, Optional<String> firstNonNumeric) {}
+
+  private static Header header(Path file) throws IOException {
+    try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      String h = in.readLine();
+      while (h != null && h.isBlank()) {
+        h = in.readLine();
+      }
+      if (h == null) {
+        return new Header(List.of(), Optional.empty());
+      }
+      List<String> cols = List.of(h.replace("\uFEFF", "").split(",", -1));
+      String first = in.readLine();
+      while (first != null && first.isBlank()) {
+        first = in.readLine();
+      }
+      Optional<String> nonNumeric = Optional.empty();
+      if (first != null) {
+        String[] f = first.split(",", -1);
+        for (int i = 0; i < Math.min(f.length, cols.size()); i++) {
+          try {
+            Double.parseDouble(f[i].trim().replace("\"", ""));
+          } catch (NumberFormatException ex) {
+            nonNumeric = Optional.of(cols.get(i).trim());
+            break;
+          }
+        }
+      }
+      return new Header(cols, nonNumeric);
+    } catch (java.nio.charset.MalformedInputException e) {
+      throw new IOException("not UTF-8 text");
+    }
+  }
+
+  private static boolean hidden(Path root, Path p) {
+    for (Path part : root.relativize(p)) {
+      if (part.toString().startsWith(".")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String relative(Path root, Path p) {
+    List<String> parts = new ArrayList<>();
+    for (Path part : root.relativize(p)) {
+      parts.add(part.toString());
+    }
+    return String.join("/", parts);
+  }
+
+  static String name(String relativePath) {
+    String noExt = relativePath.substring(0, relativePath.length() - ".csv".length());
+    String[] parts = noExt.split("/");
+    if (parts.length >= 2 && parts[parts.length - 1].equals(parts[parts.length - 2])) {
+      return String.join("/", java.util.Arrays.copyOf(parts, parts.length - 1));
+    }
+    return noExt;
+  }
+
+  private static String lastSegment(String name) {
+    int i = name.lastIndexOf('/');
+    return i < 0 ? name : name.substring(i + 1);
+  }
+
+  private static String oneLine(String s) {
+    return s.replace('\n', ' ').replace("|", "\\|");
+  }
+
+  private static String f3(double v) {
+    return Double.isFinite(v) ? String.format(Locale.ROOT, "%.3f", v) : String.valueOf(v);
+  }
+
+  private static String nll(double v) {
+    if (!Double.isFinite(v)) {
+      return String.valueOf(v);
+    }
+    return Math.abs(v) < 1e4 ? String.format(Locale.ROOT, "%.3f", v) : String.format(Locale.ROOT, "%.3g", v);
+  }
+}

@@ -1,0 +1,59 @@
+package io.flowguard.core.eval.baseline;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The classical baselines {@code flowguard evaluate --baselines} knows, by name. */
+public final class Baselines {
+
+  private static final Map<String, BaselineFitter> BY_NAME = new LinkedHashMap<>();
+
+  static {
+    BY_NAME.put("kde", (rows, n, d, seed) -> GaussianKde.fit(rows, n, d));
+    BY_NAME.put("gmm", (rows, n, d, seed) -> GaussianMixtureBic.fit(rows, n, d, seed));
+  }
+
+  private Baselines() {}
+
+  /** The valid names, in the order they are documented. */
+  public static List<String> names() {
+    return List.copyOf(BY_NAME.keySet());
+  }
+
+  /**
+   * The fitter of {@code name} (case-insensitive).
+   *
+   * @throws IllegalArgumentException naming the valid baselines if {@code name} is not one of them
+   */
+  public static BaselineFitter byName(String name) {
+    BaselineFitter f = BY_NAME.get(name.trim().toLowerCase(Locale.ROOT));
+    if (f == null) {
+      throw new IllegalArgumentException("unknown baseline '" + name + "'; the baselines are "
+          + String.join(", ", names()));
+    }
+    return f;
+  }
+
+  /**
+   * Validated, lower-cased, de-duplicated names in the order given.
+   *
+   * @throws IllegalArgumentException for an unknown name
+   */
+  public static List<String> parse(List<String> names) {
+    List<String> out = new ArrayList<>();
+    for (String n : names) {
+      if (n.isBlank()) {
+        continue;
+      }
+      byName(n);
+      String key = n.trim().toLowerCase(Locale.ROOT);
+      if (!out.contains(key)) {
+        out.add(key);
+      }
+    }
+    return out;
+  }
+}
