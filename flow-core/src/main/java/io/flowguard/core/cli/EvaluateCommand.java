@@ -44,7 +44,9 @@ import picocli.CommandLine.Option;
         "(nats/row, standardized space), fit seconds and scoring events/s, per seed and their mean.",
         "",
         "--baselines kde,gmm fits classical density estimators on the same split, beside the flow:",
-        "kde = Gaussian kernel density (Scott's bandwidth), gmm = Gaussian mixture (components by BIC).",
+        "kde = Gaussian kernel density (Scott's bandwidth, isotropic in the standardized space, as scikit-learn),",
+        "gmm = Gaussian mixture (full covariances, components by BIC), kde-full = Gaussian KDE with Scott's",
+        "factor times the data covariance (as scipy.stats.gaussian_kde).",
         "",
         "  flowguard evaluate --data thyroid.csv --out eval/thyroid --baselines kde,gmm",
         "  flowguard evaluate --suite data/ --out eval/suite --baselines kde,gmm",
@@ -74,7 +76,7 @@ final class EvaluateCommand implements Callable<Integer> {
   List<Long> seeds;
 
   @Option(names = "--baselines", split = ",", paramLabel = "NAME",
-      description = "Classical baselines to run beside the flow: kde, gmm (default: none).")
+      description = "Classical baselines to run beside the flow: kde, gmm, kde-full (default: none).")
   List<String> baselines = new ArrayList<>();
 
   @Option(names = "--no-flow", description = "Do not train the flow; run only the --baselines.")

@@ -6,14 +6,20 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** The classical baselines {@code flowguard evaluate --baselines} knows, by name. */
+/**
+ * The classical baselines {@code flowguard evaluate --baselines} knows, by name: {@code kde} (Gaussian
+ * KDE, Scott's factor, isotropic kernels in the standardized space, as scikit-learn), {@code gmm}
+ * (Gaussian mixture, components by BIC) and {@code kde-full} (Gaussian KDE with Scott's factor times
+ * the data covariance, as scipy).
+ */
 public final class Baselines {
 
   private static final Map<String, BaselineFitter> BY_NAME = new LinkedHashMap<>();
 
   static {
-    BY_NAME.put("kde", (rows, n, d, seed) -> GaussianKde.fit(rows, n, d));
+    BY_NAME.put("kde", (rows, n, d, seed) -> GaussianKde.fit(rows, n, d, GaussianKde.Bandwidth.SCOTT_ISOTROPIC));
     BY_NAME.put("gmm", (rows, n, d, seed) -> GaussianMixtureBic.fit(rows, n, d, seed));
+    BY_NAME.put("kde-full", (rows, n, d, seed) -> GaussianKde.fit(rows, n, d, GaussianKde.Bandwidth.SCOTT_FULL_COVARIANCE));
   }
 
   private Baselines() {}
