@@ -175,7 +175,7 @@ final class EvaluateCommand implements Callable<Integer> {
       throw new IllegalArgumentException(suite + ": no labelled data set found (a CSV whose last column is '"
           + labelColumn + "', or a timestamp,value,label series); " + found.skipped().size() + " files skipped");
     }
-    err.printf(Locale.ROOT, "%d data sets under %s (%d files skipped); methods %s; seeds %s%n", found.datasets().size(),
+    err.printf(Locale.ROOT, "%d data sets under %s (%d other files skipped); methods %s; seeds %s%n", found.datasets().size(),
         suite, found.skipped().size(), String.join(",", plan.methods()), seeds);
     Suite.Result r = Suite.run(found, plan, labelColumn, out, dim -> {
       try {
