@@ -163,6 +163,7 @@ public final class GaussianKde implements DensityBaseline {
     double[] out = new double[m];
     double[] y = new double[d];
     double[] dist = new double[n];
+    double skip = 40 + Math.log(n);
     for (int r = 0; r < m; r++) {
       Cholesky.whiten(cholesky, d, rows, r * d, null, y, 0);
       double min = Double.POSITIVE_INFINITY;
@@ -177,10 +178,17 @@ public final class GaussianKde implements DensityBaseline {
           min = s;
         }
       }
-      // log-sum-exp anchored at the nearest kernel: every term is <= 1 and the nearest one is exactly 1.
+      // log-sum-exp anchored at the nearest kernel: every term is <= 1 and the nearest one is exactly 1,
+      // so the sum is >= 1. Terms below exp(-skip) are left out: all n of them together add less than
+      // n exp(-skip) = exp(-40) ~ 4e-18 to a sum >= 1, below half an ulp, so the result is the exact
+      // log-sum-exp to double precision while far kernels cost no exp.
       double sum = 0;
+      double limit = 2 * skip;
       for (int i = 0; i < n; i++) {
-        sum += Math.exp(-0.5 * (dist[i] - min));
+        double excess = dist[i] - min;
+        if (excess < limit) {
+          sum += Math.exp(-0.5 * excess);
+        }
       }
       out[r] = -0.5 * min + Math.log(sum) + logNormalizer;
     }
