@@ -37,9 +37,9 @@ import picocli.CommandLine.Option;
         "Measure detection quality on labelled data with the project's evaluation protocols.",
         "",
         "Tabular data (CSV whose last column is the label): for each seed, shuffle the normal rows (label 0);",
-        "train on the first 60 %; test on the other 40 % plus every anomaly (label 1). Features are",
+        "train on the first 60 %%; test on the other 40 %% plus every anomaly (label 1). Features are",
         "standardized with training statistics only. Series (CSV with header timestamp,value,label): the first",
-        "15 % trains, the rest is scored in order, on windows of 8 standardized values and their differences.",
+        "15 %% trains, the rest is scored in order, on windows of 8 standardized values and their differences.",
         "Reports AUROC and average precision of the NLL score, the mean test NLL of normal test rows",
         "(nats/row, standardized space), fit seconds and scoring events/s, per seed and their mean.",
         "",
@@ -59,8 +59,8 @@ final class EvaluateCommand implements Callable<Integer> {
   Path data;
 
   @Option(names = "--suite", paramLabel = "DIR",
-      description = {"Evaluate every labelled data set under DIR (recursively): writes summary.md, summary.json",
-          "and DATASET/evaluation.json into --out. Files that are not data sets are listed as skipped."})
+      description = "Evaluate every labelled data set under DIR (recursively): writes summary.md, summary.json"
+          + " and DATASET/evaluation.json into --out. Files that are not data sets are listed as skipped.")
   Path suite;
 
   @Option(names = "--only", split = ",", paramLabel = "NAME",

@@ -9,7 +9,7 @@ import java.util.SplittableRandom;
 /**
  * Gaussian mixture with full covariances fitted by EM, the number of components chosen by BIC, in the
  * way scikit-learn's {@code GaussianMixture} does it: k-means (k-means++ seeding, then Lloyd iterations)
- * gives the initial hard responsibilities; each M-step adds {@code regCovar} to every covariance's
+ * gives the initial hard responsibilities (greedy k-means++: 2 + ln k candidates per centre, the best kept); each M-step adds {@code regCovar} to every covariance's
  * diagonal; EM stops when the mean log-likelihood per row changes by less than {@code tolerance} or after
  * {@code maxIterations}. Each {@code k = 1..K} is fitted and the one with the lowest
  * {@code BIC = -2 log L + p ln n}, {@code p = k d (d + 1) / 2 + k d + k - 1}, is kept.
@@ -401,9 +401,8 @@ public final class GaussianMixtureBic implements DensityBaseline {
   }
 
   /**
-   * Hard k-means labels: k-means++ seeding (each new centre drawn with probability proportional to the
-   * squared distance to the nearest chosen one), then Lloyd iterations until no label changes (at most
-   * 300, scikit-learn's limit). An emptied cluster keeps its previous centre.
+   * Hard k-means labels: greedy k-means++ seeding (scikit-learn's), then Lloyd iterations until no label
+   * changes (at most 300, scikit-learn's limit). An emptied cluster keeps its previous centre.
    */
   static int[] kMeans(double[] x, int n, int d, int k, SplittableRandom rng) {
     double[] centres = new double[k * d];
@@ -413,30 +412,34 @@ public final class GaussianMixtureBic implements DensityBaseline {
     for (int r = 0; r < n; r++) {
       nearest[r] = sq(x, r * d, centres, 0, d);
     }
+    // Greedy k-means++ as scikit-learn does it: each step draws 2 + floor(ln k) candidates with
+    // probability proportional to the squared distance to the nearest chosen centre and keeps the one
+    // that lowers the total squared distance most.
+    int trials = 2 + (int) Math.log(k);
+    double[] candidate = new double[n];
+    double[] bestNearest = new double[n];
     for (int j = 1; j < k; j++) {
       double total = 0;
       for (int r = 0; r < n; r++) {
         total += nearest[r];
       }
-      int pick;
-      if (total <= 0) {
-        pick = rng.nextInt(n);
-      } else {
-        double u = rng.nextDouble() * total;
-        pick = n - 1;
-        double acc = 0;
+      int pick = -1;
+      double bestPotential = Double.POSITIVE_INFINITY;
+      for (int t = 0; t < trials; t++) {
+        int c = total > 0 ? drawProportional(nearest, total, rng) : rng.nextInt(n);
+        double potential = 0;
         for (int r = 0; r < n; r++) {
-          acc += nearest[r];
-          if (acc > u) {
-            pick = r;
-            break;
-          }
+          candidate[r] = Math.min(nearest[r], sq(x, r * d, x, c * d, d));
+          potential += candidate[r];
+        }
+        if (potential < bestPotential) {
+          bestPotential = potential;
+          pick = c;
+          System.arraycopy(candidate, 0, bestNearest, 0, n);
         }
       }
       System.arraycopy(x, pick * d, centres, j * d, d);
-      for (int r = 0; r < n; r++) {
-        nearest[r] = Math.min(nearest[r], sq(x, r * d, centres, j * d, d));
-      }
+      System.arraycopy(bestNearest, 0, nearest, 0, n);
     }
     int[] labels = new int[n];
     java.util.Arrays.fill(labels, -1);
@@ -479,6 +482,19 @@ public final class GaussianMixtureBic implements DensityBaseline {
       }
     }
     return labels;
+  }
+
+  /** An index drawn with probability {@code weights[i] / total}. */
+  private static int drawProportional(double[] weights, double total, SplittableRandom rng) {
+    double u = rng.nextDouble() * total;
+    double acc = 0;
+    for (int r = 0; r < weights.length; r++) {
+      acc += weights[r];
+      if (acc > u) {
+        return r;
+      }
+    }
+    return weights.length - 1;
   }
 
   private static double sq(double[] a, int aOff, double[] b, int bOff, int d) {
