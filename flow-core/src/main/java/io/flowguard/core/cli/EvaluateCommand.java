@@ -185,7 +185,7 @@ final class EvaluateCommand implements Callable<Integer> {
       }
     }, err);
     long ok = r.outcomes().stream().filter(Suite.Outcome::ok).count();
-    long failed = r.outcomes().stream().filter(o -> o.status().equals("failed")).count();
+    long failed = r.outcomes().stream().filter(o -> o.status() == Suite.Status.FAILED).count();
     String summary = Files.readString(out.resolve("summary.md"));
     int cut = summary.indexOf("\n## Skipped");
     stdout.print(cut < 0 ? summary : summary.substring(0, cut + 1));

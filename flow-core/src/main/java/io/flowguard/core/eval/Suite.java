@@ -63,6 +63,17 @@ public final class Suite {
    */
   public record Entry(String name, String relativePath, Path file, Kind kind) {}
 
+  /** How a data set's run ended. */
+  public enum Status {
+    OK,
+    FAILED,
+    SKIPPED;
+
+    public String label() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
   /** A file that is not a data set, and why. */
   public record Skipped(String relativePath, String reason) {}
 
@@ -104,20 +115,20 @@ public final class Suite {
   /**
    * The outcome for one data set.
    *
-   * @param status {@code ok}, {@code failed} or {@code skipped}
+   * @param status whether it was evaluated, failed or skipped
    * @param message the error (failed) or the reason (skipped); empty when ok
    * @param rows data rows read (0 if unreadable)
    * @param dims feature dimension the methods saw
    * @param methods per method (empty unless ok)
    */
-  public record Outcome(Entry entry, String status, String message, int rows, int dims, double seconds,
+  public record Outcome(Entry entry, Status status, String message, int rows, int dims, double seconds,
                         List<MethodResult> methods) {
     public Outcome {
       methods = List.copyOf(methods);
     }
 
     public boolean ok() {
-      return status.equals("ok");
+      return status == Status.OK;
     }
 
     public Optional<MethodResult> method(String name) {
@@ -135,9 +146,9 @@ public final class Suite {
 
     /** True when at least one data set was attempted and every attempted one failed. */
     public boolean allFailed() {
-      long attempted = outcomes.stream().filter(o -> !o.status().equals("skipped")).count();
+      long attempted = outcomes.stream().filter(o -> o.status() != Status.SKIPPED).count();
       return attempted > 0 && outcomes.stream().noneMatch(Outcome::ok)
-          && outcomes.stream().anyMatch(o -> o.status().equals("failed"));
+          && outcomes.stream().anyMatch(o -> o.status() == Status.FAILED);
     }
   }
 
@@ -190,7 +201,21 @@ public final class Suite {
         datasets.add(new Entry(name(rel), rel, file, kind));
       }
     }
-    return new Discovery(root, datasets, skipped);
+    return new Discovery(root, uniqueNames(datasets), skipped);
+  }
+
+  /** Where shortening {@code x/x} to {@code x} would make two names equal, those keep their full path. */
+  private static List<Entry> uniqueNames(List<Entry> entries) {
+    Map<String, Integer> count = new LinkedHashMap<>();
+    for (Entry e : entries) {
+      count.merge(e.name(), 1, Integer::sum);
+    }
+    List<Entry> out = new ArrayList<>();
+    for (Entry e : entries) {
+      String full = e.relativePath().substring(0, e.relativePath().length() - ".csv".length());
+      out.add(count.get(e.name()) > 1 ? new Entry(full, e.relativePath(), e.file(), e.kind()) : e);
+    }
+    return out;
   }
 
   /**
@@ -214,7 +239,7 @@ public final class Suite {
       outcomes.add(o);
       StringBuilder line = new StringBuilder();
       line.append(String.format(Locale.ROOT, "[%d/%d] %s: %s in %.1f s", i, discovery.datasets().size(), e.name(),
-          o.status(), o.seconds()));
+          o.status().label(), o.seconds()));
       if (o.ok()) {
         line.append(String.format(Locale.ROOT, " (%d rows x %d)", o.rows(), o.dims()));
         for (MethodResult m : o.methods()) {
@@ -295,15 +320,15 @@ public final class Suite {
       double seconds = (System.nanoTime() - t0) / 1e9;
       boolean anyOk = methods.stream().anyMatch(MethodResult::ok);
       String message = anyOk ? "" : "every method failed: " + methods.get(0).error().orElse("");
-      return new Outcome(e, anyOk ? "ok" : "failed", message, rows, dims, seconds, anyOk ? methods : List.of());
+      return new Outcome(e, anyOk ? Status.OK : Status.FAILED, message, rows, dims, seconds, anyOk ? methods : List.of());
     } catch (IOException | RuntimeException ex) {
       String message = ex.getMessage() != null ? ex.getMessage() : ex.getClass().getSimpleName();
-      return new Outcome(e, "failed", message, rows, dims, (System.nanoTime() - t0) / 1e9, List.of());
+      return new Outcome(e, Status.FAILED, message, rows, dims, (System.nanoTime() - t0) / 1e9, List.of());
     }
   }
 
   private static Outcome skipped(Entry e, int rows, int dims, String reason, long t0) {
-    return new Outcome(e, "skipped", reason, rows, dims, (System.nanoTime() - t0) / 1e9, List.of());
+    return new Outcome(e, Status.SKIPPED, reason, rows, dims, (System.nanoTime() - t0) / 1e9, List.of());
   }
 
   // ---------------------------------------------------------------------------------------------------
@@ -386,7 +411,7 @@ public final class Suite {
       }
       s.append('\n');
     }
-    List<Outcome> failed = r.outcomes().stream().filter(o -> o.status().equals("failed")).toList();
+    List<Outcome> failed = r.outcomes().stream().filter(o -> o.status() == Status.FAILED).toList();
     List<String> methodFailures = new ArrayList<>();
     for (Outcome o : r.outcomes()) {
       for (MethodResult m : o.methods()) {
@@ -404,7 +429,7 @@ public final class Suite {
     }
     List<Skipped> skipped = new ArrayList<>();
     for (Outcome o : r.outcomes()) {
-      if (o.status().equals("skipped")) {
+      if (o.status() == Status.SKIPPED) {
         skipped.add(new Skipped(o.entry().relativePath(), o.message()));
       }
     }
@@ -435,9 +460,9 @@ public final class Suite {
       m.put("name", o.entry().name());
       m.put("file", o.entry().relativePath());
       m.put("kind", o.entry().kind().label());
-      m.put("status", o.status());
+      m.put("status", o.status().label());
       if (!o.message().isEmpty()) {
-        m.put(o.status().equals("skipped") ? "reason" : "error", o.message());
+        m.put(o.status() == Status.SKIPPED ? "reason" : "error", o.message());
       }
       m.put("rows", o.rows());
       m.put("dims", o.dims());
