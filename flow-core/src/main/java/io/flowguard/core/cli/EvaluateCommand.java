@@ -110,7 +110,7 @@ final class EvaluateCommand implements Callable<Integer> {
     List<Evaluation.MethodResult> results;
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("data", data.toString());
-    Evaluation.Listener print = printer(stdout);
+    Evaluation.Listener print = printer(stdout, err);
     header(stdout);
     int dim;
     if (isSeries(data)) {
@@ -146,7 +146,7 @@ final class EvaluateCommand implements Callable<Integer> {
     }
     for (Evaluation.MethodResult r : results) {
       TabularProtocol.SeedResult mean = r.mean().orElseThrow();
-      stdout.printf(Locale.ROOT, "%-6s %-6s %8.4f %8.4f %10.4f %9.2f %12.0f%n", r.method(), "mean", mean.auroc(),
+      stdout.printf(Locale.ROOT, "%-8s %-6s %8.4f %8.4f %10.4f %9.2f %12.0f%n", r.method(), "mean", mean.auroc(),
           mean.ap(), mean.testNll(), mean.fitSeconds(), mean.scoreEventsPerSecond());
     }
     // The flow's figures stay at the top level (the format before baselines existed); every method,
@@ -226,14 +226,24 @@ final class EvaluateCommand implements Callable<Integer> {
   }
 
   private static void header(PrintWriter stdout) {
-    stdout.printf("%-6s %-6s %8s %8s %10s %9s %12s%n", "method", "seed", "auroc", "ap", "test_nll", "fit_s", "events/s");
+    stdout.printf("%-8s %-6s %8s %8s %10s %9s %12s%n", "method", "seed", "auroc", "ap", "test_nll", "fit_s", "events/s");
   }
 
-  private static Evaluation.Listener printer(PrintWriter stdout) {
-    return (method, r) -> {
-      stdout.printf(Locale.ROOT, "%-6s %-6d %8.4f %8.4f %10.4f %9.2f %12.0f%n", method, r.seed(), r.auroc(), r.ap(),
-          r.testNll(), r.fitSeconds(), r.scoreEventsPerSecond());
-      stdout.flush();
+  private static Evaluation.Listener printer(PrintWriter stdout, PrintWriter err) {
+    return new Evaluation.Listener() {
+      @Override
+      public void seedStarted(String method, long seed) {
+        err.printf(Locale.ROOT, "%s seed %d: %s...%n", method, seed,
+            method.equals(Evaluation.FLOW) ? "training" : "fitting");
+        err.flush();
+      }
+
+      @Override
+      public void seedDone(String method, TabularProtocol.SeedResult r) {
+        stdout.printf(Locale.ROOT, "%-8s %-6d %8.4f %8.4f %10.4f %9.2f %12.0f%n", method, r.seed(), r.auroc(), r.ap(),
+            r.testNll(), r.fitSeconds(), r.scoreEventsPerSecond());
+        stdout.flush();
+      }
     };
   }
 }

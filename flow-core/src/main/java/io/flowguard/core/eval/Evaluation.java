@@ -88,10 +88,13 @@ public final class Evaluation {
     }
   }
 
-  /** Told after each seed of each method (for progress output). */
+  /** Told around each seed of each method (for progress output). */
   @FunctionalInterface
   public interface Listener {
     Listener NONE = (method, result) -> { };
+
+    /** Before a seed starts (training a flow can take a while). */
+    default void seedStarted(String method, long seed) {}
 
     void seedDone(String method, SeedResult result);
   }
@@ -147,6 +150,7 @@ public final class Evaluation {
     List<Map<String, Object>> fitted = new ArrayList<>();
     try {
       for (long seed : seeds) {
+        listener.seedStarted(method, seed);
         TabularProtocol.BaselineRun r = run.run(seed);
         results.add(r.result());
         fitted.add(r.fitted());
