@@ -24,11 +24,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.EnumMap;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -135,6 +137,11 @@ public final class RetrainCommand implements Callable<Integer> {
   @Option(names = "--max-steps", defaultValue = "0", paramLabel = "N", description = "Bound on training steps; 0 = the champion's budget (default).")
   int maxSteps;
 
+  @Option(names = "--max-events", defaultValue = "200000", paramLabel = "N",
+      description = "Train on a uniform sample of at most N events of the window (default: ${DEFAULT-VALUE}): bounds"
+          + " memory and training time on busy topics.")
+  int maxEvents;
+
   @Option(names = "--kafka-property", paramLabel = "KEY=VALUE",
       description = "Extra Kafka client properties (e.g. security.protocol=SASL_SSL); repeatable.")
   Map<String, String> kafkaProperties = Map.of();
@@ -152,25 +159,48 @@ public final class RetrainCommand implements Callable<Integer> {
     if (keep < 1) {
       throw new IllegalArgumentException("--keep must be at least 1");
     }
+    if (maxEvents < 1) {
+      throw new IllegalArgumentException("--max-events must be at least 1");
+    }
     Retraining.Settings settings = settings();
     Properties props = KafkaOptions.properties(bootstrapServers, kafkaProperties);
     String history = historyTopic != null ? historyTopic : ModelHistory.historyTopicFor(modelTopic);
 
     FlowModel champion = champion(props, err);
     String name = champion.name();
+    if (publish && modelIn != null) {
+      int newest = newestPublished(props, history, name);
+      if (newest > champion.version()) {
+        throw new IllegalArgumentException("the model store already holds v" + newest + " of '" + name
+            + "', newer than --model-in v" + champion.version() + ": its challenger v" + (champion.version() + 1)
+            + " would be ignored by every job (the highest version wins). Refresh the current model (omit"
+            + " --model-in), or put an older one back with 'flowguard models rollback'");
+      }
+    }
     Instant until = Instant.now();
     Instant from = until.minus(since);
     err.printf("Reading %s from %s (the last %s)%n", topic, from, since);
-    TopicReader.Slice slice = TopicReader.readSince(props, topic, from.toEpochMilli());
-    Window window = decode(slice, name, champion, err);
-    String dataWindow = describe(topic, slice, from, until);
-    if (window.rejected() > 0) {
-      err.printf("Skipped %d undecodable record(s): %s%n", window.rejected(), window.reasons());
+    if (!TopicReader.exists(props, topic)) {
+      throw new IllegalArgumentException("topic '" + topic + "' does not exist on " + bootstrapServers
+          + "; check the name");
     }
-    err.printf("Read %d record(s): %d event(s) of model '%s', %d of other models%n", slice.records().size(),
-        window.data().rows(), name, window.otherModels());
+    if (publish) {
+      // Before any work: a refresh that cannot report its decision should not make one.
+      ModelEvents.ensureTopic(props, eventsTopic);
+    }
+    Window window = new Window(champion.preprocessor().featureNames(), name, maxEvents, seed, err);
+    Map<Integer, long[]> ranges = TopicReader.forEachSince(props, topic, from.toEpochMilli(), window::add);
+    String dataWindow = describe(topic, ranges, from, until);
+    if (window.rejected > 0) {
+      err.printf("Skipped %d undecodable record(s): %s%n", window.rejected, window.reasons);
+    }
+    err.printf("Read %d record(s): %d event(s) of model '%s', %d of other models%n", window.records,
+        window.events, name, window.otherModels);
+    if (window.events > maxEvents) {
+      err.printf("Kept a uniform sample of %d of the %d events (--max-events)%n", maxEvents, window.events);
+    }
 
-    Retraining.Filtered filtered = Retraining.dropAnomalies(champion, window.data(), falseAlarmRate);
+    Retraining.Filtered filtered = Retraining.dropAnomalies(champion, window.table(), falseAlarmRate);
     err.printf(Locale.ROOT, "Dropped %d event(s) that v%d flags at false-alarm rate %.3g; %d remain%n",
         filtered.dropped(), champion.version(), falseAlarmRate, filtered.kept().rows());
 
@@ -248,51 +278,90 @@ public final class RetrainCommand implements Callable<Integer> {
     return m;
   }
 
-  /** The decoded window: the model's events as a table in schema order, and what was skipped. */
-  private record Window(Dataset data, int otherModels, int rejected, Map<String, Integer> reasons) {}
+  /** The highest version of the model on the model topic or in its history (0 for none). */
+  private int newestPublished(Properties props, String history, String name) {
+    int newest = ModelHistory.read(props, history, name).newest().map(ModelHistory.Entry::version).orElse(0);
+    Optional<ModelRecord> current = ModelTopic.current(props, modelTopic, name);
+    if (current.isPresent()) {
+      try {
+        newest = Math.max(newest, ModelFormat.read(current.get().bytes()).version());
+      } catch (ModelFormatException e) {
+        // An unreadable current record has no version; the jobs rejected it too.
+      }
+    }
+    return newest;
+  }
 
-  private static Window decode(TopicReader.Slice slice, String name, FlowModel champion, PrintWriter err) {
-    EventCodec codec = new EventCodec();
-    java.util.List<String> features = champion.preprocessor().featureNames();
-    int d = features.size();
-    double[] values = new double[Math.max(1, slice.records().size()) * d];
-    int rows = 0;
-    int others = 0;
-    Map<io.flowguard.connectors.event.DeadLetterReason, Integer> reasons =
-        new EnumMap<>(io.flowguard.connectors.event.DeadLetterReason.class);
-    int rejected = 0;
-    for (ConsumerRecord<byte[], byte[]> r : slice.records()) {
+  /**
+   * The decoded window, built record by record: the model's events in schema order (a uniform reservoir
+   * of at most {@code capacity}, seeded, once there are more), and counts of what was skipped.
+   */
+  private static final class Window {
+    private final EventCodec codec = new EventCodec();
+    private final List<String> features;
+    private final String name;
+    private final int capacity;
+    private final SplittableRandom rng;
+    private final PrintWriter err;
+    private double[] values;
+    private long records;
+    private long events;
+    private long otherModels;
+    private long rejected;
+    private final Map<String, Long> reasons = new TreeMap<>();
+
+    Window(List<String> features, String name, int capacity, long seed, PrintWriter err) {
+      this.features = features;
+      this.name = name;
+      this.capacity = capacity;
+      this.rng = new SplittableRandom(seed ^ 0x2545F4914F6CDD1DL);
+      this.err = err;
+      this.values = new double[Math.min(capacity, 4096) * features.size()];
+    }
+
+    void add(ConsumerRecord<byte[], byte[]> r) {
+      records++;
       byte[] bytes = r.value() == null ? new byte[0] : r.value();
       Parsed<RawEvent> raw = codec.decode(bytes, new Origin(r.topic(), r.partition(), r.offset()), r.timestamp());
       if (raw instanceof Parsed.Ok<RawEvent> ok && !ok.value().model().equals(name)) {
-        others++;
-        continue;
+        otherModels++;
+        return;
       }
       Parsed<Event> event = raw.flatMap(e -> codec.resolve(e, features));
       if (event instanceof Parsed.Ok<Event> ok) {
-        System.arraycopy(ok.value().features(), 0, values, rows * d, d);
-        rows++;
-      } else {
-        DeadLetter letter = event.deadLetter().orElseThrow();
-        reasons.merge(letter.reason(), 1, Integer::sum);
-        if (rejected == 0) {
-          err.printf("First undecodable record (%s partition %d offset %d): %s: %s%n", r.topic(), r.partition(),
-              r.offset(), letter.reason(), letter.message());
+        int d = features.size();
+        // Reservoir sampling (algorithm R): every event of the window is kept with probability capacity / events.
+        long slot = events < capacity ? events : rng.nextLong(events + 1);
+        events++;
+        if (slot < capacity) {
+          int row = (int) slot;
+          if ((long) (row + 1) * d > values.length) {
+            values = Arrays.copyOf(values, (int) Math.min((long) capacity * d, Math.max(2L * values.length, (long) (row + 1) * d)));
+          }
+          System.arraycopy(ok.value().features(), 0, values, row * d, d);
         }
-        rejected++;
+        return;
       }
+      DeadLetter letter = event.deadLetter().orElseThrow();
+      reasons.merge(letter.reason().name(), 1L, Long::sum);
+      if (rejected == 0) {
+        err.printf("First undecodable record (%s partition %d offset %d): %s: %s%n", r.topic(), r.partition(),
+            r.offset(), letter.reason(), letter.message());
+      }
+      rejected++;
     }
-    Map<String, Integer> byName = new TreeMap<>();
-    reasons.forEach((k, v) -> byName.put(k.name(), v));
-    return new Window(new Dataset("topic window", features, java.util.Arrays.copyOf(values, rows * d), rows), others,
-        rejected, byName);
+
+    Dataset table() {
+      int rows = (int) Math.min(events, capacity);
+      return new Dataset("topic window", features, Arrays.copyOf(values, rows * features.size()), rows);
+    }
   }
 
   /** e.g. {@code topic events, partitions 0:120..5000 1:98..4870, 2026-12-01T08:00:00Z..2026-12-02T08:00:00Z}. */
-  private static String describe(String topic, TopicReader.Slice slice, Instant from, Instant until) {
+  private static String describe(String topic, Map<Integer, long[]> ranges, Instant from, Instant until) {
     StringBuilder s = new StringBuilder("topic ").append(topic);
     s.append(", offsets");
-    new TreeMap<>(slice.offsetRanges()).forEach((p, r) -> s.append(' ').append(p).append(':').append(r[0])
+    new TreeMap<>(ranges).forEach((p, r) -> s.append(' ').append(p).append(':').append(r[0])
         .append("..").append(r[1]));
     s.append(", ").append(from).append("..").append(until);
     return s.toString();

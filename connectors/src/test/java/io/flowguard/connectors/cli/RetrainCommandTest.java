@@ -145,7 +145,7 @@ class RetrainCommandTest {
     String topic = "rt-promote-events";
     String modelTopic = "rt-promote-models";
     publishChampion(modelTopic);
-    List<byte[]> values = events("pump", rows(3000, 0.8, 2));
+    List<byte[]> values = events("pump", rows(3000, 1.5, 2));
     values.add("{\"key\": \"broken\"".getBytes(StandardCharsets.UTF_8)); // not JSON
     values.add("{\"key\":\"m\",\"model\":\"pump\",\"features\":{\"load\":\"hot\",\"temp\":1,\"vib\":1}}"
         .getBytes(StandardCharsets.UTF_8));
@@ -221,7 +221,7 @@ class RetrainCommandTest {
     String topic = "rt-dry-events";
     String modelTopic = "rt-dry-models";
     publishChampion(modelTopic);
-    produce(topic, events("pump", rows(1500, 0.8, 6)));
+    produce(topic, events("pump", rows(1500, 1.5, 6)));
     Path champion = dir.resolve("champion.fgm");
     ModelFormat.write(CHAMPION, champion);
 
@@ -230,6 +230,40 @@ class RetrainCommandTest {
     assertTrue(r.out().contains("Validated pump v2 (dry run, not published"), r.out());
     assertEquals(1, current(modelTopic).version());
     assertEquals(List.of(), modelEvents(modelTopic));
+  }
+
+  @Test
+  void maxEventsTrainsOnAUniformSampleOfTheWindow() throws Exception {
+    String topic = "rt-sample-events";
+    String modelTopic = "rt-sample-models";
+    publishChampion(modelTopic);
+    produce(topic, events("pump", rows(3000, 1.5, 8)));
+    Path out = dir.resolve("sampled.fgm");
+
+    Run r = run(retrainArgs(topic, modelTopic, "--max-events", "1500", "--out", out.toString()));
+    assertEquals(0, r.code(), r.out() + r.err());
+    assertTrue(r.err().contains("Kept a uniform sample of 1500 of the 3000 events"), r.err());
+    long rows = ModelFormat.read(out).provenance().lineage().orElseThrow().dataRows();
+    // 1500 sampled, minus what the champion flags on the shifted regime (a few per cent, at most a fifth).
+    assertTrue(rows <= 1500 && rows > 1200, "trained on " + rows);
+  }
+
+  @Test
+  void publishingARefreshOfAnOlderModelFileThanTheStoreHoldsIsRefused() throws Exception {
+    String topic = "rt-old-events";
+    String modelTopic = "rt-old-models";
+    publishChampion(modelTopic);
+    FlowModel v2 = new FlowModel("pump", 2, CHAMPION.preprocessor(), CHAMPION.flow(), CHAMPION.calibration(),
+        CHAMPION.provenance());
+    ModelHistory.publish(KAFKA.clientProperties(), modelTopic, ModelFormat.toBytes(v2));
+    produce(topic, events("pump", rows(600, 0.0, 9)));
+    Path v1 = dir.resolve("v1.fgm");
+    ModelFormat.write(CHAMPION, v1);
+
+    Run r = run(retrainArgs(topic, modelTopic, "--model-in", v1.toString(), "--publish"));
+    assertEquals(FlowguardCli.EXIT_USAGE, r.code(), r.out() + r.err());
+    assertTrue(r.err().contains("already holds v2 of 'pump', newer than --model-in v1"), r.err());
+    assertEquals(2, current(modelTopic).version());
   }
 
   @Test
