@@ -105,6 +105,27 @@ class RetrainingTest {
   }
 
   @Test
+  void aChallengerThatFlagsTooManyHeldOutRowsIsRejectedAsCalibrationUnsound() {
+    // Validated on a regime it never saw: its calibration says 1 % false alarms, the held-out rows get far more.
+    Outcome o = Retraining.run(Request.refresh(CHAMPION, normal(3000, 0.0, 26), 5, Lineage.Trigger.DRIFT, "x",
+        SETTINGS).withHeldOut(normal(1000, 2.0, 27)));
+    assertEquals(Reason.CALIBRATION_UNSOUND, o.reason(), o.message());
+    assertTrue(o.metrics().heldOutFalseAlarmRate() > Retraining.alarmRateBound(0.01, 1000,
+        Math.round(3000 * 0.2)), o.message());
+    assertTrue(o.message().contains("of the held-out normal rows at false-alarm rate 0.01"), o.message());
+  }
+
+  @Test
+  void dataThatCannotBeModelledIsRejectedAsTrainingFailed() {
+    double[] constant = new double[1000 * 3];
+    java.util.Arrays.fill(constant, 1.0);
+    Outcome o = refresh(new Dataset("stuck sensors", NAMES, constant, 1000), 5);
+    assertEquals(Reason.TRAINING_FAILED, o.reason());
+    assertTrue(o.message().startsWith("training the challenger failed: ") && o.message().contains("constant"),
+        o.message());
+  }
+
+  @Test
   void tooFewRowsAreRejectedAsNotEnoughDataWithoutTraining() {
     Outcome o = refresh(normal(400, 0.0, 17), 5);
     assertEquals(Reason.NOT_ENOUGH_DATA, o.reason());
