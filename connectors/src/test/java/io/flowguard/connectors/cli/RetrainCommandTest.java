@@ -211,7 +211,10 @@ class RetrainCommandTest {
 
     Run r = run(retrainArgs(topic, modelTopic, "--publish"));
     assertEquals(RetrainCommand.EXIT_REJECTED, r.code(), r.out() + r.err());
-    assertTrue(r.err().contains("Dropped 1500 event(s)"), r.err());
+    java.util.regex.Matcher dropped = java.util.regex.Pattern.compile("Dropped (\\d+) event").matcher(r.err());
+    assertTrue(dropped.find(), r.err());
+    // 30 standard deviations off the curve: all but a handful are anomalies to the champion.
+    assertTrue(Integer.parseInt(dropped.group(1)) >= 1450, r.err());
     assertTrue(r.out().contains("NOT_ENOUGH_DATA"), r.out());
     assertEquals(1, current(modelTopic).version());
   }
