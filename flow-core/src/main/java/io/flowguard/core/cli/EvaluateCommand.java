@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.flowguard.core.data.DataReader;
 import io.flowguard.core.data.Dataset;
 import io.flowguard.core.eval.TabularProtocol;
+import io.flowguard.core.model.ModelTrainer;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,11 +64,19 @@ final class EvaluateCommand implements Callable<Integer> {
     Dataset features = ds.without(labelColumn);
     int[] labels = TabularProtocol.labels(labelValues, data.toString(), labelColumn);
     List<TabularProtocol.SeedResult> results = new ArrayList<>();
+    List<io.flowguard.core.flow.FlowSpec> specs = new ArrayList<>();
     stdout.printf("%-6s %8s %8s %10s %9s %12s%n", "seed", "auroc", "ap", "test_nll", "fit_s", "events/s");
     for (long seed : seeds) {
       err.printf(Locale.ROOT, "seed %d: training...%n", seed);
-      TabularProtocol.SeedResult r = TabularProtocol.run(features, labels, seed, training.spec(features.dim()),
-          trainRows -> training.config(trainRows, seed), training.calibration);
+      TabularProtocol.SeedResult r = TabularProtocol.run(features, labels, seed, trainSet -> {
+        try {
+          ModelTrainer.Options o = training.options("evaluate", 1, trainSet, seed);
+          specs.add(o.spec());
+          return o;
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
       results.add(r);
       stdout.printf(Locale.ROOT, "%-6d %8.4f %8.4f %10.4f %9.2f %12.0f%n", seed, r.auroc(), r.ap(), r.testNll(),
           r.fitSeconds(), r.scoreEventsPerSecond());
@@ -83,7 +92,7 @@ final class EvaluateCommand implements Callable<Integer> {
     json.put("features", features.dim());
     json.put("anomalies", java.util.Arrays.stream(labels).sum());
     json.put("protocol", "tabular novelty detection: 60% of shuffled normal rows train, rest + all anomalies test");
-    json.put("spec", new ObjectMapper().readTree(training.spec(features.dim()).toJson()));
+    json.put("spec", new ObjectMapper().readTree(specs.get(0).toJson()));
     List<Map<String, Object>> perSeed = new ArrayList<>();
     for (TabularProtocol.SeedResult r : results) {
       perSeed.add(r.toJson());

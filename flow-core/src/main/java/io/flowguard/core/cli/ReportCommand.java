@@ -81,18 +81,20 @@ final class ReportCommand implements Callable<Integer> {
     Preprocessor pre = model.preprocessor();
     int n;
     double[] standardized;
+    double[] raw;
     if (ds != null) {
       n = ds.rows();
-      double[] raw = ds.project(ds.indicesOf(pre.featureNames(), "model '" + model.name() + "'"));
+      raw = ds.project(ds.indicesOf(pre.featureNames(), "model '" + model.name() + "'"));
       standardized = pre.apply(raw, n);
     } else {
       n = 4000;
       standardized = model.flow().sample(n, 11);
+      raw = pre.toRaw(standardized, n);
     }
     double[] logp = model.flow().logProb(standardized, n);
     double[] nll = new double[n];
     for (int i = 0; i < n; i++) {
-      nll[i] = -(logp[i] + pre.logJacobian());
+      nll[i] = -(logp[i] + pre.logJacobian(raw, i * pre.rawDim()));
     }
     Calibration c = model.calibration();
     List<double[]> curve = new ArrayList<>();

@@ -2,6 +2,7 @@ package io.flowguard.core.cli;
 
 import io.flowguard.core.data.DataReader;
 import io.flowguard.core.data.Dataset;
+import io.flowguard.core.model.AutoConfig;
 import io.flowguard.core.model.FlowModel;
 import io.flowguard.core.model.ModelFormat;
 import io.flowguard.core.model.ModelTrainer;
@@ -24,8 +25,10 @@ import picocli.CommandLine.Option;
         "",
         "The data is a CSV with a header or JSON lines, one row per event, numeric features only: train",
         "on NORMAL events (the model learns what normal looks like; anomalies are what it then flags).",
-        "Constant columns are dropped and the rest standardized; a share of the rows is held out to",
-        "calibrate tail probabilities and typicality thresholds. Example:",
+        "Constant columns are dropped, discrete columns dequantized, heavy-tailed ones transformed, the",
+        "rest standardized; a share of the rows is held out to calibrate tail probabilities and",
+        "typicality thresholds. Without --spec and training options the model is configured from the",
+        "data's size (docs/defaults.md); train prints what it chose, inspect shows it later. Example:",
         "",
         "  flowguard train --data normal.csv --out pump.fgm --name pump",
         "  flowguard inspect pump.fgm",
@@ -67,8 +70,12 @@ final class TrainCommand implements Callable<Integer> {
       ds = ds.without(c);
     }
     err.printf(Locale.ROOT, "Read %d rows x %d features from %s%n", ds.rows(), ds.dim(), data);
-    ModelTrainer.Options options = new ModelTrainer.Options(name, version, training.spec(ds.dim()),
-        training.config((int) Math.round(ds.rows() * (1 - training.calibration))), training.calibration);
+    AutoConfig.Choice choice = training.resolve(ds, training.seed);
+    for (String line : choice.rationale()) {
+      err.println("Config: " + line);
+    }
+    ModelTrainer.Options options = new ModelTrainer.Options(name, version, choice.spec(), choice.training(),
+        training.calibration, training.preprocessing());
     ProgressBar bar = new ProgressBar(err, System.console() != null);
     ModelTrainer.Trained trained;
     try {
@@ -77,8 +84,8 @@ final class TrainCommand implements Callable<Integer> {
       bar.close();
     }
     FlowModel model = trained.model();
-    if (!model.preprocessor().droppedFeatures().isEmpty()) {
-      err.println("Dropped constant columns: " + model.preprocessor().droppedFeatures());
+    for (String note : model.preprocessor().notes()) {
+      err.println((note.contains("constant") ? "Warning: " : "Note: ") + note);
     }
     if (out.toAbsolutePath().getParent() != null) {
       Files.createDirectories(out.toAbsolutePath().getParent());

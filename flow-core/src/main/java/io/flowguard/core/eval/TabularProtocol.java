@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 import java.util.function.IntFunction;
 
 /**
@@ -66,9 +67,19 @@ public final class TabularProtocol {
     return labels;
   }
 
-  /** Runs one seed: split, train through the product path ({@link ModelTrainer}), score with a {@link Scorer}. */
+  /** As {@link #run(Dataset, int[], long, Function)} with a fixed spec and a training config per fit-row count. */
   public static SeedResult run(Dataset features, int[] labels, long seed, FlowSpec spec,
                                IntFunction<TrainingConfig> config, double calibrationFraction) {
+    return run(features, labels, seed, train -> new ModelTrainer.Options("evaluate", 1, spec,
+        config.apply(ModelTrainer.fitRows(train.rows(), calibrationFraction)), calibrationFraction));
+  }
+
+  /**
+   * Runs one seed: split, train through the product path ({@link ModelTrainer}) with the options
+   * {@code options} gives for the training rows (e.g. {@link ModelTrainer.Options#automatic}), score with
+   * a {@link Scorer}.
+   */
+  public static SeedResult run(Dataset features, int[] labels, long seed, Function<Dataset, ModelTrainer.Options> options) {
     int n = features.rows();
     int normals = 0;
     for (int l : labels) {
@@ -98,10 +109,7 @@ public final class TabularProtocol {
 
     Dataset trainSet = features.rows(train);
     long t0 = System.nanoTime();
-    int fitRows = (int) Math.round(nTrain * (1 - calibrationFraction));
-    FlowModel model = ModelTrainer.train(trainSet,
-        new ModelTrainer.Options("evaluate", 1, spec, config.apply(fitRows), calibrationFraction),
-        TrainingListener.NONE).model();
+    FlowModel model = ModelTrainer.train(trainSet, options.apply(trainSet), TrainingListener.NONE).model();
     double fitSeconds = (System.nanoTime() - t0) / 1e9;
 
     Dataset testSet = features.rows(test);
@@ -128,10 +136,30 @@ public final class TabularProtocol {
     for (int i = 0; i < nNormalTest; i++) {
       normalNll += nll[i];
     }
-    // Standardized-space NLL = raw NLL + log-Jacobian of the standardization (the protocol's unit).
-    double testNll = normalNll / nNormalTest + model.preprocessor().logJacobian();
+    // The protocol's unit: NLL in the space standardized with the TRAIN mean and std (floored at 1e-6) of
+    // each modelled column, i.e. raw NLL + sum(log std), whatever transform the model applies inside.
+    double testNll = normalNll / nNormalTest + standardizationLogScale(trainSet, model);
     return new SeedResult(seed, Metrics.auroc(nll, testLabels), Metrics.averagePrecision(nll, testLabels), testNll,
         fitSeconds, test.length / Math.max(scoreSeconds, 1e-9), nTrain, test.length, anomalies.length);
+  }
+
+  /** {@code sum(log std)} over the model's kept columns, population std of the training rows floored at 1e-6. */
+  static double standardizationLogScale(Dataset train, FlowModel model) {
+    double sum = 0.0;
+    for (String name : model.preprocessor().keptFeatures()) {
+      double[] v = train.column(name);
+      double mu = 0.0;
+      for (double x : v) {
+        mu += x;
+      }
+      mu /= v.length;
+      double ss = 0.0;
+      for (double x : v) {
+        ss += (x - mu) * (x - mu);
+      }
+      sum += Math.log(Math.max(Math.sqrt(ss / v.length), 1e-6));
+    }
+    return sum;
   }
 
   /** The mean of each figure over seeds (seed -1). */

@@ -22,6 +22,11 @@ import java.util.SplittableRandom;
  */
 public final class Trainer {
 
+  /** With noise, validation rows are replicated to about this many rows... */
+  static final int NOISY_VALIDATION_ROWS = 1024;
+  /** ...but at most this many copies of each. */
+  static final int MAX_VALIDATION_REPLICAS = 16;
+
   private final TrainingConfig config;
   private final TrainingListener listener;
 
@@ -39,6 +44,17 @@ public final class Trainer {
    * initialization first unless {@code initializeFromData} is false (e.g. when fine-tuning).
    */
   public TrainingResult fit(Flow flow, double[] x, int n, boolean initializeFromData) {
+    return fit(flow, x, n, initializeFromData, InputNoise.NONE);
+  }
+
+  /**
+   * As {@link #fit(Flow, double[], int, boolean)}, with {@code inputNoise} applied to every minibatch
+   * before the configured Gaussian {@link TrainingConfig#noise()}. With any noise, the validation rows
+   * are replicated (to about {@value #NOISY_VALIDATION_ROWS} rows, at most {@value #MAX_VALIDATION_REPLICAS}
+   * copies) and perturbed once with a fixed seed: the validation NLL then estimates the smoothed target
+   * with little sampling noise, so early stopping does not chase one noise draw.
+   */
+  public TrainingResult fit(Flow flow, double[] x, int n, boolean initializeFromData, InputNoise inputNoise) {
     int d = flow.dim();
     FlowInputs.validate(x, n, d);
     if (n < 2) {
@@ -55,10 +71,26 @@ public final class Trainer {
     int nTrain = n - nVal;
     double[] train = gatherRows(x, d, order, nVal, n);
     double[] val = nVal > 0 ? gatherRows(x, d, order, 0, nVal) : null;
+    boolean noisy = inputNoise != InputNoise.NONE || config.noise() > 0;
+    SplittableRandom noiseRng = new SplittableRandom(config.seed() ^ 0x5DEECE66DL);
+    if (noisy && val != null) {
+      int copies = Math.max(1, Math.min(MAX_VALIDATION_REPLICAS, (NOISY_VALIDATION_ROWS + nVal - 1) / nVal));
+      double[] replicated = new double[copies * nVal * d];
+      for (int c = 0; c < copies; c++) {
+        System.arraycopy(val, 0, replicated, c * nVal * d, nVal * d);
+      }
+      val = replicated;
+      nVal *= copies;
+      perturb(val, nVal, d, inputNoise, new SplittableRandom(config.seed() ^ 0x2545F4914F6CDD1DL));
+    }
 
     if (initializeFromData) {
       int m = Math.min(nTrain, 4096);
-      flow.initializeFromData(java.util.Arrays.copyOf(train, m * d), m, config.seed());
+      double[] init = java.util.Arrays.copyOf(train, m * d);
+      if (noisy) {
+        perturb(init, m, d, inputNoise, noiseRng);
+      }
+      flow.initializeFromData(init, m, config.seed());
     }
 
     double[] theta = flow.parameters();
@@ -96,6 +128,9 @@ public final class Trainer {
       }
       cursor += batch;
       rowsSeen += batch;
+      if (noisy) {
+        perturb(xb, batch, d, inputNoise, noiseRng);
+      }
 
       java.util.Arrays.fill(grad, 0.0);
       double loss = flow.meanNllAndGradient(xb, batch, grad);
@@ -156,6 +191,24 @@ public final class Trainer {
       return config.learningRate() * 0.5 * (1.0 + Math.cos(Math.PI * (step - 1) / config.steps()));
     }
     return config.learningRate();
+  }
+
+  /** Dequantization (or other input noise) first, then the isotropic Gaussian smoothing noise. */
+  private void perturb(double[] rows, int m, int d, InputNoise inputNoise, SplittableRandom rng) {
+    inputNoise.perturb(rows, m, rng);
+    double sigma = config.noise();
+    if (sigma > 0) {
+      for (int i = 0; i < m * d; i++) {
+        rows[i] += sigma * gaussian(rng);
+      }
+    }
+  }
+
+  /** A standard normal draw (Box-Muller, one of the pair; SplittableRandom has no nextGaussian on JDK 17). */
+  static double gaussian(SplittableRandom rng) {
+    double u = 1.0 - rng.nextDouble();
+    double v = rng.nextDouble();
+    return Math.sqrt(-2.0 * Math.log(u)) * Math.cos(2.0 * Math.PI * v);
   }
 
   private static double[] gatherRows(double[] x, int d, int[] order, int from, int to) {
