@@ -23,8 +23,9 @@ import java.util.Locale;
  *       bandwidth shrinks as n grows, so large data sets are smoothed little.
  *   <li><b>Training length:</b> minibatches of {@code clamp(n / 8, 32, 256)} rows; validation every
  *       epoch (at least every {@value #MIN_EVAL_EVERY} steps) with early stopping after
- *       {@value #PATIENCE} evaluations without improvement; a step budget that bounds the
- *       work {@code steps x batch x parameters} so training time stays bounded on large data.
+ *       {@value #PATIENCE} evaluations without improvement; a step budget from a cost model of one
+ *       step ({@link #stepSeconds}) that bounds training at about {@value #TIME_BUDGET_SECONDS} s of
+ *       one core.
  * </ul>
  */
 public final class AutoConfig {
@@ -37,8 +38,18 @@ public final class AutoConfig {
   public static final int MIN_EVAL_EVERY = 25;
   /** Evaluations without validation improvement before stopping. */
   public static final int PATIENCE = 12;
-  /** Bound on {@code steps x batch x parameters}: about 20 s of training on one core. */
-  public static final double WORK_BUDGET = 2.5e11;
+  /**
+   * Training-time bound in seconds of one core, through the step-cost model below. A model of the cost
+   * rather than a clock keeps training deterministic: the same data and seed give the same model on
+   * any machine.
+   */
+  public static final double TIME_BUDGET_SECONDS = 12.0;
+  /** Step-cost model, fitted to training steps measured on the development machine: fixed cost per step... */
+  public static final double STEP_OVERHEAD_SECONDS = 1.0e-3;
+  /** ... plus this much per row of the batch and parameter of the flow. */
+  public static final double SECONDS_PER_ROW_PARAMETER = 0.75e-9;
+  /** Fewest steps the budget may leave (below this, a flow is barely trained). */
+  public static final int MIN_STEPS = 500;
 
   /**
    * The chosen configuration.
@@ -81,7 +92,7 @@ public final class AutoConfig {
     int stepsPerEpoch = Math.max(1, trainRows / batch);
     int evalEvery = Math.max(MIN_EVAL_EVERY, stepsPerEpoch);
     long parameters = approximateParameters(dim, layers, width);
-    int budgetSteps = (int) Math.min(MAX_STEPS, Math.max(500, WORK_BUDGET / ((double) batch * parameters)));
+    int budgetSteps = (int) Math.min(MAX_STEPS, Math.max(MIN_STEPS, TIME_BUDGET_SECONDS / stepSeconds(batch, parameters)));
     int steps = Math.max(evalEvery, budgetSteps - budgetSteps % evalEvery);
     double noise = NOISE_FACTOR * Math.pow(rows, -1.0 / (dim + 4));
     why.add(String.format(Locale.ROOT, "training: batch %d, at most %d steps (%.0f epochs), validation every %d steps,"
@@ -98,6 +109,11 @@ public final class AutoConfig {
         .withNoise(noise)
         .withSeed(seed);
     return new Choice(spec, training, why);
+  }
+
+  /** The modelled cost of one training step (forward, backward and update of one minibatch). */
+  static double stepSeconds(int batch, long parameters) {
+    return STEP_OVERHEAD_SECONDS + SECONDS_PER_ROW_PARAMETER * batch * parameters;
   }
 
   /** Weights and biases of a MADE-conditioned affine MAF: d -> w -> w -> 2d per layer. */
