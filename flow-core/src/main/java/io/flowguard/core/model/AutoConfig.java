@@ -43,7 +43,7 @@ public final class AutoConfig {
    * rather than a clock keeps training deterministic: the same data and seed give the same model on
    * any machine.
    */
-  public static final double TIME_BUDGET_SECONDS = 12.0;
+  public static final double TIME_BUDGET_SECONDS = 6.0;
   /** Step-cost model, fitted to training steps measured on the development machine: fixed cost per step... */
   public static final double STEP_OVERHEAD_SECONDS = 1.0e-3;
   /** ... plus this much per row of the batch and parameter of the flow. */

@@ -63,9 +63,6 @@ public final class Preprocessor {
    */
   public static final double HEAVY_TAIL_SPREAD = 7.0;
 
-  /** {@code q(0.99) - q(0.01)} of a standard normal, 2 x 2.326. */
-  static final double GAUSSIAN_CENTRAL_98 = 4.6527;
-
   /**
    * Which robust steps {@link #fit} may take; constant columns are always dropped.
    *
@@ -267,10 +264,9 @@ public final class Preprocessor {
       double tailCenter = 0.0;
       if (options.tailTransform()) {
         double spread = robustStd(sorted);
-        double central = quantile(sorted, 0.99) - quantile(sorted, 0.01);
-        if (spread > 0 && central > HEAVY_TAIL_SPREAD * spread) {
+        if (spread > 0 && (quantile(sorted, 0.99) - quantile(sorted, 0.01)) > HEAVY_TAIL_SPREAD * spread) {
           tailCenter = quantile(sorted, 0.5);
-          tailScale = central / GAUSSIAN_CENTRAL_98;
+          tailScale = spread;
         }
       }
       if (tailScale > 0) {

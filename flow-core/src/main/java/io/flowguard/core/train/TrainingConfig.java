@@ -16,7 +16,7 @@ package io.flowguard.core.train;
  * @param patience evaluations without improvement before stopping early
  * @param maxConsecutiveNonFinite non-finite loss or gradient steps in a row before training fails
  * @param seed the seed of everything random: initialization, split, minibatch order
- * @param noise standard deviation of Gaussian noise added to every training (and validation) row, in the
+ * @param noise standard deviation of Gaussian noise added to every training row (not validation rows), in the
  *     flow's standardized space, freshly drawn for every minibatch; 0 trains on the rows as they are. The
  *     flow then fits the data density smoothed by N(0, noise^2 I), the density a Gaussian KDE of that
  *     bandwidth estimates (see docs/defaults.md)
