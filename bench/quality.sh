@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs `flowguard evaluate` (the PROTOCOL.md tabular protocol) on development sets and prints one line per
-# set: name, mean AUROC, AP, test NLL, fit seconds over the given seeds. Used for docs/defaults.md.
+# set: name, mean AUROC, AP, test NLL, fit seconds (wall) over the given seeds, and the CPU seconds
+# (user + sys) of the whole evaluate process per seed: an upper bound on the fit's CPU time that, unlike
+# wall time, does not grow when other processes share the cores. Used for docs/defaults.md.
 #
 #   bench/quality.sh [-s 0,1,2] [-o OUTDIR] [set ...] [-- extra evaluate options]
 #
@@ -29,10 +31,13 @@ cp -r "$root/flow-core/target/lib" "$run/lib"
 out="${out:-$run/out}"
 mkdir -p "$out"
 export OMP_NUM_THREADS=1
-printf '%-18s %7s %7s %10s %7s\n' set auroc ap test_nll fit_s
+printf '%-18s %7s %7s %10s %7s %9s\n' set auroc ap test_nll fit_s cpu_s/seed
+nseeds=$(awk -F, '{print NF}' <<< "$seeds")
 for s in "${sets[@]}"; do
-  java -Xmx2g -jar "$run/flowguard.jar" evaluate --data "$data/$s/$s.csv" --seeds "$seeds" --out "$out/$s" \
-      "${extra[@]}" > "$out/$s.txt" 2> "$out/$s.err" || { echo "$s FAILED: $(tail -1 "$out/$s.err")"; continue; }
-  awk -v s="$s" '$1=="mean" {printf "%-18s %7.4f %7.4f %10.3f %7.2f\n", s, $2, $3, $4, $5}' "$out/$s.txt"
+  TIMEFORMAT='%U %S'
+  { time java -Xmx2g -jar "$run/flowguard.jar" evaluate --data "$data/$s/$s.csv" --seeds "$seeds" --out "$out/$s" \
+      "${extra[@]}" > "$out/$s.txt" 2> "$out/$s.err"; } 2> "$out/$s.time" || { echo "$s FAILED: $(tail -1 "$out/$s.err")"; continue; }
+  cpu=$(awk -v k="$nseeds" '{printf "%.2f", ($1 + $2) / k}' "$out/$s.time")
+  awk -v s="$s" -v cpu="$cpu" '$1=="mean" {printf "%-18s %7.4f %7.4f %10.3f %7.2f %9s\n", s, $2, $3, $4, $5, cpu}' "$out/$s.txt"
 done
 echo "outputs in $out" >&2

@@ -6,6 +6,7 @@ import io.flowguard.core.model.AutoConfig;
 import io.flowguard.core.model.FlowModel;
 import io.flowguard.core.model.ModelFormat;
 import io.flowguard.core.model.ModelTrainer;
+import io.flowguard.core.model.Preprocessor;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,8 +85,17 @@ final class TrainCommand implements Callable<Integer> {
       bar.close();
     }
     FlowModel model = trained.model();
-    for (String note : model.preprocessor().notes()) {
-      err.println((note.contains("constant") ? "Warning: " : "Note: ") + note);
+    Preprocessor pre = model.preprocessor();
+    if (!pre.droppedFeatures().isEmpty()) {
+      err.println("Warning: Dropped constant columns: " + pre.droppedFeatures() + " (constant in the training data,"
+          + " they carry no density and do not affect the score; check them separately if a change matters)");
+    }
+    for (Preprocessor.Feature f : pre.features()) {
+      if (f.kept()) {
+        for (String note : Preprocessor.notes(f)) {
+          err.println("Note: " + note);
+        }
+      }
     }
     if (out.toAbsolutePath().getParent() != null) {
       Files.createDirectories(out.toAbsolutePath().getParent());

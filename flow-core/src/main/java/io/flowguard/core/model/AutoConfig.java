@@ -13,7 +13,9 @@ import java.util.Locale;
  *
  * <ul>
  *   <li><b>Family:</b> MAF (density in one pass, works from d = 1) with ReLU MADE conditioners, layers
- *       alternating natural and reversed orderings.
+ *       alternating natural and reversed orderings, on a base of {@value #MIXTURE_COMPONENTS} Gaussians
+ *       (initialized by k-means++ on the latent codes), so separate modes of normal behaviour need not
+ *       be joined by a bridge of density.
  *   <li><b>Capacity from n:</b> fewer layers and narrower conditioners for small data sets, where a flow
  *       otherwise memorizes the training rows.
  *   <li><b>Smoothing noise:</b> every minibatch gets Gaussian noise of standard deviation
@@ -32,6 +34,8 @@ public final class AutoConfig {
 
   /** Smoothing noise in units of Scott's bandwidth {@code n^(-1/(d+4))}. */
   public static final double NOISE_FACTOR = 0.5;
+  /** Components of the Gaussian-mixture base (room for separate modes without bridging them). */
+  public static final int MIXTURE_COMPONENTS = 16;
   /** Most optimizer steps. */
   public static final int MAX_STEPS = 6000;
   /** Validation at least every this many steps (small data sets have epochs of one or two steps). */
@@ -80,9 +84,10 @@ public final class AutoConfig {
     if (rows < 1000) {
       width = Math.min(width, 64);
     }
-    FlowSpec spec = FlowSpec.of(FlowSpec.MAF, dim).withLayers(layers).withHidden(width, width);
+    FlowSpec spec = FlowSpec.of(FlowSpec.MAF, dim).withLayers(layers).withHidden(width, width)
+        .withBase(FlowSpec.BaseSpec.mixture(MIXTURE_COMPONENTS));
     why.add(String.format(Locale.ROOT, "flow: MAF, %d layers (%s), 2 hidden layers of %d ReLU units (8 x %d"
-        + " columns, within 32..%d)", layers, rows < 1000 ? "fewer than 1000 rows" : "1000 rows or more", width, dim,
+        + " columns, within 32..%d), a base of " + MIXTURE_COMPONENTS + " Gaussians", layers, rows < 1000 ? "fewer than 1000 rows" : "1000 rows or more", width, dim,
         rows < 1000 ? 64 : 128));
 
     double validation = 0.1;

@@ -505,19 +505,26 @@ public final class Preprocessor {
   public List<String> notes() {
     List<String> notes = new ArrayList<>();
     for (Feature f : features) {
-      if (!f.kept()) {
-        notes.add("column '" + f.name() + "' is constant (" + f.mean() + ") in the training data: dropped, it"
-            + " does not affect the score; check it separately if a change in it matters");
-        continue;
-      }
-      if (f.discrete()) {
-        notes.add(String.format(Locale.ROOT, "column '%s' is discrete (grid cell %.6g): dequantized during"
-            + " training; its score is the density at the grid value", f.name(), f.cell()));
-      }
-      if (f.tailTransformed()) {
-        notes.add(String.format(Locale.ROOT, "column '%s' is heavy-tailed: modelled through asinh((x - %.6g) / %.6g)"
-            + " (log-Jacobian included in the density)", f.name(), f.tailCenter(), f.tailScale()));
-      }
+      notes.addAll(notes(f));
+    }
+    return notes;
+  }
+
+  /** The {@link #notes()} lines of one column (none for a plain continuous column). */
+  public static List<String> notes(Feature f) {
+    List<String> notes = new ArrayList<>();
+    if (!f.kept()) {
+      notes.add("column '" + f.name() + "' is constant (" + f.mean() + ") in the training data: dropped, it"
+          + " does not affect the score; check it separately if a change in it matters");
+      return notes;
+    }
+    if (f.discrete()) {
+      notes.add(String.format(Locale.ROOT, "column '%s' is discrete (grid cell %.6g): dequantized during"
+          + " training; its score is the density at the grid value", f.name(), f.cell()));
+    }
+    if (f.tailTransformed()) {
+      notes.add(String.format(Locale.ROOT, "column '%s' is heavy-tailed: modelled through asinh((x - %.6g) / %.6g)"
+          + " (log-Jacobian included in the density)", f.name(), f.tailCenter(), f.tailScale()));
     }
     return notes;
   }

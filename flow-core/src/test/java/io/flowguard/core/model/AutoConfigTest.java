@@ -14,6 +14,7 @@ class AutoConfigTest {
   void smallDataSetsGetAShallowNarrowMaf() {
     AutoConfig.Choice c = AutoConfig.choose(100, 13, 0);
     assertEquals(FlowSpec.MAF, c.spec().family());
+    assertEquals(FlowSpec.BaseSpec.mixture(AutoConfig.MIXTURE_COMPONENTS), c.spec().base());
     assertEquals(13, c.spec().dim());
     assertEquals(3, c.spec().layers());
     assertEquals(64, c.spec().hidden()[0], "8 x 13 = 104, capped at 64 below 1000 rows");
