@@ -68,6 +68,11 @@ final class TrainingOptions {
               + " x n^(-1/(d+4)) (Scott's KDE bandwidth rule, scaled)."})
   Double noise;
 
+  @Option(names = "--averaging", paramLabel = "DECAY",
+      description = {"Decay of the moving average of the parameters that validation judges and training keeps",
+          "(Polyak averaging); 0 disables. Default: automatic, " + AutoConfig.AVERAGING + "."})
+  Double averaging;
+
   @Option(names = "--dequantize", negatable = true, defaultValue = "true", fallbackValue = "true",
       description = {"Detect discrete columns (values on a grid, most rows tied) and dequantize them during",
           "training with uniform noise over the grid cell (default: on; --no-dequantize turns it off)."})
@@ -131,6 +136,9 @@ final class TrainingOptions {
     }
     if (noise != null) {
       c = c.withNoise(noise);
+    }
+    if (averaging != null) {
+      c = c.withAveraging(averaging);
     }
     if (!c.equals(auto.training().withSeed(trainingSeed))) {
       why.add("training options given on the command line: " + c);

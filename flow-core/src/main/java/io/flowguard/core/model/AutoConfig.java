@@ -36,6 +36,8 @@ public final class AutoConfig {
   public static final double NOISE_FACTOR = 0.5;
   /** Components of the Gaussian-mixture base (room for separate modes without bridging them). */
   public static final int MIXTURE_COMPONENTS = 16;
+  /** Decay of the moving average of the parameters that validation judges and training keeps. */
+  public static final double AVERAGING = 0.99;
   /** Most optimizer steps. */
   public static final int MAX_STEPS = 6000;
   /** Validation at least every this many steps (small data sets have epochs of one or two steps). */
@@ -102,6 +104,7 @@ public final class AutoConfig {
     double noise = NOISE_FACTOR * Math.pow(rows, -1.0 / (dim + 4));
     why.add(String.format(Locale.ROOT, "training: batch %d, at most %d steps (%.0f epochs), validation every %d steps,"
         + " early stop after %d without improvement", batch, steps, (double) steps / stepsPerEpoch, evalEvery, PATIENCE));
+    why.add(String.format(Locale.ROOT, "parameters: moving average with decay %.3g (Polyak averaging)", AVERAGING));
     why.add(String.format(Locale.ROOT, "smoothing noise: %.3f standard deviations = %.2f x n^(-1/(d+4)) with n = %d,"
         + " d = %d", noise, NOISE_FACTOR, rows, dim));
     TrainingConfig training = TrainingConfig.defaults()
@@ -112,6 +115,7 @@ public final class AutoConfig {
         .withEvalEvery(evalEvery)
         .withPatience(PATIENCE)
         .withNoise(noise)
+        .withAveraging(AVERAGING)
         .withSeed(seed);
     return new Choice(spec, training, why);
   }

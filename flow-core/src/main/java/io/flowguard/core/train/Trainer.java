@@ -100,6 +100,10 @@ public final class Trainer {
     double lastTrain = Double.NaN;
     int step = 0;
     double[] xb = new double[batch * d];
+    double decay = config.averaging();
+    double[] average = decay > 0 ? theta.clone() : null;
+    double[] current = decay > 0 ? new double[p] : null;
+    int averaged = 0;
 
     while (step < config.steps()) {
       step++;
@@ -133,6 +137,15 @@ public final class Trainer {
       intervalLoss += loss;
       intervalSteps++;
       adam.step(theta, grad, learningRate(step));
+      if (average != null) {
+        // Exponential moving average of the iterates (Polyak averaging); the short warm-up keeps the
+        // initial parameters from lingering in it.
+        averaged++;
+        double a = Math.min(decay, (1.0 + averaged) / (10.0 + averaged));
+        for (int i = 0; i < p; i++) {
+          average[i] = a * average[i] + (1 - a) * theta[i];
+        }
+      }
 
       boolean last = step == config.steps();
       if (step % config.evalEvery() == 0 || last) {
@@ -141,6 +154,11 @@ public final class Trainer {
         intervalSteps = 0;
         double vNll = Double.NaN;
         if (val != null) {
+          if (average != null) {
+            // Judge (and keep) the averaged parameters; the optimizer goes on from its own iterate.
+            System.arraycopy(theta, 0, current, 0, p);
+            System.arraycopy(average, 0, theta, 0, p);
+          }
           vNll = flow.meanNll(val, nVal);
           if (vNll < bestVal) {
             bestVal = vNll;
@@ -149,6 +167,9 @@ public final class Trainer {
             sinceBest = 0;
           } else {
             sinceBest++;
+          }
+          if (average != null) {
+            System.arraycopy(current, 0, theta, 0, p);
           }
         }
         curve.add(new double[] {step, lastTrain, vNll});
@@ -163,6 +184,9 @@ public final class Trainer {
       System.arraycopy(best, 0, theta, 0, p);
     } else {
       bestStep = step;
+      if (average != null) {
+        System.arraycopy(average, 0, theta, 0, p);
+      }
     }
     TrainingResult result = new TrainingResult(step, bestStep, lastTrain, val != null ? bestVal : Double.NaN,
         skipped, stoppedEarly, (System.nanoTime() - start) / 1e9, curve);

@@ -66,7 +66,7 @@ class AutoConfigTest {
   void theSeedIsPassedThroughAndTheRationaleNamesEveryChoice() {
     AutoConfig.Choice c = AutoConfig.choose(2000, 5, 42);
     assertEquals(42, c.training().seed());
-    assertEquals(3, c.rationale().size());
+    assertEquals(4, c.rationale().size());
     assertTrue(c.rationale().get(0).startsWith("flow: MAF"));
   }
 
