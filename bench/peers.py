@@ -36,13 +36,14 @@ rows = {}
 for line in open(sys.argv[1]):
     f = line.split()
     if len(f) >= 5 and f[0] in PEERS:
-        rows[f[0]] = (float(f[1]), float(f[2]), float(f[3]), float(f[4]))
+        cpu = float(f[5]) if len(f) >= 6 else float("nan")
+        rows[f[0]] = (float(f[1]), float(f[2]), float(f[3]), float(f[4]), cpu)
 md = "--md" in sys.argv
 if md:
-    print("| data set | flow AUROC | AP | test NLL | fit s | best peer | flow - best |")
-    print("|---|---|---|---|---|---|---|")
+    print("| data set | flow AUROC | AP | test NLL | fit s (wall) | CPU s / seed | best peer | flow - best |")
+    print("|---|---|---|---|---|---|---|---|")
 below, gaps = 0, []
-for s, (auroc, ap, nll, fit) in rows.items():
+for s, (auroc, ap, nll, fit, cpu) in rows.items():
     best = max(PEERS[s])
     who = NAMES[PEERS[s].index(best)]
     gap = auroc - best
@@ -50,7 +51,7 @@ for s, (auroc, ap, nll, fit) in rows.items():
     below += gap < -0.05
     mark = " <-- more than 0.05 below" if gap < -0.05 else ""
     if md:
-        print(f"| {s} | {auroc:.3f} | {ap:.3f} | {nll:.2f} | {fit:.1f} | {best:.3f} ({who}) | {gap:+.3f} |")
+        print(f"| {s} | {auroc:.3f} | {ap:.3f} | {nll:.2f} | {fit:.1f} | {cpu:.1f} | {best:.3f} ({who}) | {gap:+.3f} |")
     else:
         print(f"{s:18s} {auroc:.4f}  best {best:.3f} {who:8s} {gap:+.3f}{mark}")
 n = len(rows)
