@@ -105,7 +105,11 @@ final class ReportCommand implements Callable<Integer> {
     facts.put("model", model.name() + " v" + model.version());
     facts.put("flow", model.spec().toJson());
     facts.put("features", pre.rawDim() + " raw, " + pre.dim() + " modelled"
-        + (pre.droppedFeatures().isEmpty() ? "" : "; constant, dropped: " + pre.droppedFeatures()));
+        + (pre.droppedFeatures().isEmpty() ? "" : "; constant, dropped: " + pre.droppedFeatures())
+        + (pre.discreteFeatures().isEmpty() ? "" : "; discrete, dequantized in training: " + pre.discreteFeatures())
+        + (pre.tailTransformedFeatures().isEmpty() ? "" : "; heavy-tailed, asinh-transformed: "
+            + pre.tailTransformedFeatures()));
+    facts.put("training config", String.valueOf(model.provenance().trainingConfig()));
     facts.put("shown", ds == null ? n + " events sampled from the model" : n + " events from " + ds.source());
     facts.put("entropy estimate H", String.format(Locale.ROOT, "%.4f nats", c.entropy()));
     facts.put("tail fit", String.format(Locale.ROOT, "%s beyond NLL %.4f: xi %.3f, sigma %.3f", c.tail().kind(),

@@ -49,9 +49,12 @@ class DefaultModelCliTest {
   @Test
   void trainWithoutOptionsUsesAndReportsTheDefaultModel() throws Exception {
     Path model = dir.resolve("m.fgm");
-    Run r = run("train", "--data", data().toString(), "--out", model.toString(), "--no-report");
+    Run r = run("train", "--data", data().toString(), "--out", model.toString());
     assertEquals(0, r.code(), r.err());
     assertTrue(r.err().contains("Config: flow: MAF, 3 layers (fewer than 1000 rows)"), r.err());
+    String html = Files.readString(dir.resolve("m-report/report.html"));
+    assertTrue(html.contains("discrete, dequantized in training: [count]"), "the report lists the discrete columns");
+    assertTrue(html.contains("heavy-tailed, asinh-transformed: [size]"), "and the transformed ones");
     assertTrue(r.err().contains("Note: column 'count' is discrete (grid cell 1.00000)"), r.err());
     assertTrue(r.err().contains("Note: column 'size' is heavy-tailed"), r.err());
     FlowModel m = ModelFormat.read(model);
