@@ -5,7 +5,6 @@ import io.flowguard.connectors.model.ModelTopic;
 import io.flowguard.core.model.FlowModel;
 import io.flowguard.core.model.ModelFormat;
 import io.flowguard.core.model.ModelTrainer;
-import io.flowguard.core.train.TrainingConfig;
 import io.flowguard.core.train.TrainingListener;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -246,15 +245,9 @@ public final class Demo {
 
   private byte[] train(DemoData data, int version, long seed) {
     long t = System.nanoTime();
-    int fitRows = (int) Math.round(data.train.rows() * 0.8 * 0.9);
-    int stepsPerEpoch = Math.max(1, fitRows / 256);
-    // 80 epochs without early stopping: the shuttle features are integers with heavy-tailed NLLs,
-    // and a mean validation NLL dominated by a few rows stops training too early on some seeds.
-    TrainingConfig training = TrainingConfig.defaults()
-        .withSteps(80 * stepsPerEpoch).withEvalEvery(stepsPerEpoch).withPatience(80)
-        .withSeed(seed);
-    ModelTrainer.Options o = new ModelTrainer.Options(MODEL, version,
-        ModelTrainer.defaultSpec(data.features.size()), training, 0.2);
+    // The default model (AutoConfig): shuttle's integer features are dequantized, so its NLLs are sane
+    // and early stopping on the validation NLL works.
+    ModelTrainer.Options o = ModelTrainer.Options.automatic(MODEL, version, data.train, seed, 0.2);
     FlowModel model = ModelTrainer.train(data.train, o, TrainingListener.NONE).model();
     say("trained %s v%d (MAF, %d layers, hidden %s, seed %d) in %.1f s; entropy H = %.2f nats",
         MODEL, version, model.spec().layers(), Arrays.toString(model.spec().hidden()), seed,

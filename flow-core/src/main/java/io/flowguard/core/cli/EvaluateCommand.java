@@ -9,7 +9,7 @@ import io.flowguard.core.eval.StreamingProtocol;
 import io.flowguard.core.eval.Suite;
 import io.flowguard.core.eval.TabularProtocol;
 import io.flowguard.core.eval.baseline.Baselines;
-import io.flowguard.core.flow.FlowSpec;
+import io.flowguard.core.model.ModelTrainer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -152,8 +152,8 @@ final class EvaluateCommand implements Callable<Integer> {
     // The flow's figures stay at the top level (the format before baselines existed); every method,
     // the flow included, is under "methods".
     if (!noFlow) {
-      json.put("spec", new ObjectMapper().readTree(training.spec(dim).toJson()));
       Evaluation.MethodResult flow = results.get(0);
+      json.put("spec", flow.fitted().get(0).get("spec"));
       List<Map<String, Object>> perSeed = new ArrayList<>();
       for (TabularProtocol.SeedResult r : flow.seeds()) {
         perSeed.add(r.toJson());
@@ -177,13 +177,7 @@ final class EvaluateCommand implements Callable<Integer> {
     }
     err.printf(Locale.ROOT, "%d data sets under %s (%d other files skipped); methods %s; seeds %s%n", found.datasets().size(),
         suite, found.skipped().size(), String.join(",", plan.methods()), seeds);
-    Suite.Result r = Suite.run(found, plan, labelColumn, out, dim -> {
-      try {
-        return new ObjectMapper().readTree(training.spec(dim).toJson());
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }, err);
+    Suite.Result r = Suite.run(found, plan, labelColumn, out, err);
     long ok = r.outcomes().stream().filter(Suite.Outcome::ok).count();
     long failed = r.outcomes().stream().filter(o -> o.status() == Suite.Status.FAILED).count();
     String summary = Files.readString(out.resolve("summary.md"));
@@ -202,13 +196,13 @@ final class EvaluateCommand implements Callable<Integer> {
     if (noFlow) {
       return Optional.empty();
     }
-    return Optional.of(new Evaluation.FlowSettings(this::flowSpec, (rows, seed) -> training.config(rows, seed),
-        training.calibration));
+    return Optional.of(new Evaluation.FlowSettings(this::trainerOptions));
   }
 
-  private FlowSpec flowSpec(int dim) {
+  /** What {@code flowguard train} would resolve for a seed's TRAIN rows: the automatic choice plus any flags. */
+  private ModelTrainer.Options trainerOptions(Dataset train, long seed) {
     try {
-      return training.spec(dim);
+      return training.options("evaluate", 1, train, seed);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

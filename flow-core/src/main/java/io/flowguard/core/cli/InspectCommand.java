@@ -44,9 +44,15 @@ final class InspectCommand implements Callable<Integer> {
     out.printf("Parameters   %d%n", m.flow().parameters().length);
     Preprocessor pre = m.preprocessor();
     out.printf("%nFeatures     %d raw, %d modelled%n", pre.rawDim(), pre.dim());
-    out.printf("  %-24s %-8s %14s %14s%n", "name", "status", "mean", "std");
+    out.printf("  %-24s %-8s %14s %14s %12s %s%n", "name", "status", "mean", "std", "grid cell", "transform");
     for (Preprocessor.Feature f : pre.features()) {
-      out.printf(Locale.ROOT, "  %-24s %-8s %14.6g %14.6g%n", f.name(), f.kept() ? "kept" : "constant", f.mean(), f.std());
+      out.printf(Locale.ROOT, "  %-24s %-8s %14.6g %14.6g %12s %s%n", f.name(), f.kept() ? "kept" : "constant",
+          f.mean(), f.std(), f.discrete() ? String.format(Locale.ROOT, "%.6g", f.cell()) : "-",
+          f.tailTransformed() ? String.format(Locale.ROOT, "asinh((x - %.6g) / %.6g)", f.tailCenter(), f.tailScale())
+              : "-");
+    }
+    for (String note : pre.notes()) {
+      out.println("  note: " + note);
     }
     Calibration c = m.calibration();
     out.printf(Locale.ROOT, "%nCalibration  %d held-out rows; entropy estimate H = %.4f nats%n", c.count(), c.entropy());
@@ -76,6 +82,7 @@ final class InspectCommand implements Callable<Integer> {
     out.printf(Locale.ROOT, "  training   seed %d, %d steps in %.1f s; train NLL %.4f, validation NLL %.4f%n", p.seed(),
         p.metrics().steps(), p.metrics().seconds(), p.metrics().trainNll(), p.metrics().validationNll());
     out.printf("  config     %s%n", p.trainingConfig());
+    out.printf("  spec       %s%n", p.spec());
     p.lineage().ifPresent(l -> {
       out.printf("  lineage    %s%n", l.summary());
       out.printf("  trained on %s (%d rows)%n", l.data(), l.dataRows());

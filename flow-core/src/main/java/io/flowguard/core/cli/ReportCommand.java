@@ -81,18 +81,20 @@ final class ReportCommand implements Callable<Integer> {
     Preprocessor pre = model.preprocessor();
     int n;
     double[] standardized;
+    double[] raw;
     if (ds != null) {
       n = ds.rows();
-      double[] raw = ds.project(ds.indicesOf(pre.featureNames(), "model '" + model.name() + "'"));
+      raw = ds.project(ds.indicesOf(pre.featureNames(), "model '" + model.name() + "'"));
       standardized = pre.apply(raw, n);
     } else {
       n = 4000;
       standardized = model.flow().sample(n, 11);
+      raw = pre.toRaw(standardized, n);
     }
     double[] logp = model.flow().logProb(standardized, n);
     double[] nll = new double[n];
     for (int i = 0; i < n; i++) {
-      nll[i] = -(logp[i] + pre.logJacobian());
+      nll[i] = -(logp[i] + pre.logJacobian(raw, i * pre.rawDim()));
     }
     Calibration c = model.calibration();
     List<double[]> curve = new ArrayList<>();
@@ -103,7 +105,11 @@ final class ReportCommand implements Callable<Integer> {
     facts.put("model", model.name() + " v" + model.version());
     facts.put("flow", model.spec().toJson());
     facts.put("features", pre.rawDim() + " raw, " + pre.dim() + " modelled"
-        + (pre.droppedFeatures().isEmpty() ? "" : "; constant, dropped: " + pre.droppedFeatures()));
+        + (pre.droppedFeatures().isEmpty() ? "" : "; constant, dropped: " + pre.droppedFeatures())
+        + (pre.discreteFeatures().isEmpty() ? "" : "; discrete, dequantized in training: " + pre.discreteFeatures())
+        + (pre.tailTransformedFeatures().isEmpty() ? "" : "; heavy-tailed, asinh-transformed: "
+            + pre.tailTransformedFeatures()));
+    facts.put("training config", String.valueOf(model.provenance().trainingConfig()));
     facts.put("shown", ds == null ? n + " events sampled from the model" : n + " events from " + ds.source());
     facts.put("entropy estimate H", String.format(Locale.ROOT, "%.4f nats", c.entropy()));
     facts.put("tail fit", String.format(Locale.ROOT, "%s beyond NLL %.4f: xi %.3f, sigma %.3f", c.tail().kind(),

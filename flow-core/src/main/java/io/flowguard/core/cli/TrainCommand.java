@@ -2,9 +2,11 @@ package io.flowguard.core.cli;
 
 import io.flowguard.core.data.DataReader;
 import io.flowguard.core.data.Dataset;
+import io.flowguard.core.model.AutoConfig;
 import io.flowguard.core.model.FlowModel;
 import io.flowguard.core.model.ModelFormat;
 import io.flowguard.core.model.ModelTrainer;
+import io.flowguard.core.model.Preprocessor;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,8 +26,10 @@ import picocli.CommandLine.Option;
         "",
         "The data is a CSV with a header or JSON lines, one row per event, numeric features only: train",
         "on NORMAL events (the model learns what normal looks like; anomalies are what it then flags).",
-        "Constant columns are dropped and the rest standardized; a share of the rows is held out to",
-        "calibrate tail probabilities and typicality thresholds. Example:",
+        "Constant columns are dropped, discrete columns dequantized, heavy-tailed ones transformed, the",
+        "rest standardized; a share of the rows is held out to calibrate tail probabilities and",
+        "typicality thresholds. Without --spec and training options the model is configured from the",
+        "data's size (docs/defaults.md); train prints what it chose, inspect shows it later. Example:",
         "",
         "  flowguard train --data normal.csv --out pump.fgm --name pump",
         "  flowguard inspect pump.fgm",
@@ -67,8 +71,12 @@ final class TrainCommand implements Callable<Integer> {
       ds = ds.without(c);
     }
     err.printf(Locale.ROOT, "Read %d rows x %d features from %s%n", ds.rows(), ds.dim(), data);
-    ModelTrainer.Options options = new ModelTrainer.Options(name, version, training.spec(ds.dim()),
-        training.config((int) Math.round(ds.rows() * (1 - training.calibration))), training.calibration);
+    AutoConfig.Choice choice = training.resolve(ds, training.seed);
+    for (String line : choice.rationale()) {
+      err.println("Config: " + line);
+    }
+    ModelTrainer.Options options = new ModelTrainer.Options(name, version, choice.spec(), choice.training(),
+        training.calibration, training.preprocessing());
     ProgressBar bar = new ProgressBar(err, System.console() != null);
     ModelTrainer.Trained trained;
     try {
@@ -77,8 +85,17 @@ final class TrainCommand implements Callable<Integer> {
       bar.close();
     }
     FlowModel model = trained.model();
-    if (!model.preprocessor().droppedFeatures().isEmpty()) {
-      err.println("Dropped constant columns: " + model.preprocessor().droppedFeatures());
+    Preprocessor pre = model.preprocessor();
+    if (!pre.droppedFeatures().isEmpty()) {
+      err.println("Warning: Dropped constant columns: " + pre.droppedFeatures() + " (constant in the training data,"
+          + " they carry no density and do not affect the score; check them separately if a change matters)");
+    }
+    for (Preprocessor.Feature f : pre.features()) {
+      if (f.kept()) {
+        for (String note : Preprocessor.notes(f)) {
+          err.println("Note: " + note);
+        }
+      }
     }
     if (out.toAbsolutePath().getParent() != null) {
       Files.createDirectories(out.toAbsolutePath().getParent());

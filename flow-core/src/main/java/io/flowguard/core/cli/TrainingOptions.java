@@ -3,61 +3,157 @@ package io.flowguard.core.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flowguard.core.flow.FlowSpec;
+import io.flowguard.core.data.Dataset;
+import io.flowguard.core.model.AutoConfig;
 import io.flowguard.core.model.ModelTrainer;
+import io.flowguard.core.model.Preprocessor;
 import io.flowguard.core.train.TrainingConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Option;
 
-/** The training options shared by {@code train} and {@code evaluate} (a picocli mixin). */
+/**
+ * The training options shared by {@code train} and {@code evaluate} (a picocli mixin). Every option left
+ * out takes {@link AutoConfig}'s choice for the data (see docs/defaults.md); an option given wins.
+ */
 final class TrainingOptions {
 
   @Option(names = "--spec", paramLabel = "SPEC",
       description = {"The flow architecture: a JSON file, inline JSON, or a family name (realnvp, nice, maf, iaf,",
-          "spline-coupling, spline-autoregressive). 'dim' is taken from the data. Default: a 5-layer MAF",
-          "with ReLU, hidden width 8 x features (64..256)."})
+          "spline-coupling, spline-autoregressive). 'dim' is taken from the data. Default: automatic, a MAF",
+          "sized by the data: 3 layers and hidden width 8 x columns within 32..64 below 1000 training rows,",
+          "5 layers and width within 32..128 from 1000 rows, on a base of 8 Gaussians (docs/defaults.md)."})
   String spec;
 
   @Option(names = "--seed", defaultValue = "0", paramLabel = "N",
       description = "Seed of splits, initialization and minibatches (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--epochs", defaultValue = "100", paramLabel = "N",
-      description = "Maximum passes over the training rows (default: ${DEFAULT-VALUE}); early stopping usually ends sooner.")
-  int epochs;
+  @Option(names = "--epochs", paramLabel = "N",
+      description = {"Maximum passes over the training rows. Default: automatic, a step budget that bounds",
+          "training work (at most " + AutoConfig.MAX_STEPS + " steps); early stopping usually ends sooner."})
+  Integer epochs;
 
-  @Option(names = "--batch", defaultValue = "256", paramLabel = "N", description = "Minibatch size (default: ${DEFAULT-VALUE}).")
-  int batch;
+  @Option(names = "--batch", paramLabel = "N",
+      description = "Minibatch size. Default: automatic, training rows / 8 within 32..256.")
+  Integer batch;
 
-  @Option(names = "--lr", defaultValue = "1e-3", paramLabel = "RATE", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
-  double lr;
+  @Option(names = "--lr", paramLabel = "RATE", description = "Adam learning rate (default: 1e-3).")
+  Double lr;
 
-  @Option(names = "--validation", defaultValue = "0.1", paramLabel = "FRACTION",
-      description = "Fraction of training rows held out for early stopping (default: ${DEFAULT-VALUE}).")
-  double validation;
+  @Option(names = "--validation", paramLabel = "FRACTION",
+      description = "Fraction of training rows held out for early stopping (default: 0.1).")
+  Double validation;
 
-  @Option(names = "--patience", defaultValue = "10", paramLabel = "EPOCHS",
-      description = "Epochs without validation improvement before stopping (default: ${DEFAULT-VALUE}).")
-  int patience;
+  @Option(names = "--patience", paramLabel = "EVALUATIONS",
+      description = {"Validation evaluations without improvement before stopping. Default: automatic,",
+          AutoConfig.PATIENCE + " evaluations of one epoch each (at least " + AutoConfig.MIN_EVAL_EVERY
+              + " steps apart); with --epochs, evaluations are one epoch apart."})
+  Integer patience;
 
-  @Option(names = "--weight-decay", defaultValue = "0", paramLabel = "W",
-      description = "Decoupled weight decay on weight matrices (default: ${DEFAULT-VALUE}).")
-  double weightDecay;
+  @Option(names = "--weight-decay", paramLabel = "W",
+      description = "Decoupled weight decay on weight matrices (default: 0).")
+  Double weightDecay;
 
-  @Option(names = "--clip", defaultValue = "5.0", paramLabel = "NORM",
-      description = "Gradient-norm clip (default: ${DEFAULT-VALUE}; 0 disables).")
-  double clip;
+  @Option(names = "--clip", paramLabel = "NORM",
+      description = "Gradient-norm clip (default: 5.0; 0 disables).")
+  Double clip;
+
+  @Option(names = "--noise", paramLabel = "SIGMA",
+      description = {"Standard deviation of Gaussian smoothing noise added to every training row, in",
+          "standardized units; 0 disables. Default: automatic, " + AutoConfig.NOISE_FACTOR
+              + " x n^(-1/(d+4)) (Scott's KDE bandwidth rule, scaled)."})
+  Double noise;
+
+  @Option(names = "--averaging", paramLabel = "DECAY",
+      description = {"Decay of the moving average of the parameters that validation judges and training keeps",
+          "(Polyak averaging); 0 disables. Default: automatic, " + AutoConfig.AVERAGING + "."})
+  Double averaging;
+
+  @Option(names = "--dequantize", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = {"Detect discrete columns (values on a grid, most rows tied) and dequantize them during",
+          "training with uniform noise over the grid cell (default: on; --no-dequantize turns it off)."})
+  boolean dequantize;
+
+  @Option(names = "--tail-transform", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = {"Give heavy-tailed columns the monotone marginal transform asinh((x - median) / spread),",
+          "its log-Jacobian included in the density (default: on; --no-tail-transform turns it off)."})
+  boolean tailTransform;
 
   @Option(names = "--calibration", defaultValue = "0.2", paramLabel = "FRACTION",
       description = "Fraction of rows held out (never trained on) to calibrate tail probabilities (default: ${DEFAULT-VALUE}).")
   double calibration;
 
-  /** The spec for data of {@code dim} features after preprocessing. */
-  FlowSpec spec(int dim) throws IOException {
-    if (spec == null || spec.isBlank()) {
-      return ModelTrainer.defaultSpec(dim);
+  /** The preprocessing the flags ask for. */
+  Preprocessor.Options preprocessing() {
+    return new Preprocessor.Options(dequantize, tailTransform);
+  }
+
+  /** The default configuration for {@code data} with every given option applied over it. */
+  AutoConfig.Choice resolve(Dataset data, long trainingSeed) throws IOException {
+    AutoConfig.Choice auto = ModelTrainer.automatic(data, calibration, trainingSeed, preprocessing());
+    int dim = auto.spec().dim();
+    List<String> why = new ArrayList<>(auto.rationale());
+    FlowSpec chosenSpec = auto.spec();
+    if (spec != null && !spec.isBlank()) {
+      chosenSpec = parseSpec(dim);
+      why.set(0, "flow: given by --spec: " + chosenSpec.toJson());
     }
+    TrainingConfig c = auto.training().withSeed(trainingSeed);
+    if (epochs != null && epochs < 1) {
+      throw new IllegalArgumentException("--epochs must be at least 1, got " + epochs);
+    }
+    if (validation != null) {
+      c = c.withValidationFraction(validation);
+    }
+    int fitRows = ModelTrainer.fitRows(data.rows(), calibration);
+    int trainRows = Math.max(1, (int) Math.round(fitRows * (1 - c.validationFraction())));
+    if (batch != null || epochs != null) {
+      int b = batch != null ? batch : c.batchSize();
+      int stepsPerEpoch = Math.max(1, trainRows / Math.max(1, Math.min(b, trainRows)));
+      c = c.withBatchSize(b);
+      if (epochs != null) {
+        c = c.withSteps(stepsPerEpoch * epochs).withEvalEvery(stepsPerEpoch);
+      } else {
+        int evalEvery = Math.max(AutoConfig.MIN_EVAL_EVERY, stepsPerEpoch);
+        c = c.withEvalEvery(evalEvery).withSteps(Math.max(evalEvery, c.steps()));
+      }
+    }
+    if (lr != null) {
+      c = c.withLearningRate(lr);
+    }
+    if (patience != null) {
+      c = c.withPatience(patience);
+    }
+    if (weightDecay != null) {
+      c = c.withWeightDecay(weightDecay);
+    }
+    if (clip != null) {
+      c = c.withGradClip(clip);
+    }
+    if (noise != null) {
+      c = c.withNoise(noise);
+    }
+    if (averaging != null) {
+      c = c.withAveraging(averaging);
+    }
+    if (!c.equals(auto.training().withSeed(trainingSeed))) {
+      why.add("training options given on the command line: " + c);
+    }
+    return new AutoConfig.Choice(chosenSpec, c, why);
+  }
+
+  /** The model-trainer options for {@code data}: {@link #resolve} plus the calibration and preprocessing flags. */
+  ModelTrainer.Options options(String name, int version, Dataset data, long trainingSeed) throws IOException {
+    AutoConfig.Choice c = resolve(data, trainingSeed);
+    return new ModelTrainer.Options(name, version, c.spec(), c.training(), calibration, preprocessing());
+  }
+
+  /** The --spec value for data of {@code dim} modelled features. */
+  private FlowSpec parseSpec(int dim) throws IOException {
     String json;
     String s = spec.trim();
     if (s.startsWith("{")) {
@@ -77,29 +173,5 @@ final class TrainingOptions {
     }
     node.put("dim", dim);
     return FlowSpec.fromJson(node.toString());
-  }
-
-  /** The training configuration for {@code rows} training rows (before the validation split). */
-  TrainingConfig config(int rows) {
-    return config(rows, seed);
-  }
-
-  /** As {@link #config(int)}, with another seed (evaluate trains once per protocol seed). */
-  TrainingConfig config(int rows, long trainingSeed) {
-    if (epochs < 1) {
-      throw new IllegalArgumentException("--epochs must be at least 1");
-    }
-    int trainRows = Math.max(1, (int) Math.round(rows * (1 - validation)));
-    int stepsPerEpoch = Math.max(1, trainRows / Math.max(1, Math.min(batch, trainRows)));
-    return TrainingConfig.defaults()
-        .withSteps(stepsPerEpoch * epochs)
-        .withBatchSize(batch)
-        .withLearningRate(lr)
-        .withValidationFraction(validation)
-        .withEvalEvery(stepsPerEpoch)
-        .withPatience(patience)
-        .withWeightDecay(weightDecay)
-        .withGradClip(clip)
-        .withSeed(trainingSeed);
   }
 }

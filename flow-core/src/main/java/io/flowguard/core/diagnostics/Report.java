@@ -630,7 +630,7 @@ public final class Report {
       notes.add("orange line: NLL = threshold " + num(in.threshold()));
       notes.add("red dots: the " + flagged + " rows above it");
     } else if (Double.isFinite(in.threshold())) {
-      notes.add("threshold contour omitted: NLL and flow disagree");
+      notes.add("threshold contour omitted: NLL is not flow NLL + a constant");
     }
     p.notes(Panel.Corner.TOP_LEFT, Color.BLACK, notes.toArray(new String[0]));
     p.frame();
@@ -643,7 +643,8 @@ public final class Report {
       c.append("The orange line is the contour where the NLL equals the anomaly threshold: rows outside it are"
           + " flagged (red dots, ").append(flagged).append(" here). ");
     } else if (Double.isFinite(in.threshold())) {
-      c.append("The threshold contour is omitted: the given NLL values are not the flow's NLL plus one constant. ");
+      c.append("The threshold contour is omitted: the given NLL values are not the flow's NLL plus one constant"
+          + " (as with a model whose preprocessing transforms a column non-linearly). ");
     }
     c.append("The bright region should sit on the data: bright areas without data, or data in dark areas, are"
         + " where the model is wrong.");

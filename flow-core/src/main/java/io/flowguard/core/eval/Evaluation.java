@@ -1,22 +1,23 @@
 package io.flowguard.core.eval;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowguard.core.data.Dataset;
 import io.flowguard.core.eval.TabularProtocol.SeedResult;
 import io.flowguard.core.eval.baseline.Baselines;
 import io.flowguard.core.flow.FlowSpec;
-import io.flowguard.core.train.TrainingConfig;
+import io.flowguard.core.model.ModelTrainer;
+import io.flowguard.core.model.Provenance;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.IntFunction;
 
 /**
  * Runs the product's flow and any classical baselines on one data set, seed by seed, under the tabular
  * or the streaming protocol, and turns the figures into the {@code methods} part of
  * {@code evaluation.json}. The flow is trained through exactly the entry points {@code flowguard train}
- * uses ({@code ModelTrainer} with the given spec and configuration), so changes to the product's
+ * uses ({@code ModelTrainer} with the options {@code flowguard train} would resolve), so changes to the product's
  * defaults are what this measures.
  */
 public final class Evaluation {
@@ -27,16 +28,15 @@ public final class Evaluation {
   /**
    * How to train the product's flow.
    *
-   * @param spec the architecture for data of a given (raw) dimension
-   * @param config the training configuration for a seed, as a function of the rows the trainer fits on
-   * @param calibrationFraction the model's calibration hold-out
+   * @param options the {@link ModelTrainer} options for a seed's TRAIN rows (what {@code flowguard train}
+   *     would resolve for them: the automatic configuration unless the user overrides it)
    */
-  public record FlowSettings(IntFunction<FlowSpec> spec, SeedConfig config, double calibrationFraction) {}
+  public record FlowSettings(SeedOptions options) {}
 
-  /** The training configuration for one protocol seed. */
+  /** The model-trainer options for one protocol seed's TRAIN rows. */
   @FunctionalInterface
-  public interface SeedConfig {
-    TrainingConfig config(int trainRows, long seed);
+  public interface SeedOptions {
+    ModelTrainer.Options options(Dataset train, long seed);
   }
 
   /**
@@ -114,8 +114,11 @@ public final class Evaluation {
       SeedRun run;
       if (method.equals(FLOW)) {
         FlowSettings f = plan.flow().orElseThrow();
-        run = seed -> new TabularProtocol.BaselineRun(TabularProtocol.run(features, labels, seed,
-            f.spec().apply(features.dim()), rows -> f.config().config(rows, seed), f.calibrationFraction()), Map.of());
+        run = seed -> {
+          List<ModelTrainer.Options> used = new ArrayList<>(1);
+          SeedResult r = TabularProtocol.run(features, labels, seed, train -> remember(f.options().options(train, seed), used));
+          return new TabularProtocol.BaselineRun(r, fitted(used));
+        };
       } else {
         var fitter = Baselines.byName(method);
         run = seed -> TabularProtocol.runBaseline(features, labels, seed, fitter);
@@ -133,9 +136,11 @@ public final class Evaluation {
       SeedRun run;
       if (method.equals(FLOW)) {
         FlowSettings f = plan.flow().orElseThrow();
-        run = seed -> new TabularProtocol.BaselineRun(StreamingProtocol.run(features, seed,
-            f.spec().apply(StreamingProtocol.DIM), rows -> f.config().config(rows, seed), f.calibrationFraction()),
-            Map.of());
+        run = seed -> {
+          List<ModelTrainer.Options> used = new ArrayList<>(1);
+          SeedResult r = StreamingProtocol.run(features, seed, train -> remember(f.options().options(train, seed), used));
+          return new TabularProtocol.BaselineRun(r, fitted(used));
+        };
       } else {
         var fitter = Baselines.byName(method);
         run = seed -> StreamingProtocol.runBaseline(features, seed, fitter);
@@ -143,6 +148,31 @@ public final class Evaluation {
       out.add(runSeeds(method, run, plan.seeds(), keepGoing, listener));
     }
     return out;
+  }
+
+  private static ModelTrainer.Options remember(ModelTrainer.Options options, List<ModelTrainer.Options> used) {
+    used.add(options);
+    return options;
+  }
+
+  /** What the flow was trained with: the configuration depends on the TRAIN rows, so it is recorded per seed. */
+  private static Map<String, Object> fitted(List<ModelTrainer.Options> used) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    if (!used.isEmpty()) {
+      ModelTrainer.Options o = used.get(0);
+      m.put("spec", specJson(o.spec()));
+      m.put("training", Provenance.configMap(o.training()));
+    }
+    return m;
+  }
+
+  /** A spec as a JSON tree (for {@code evaluation.json}). */
+  public static Object specJson(FlowSpec spec) {
+    try {
+      return new ObjectMapper().readTree(spec.toJson());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private static MethodResult runSeeds(String method, SeedRun run, List<Long> seeds, boolean keepGoing, Listener listener) {

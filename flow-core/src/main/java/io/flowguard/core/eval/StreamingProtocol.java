@@ -3,8 +3,7 @@ package io.flowguard.core.eval;
 import io.flowguard.core.data.DataFormatException;
 import io.flowguard.core.data.Dataset;
 import io.flowguard.core.eval.baseline.BaselineFitter;
-import io.flowguard.core.flow.FlowSpec;
-import io.flowguard.core.train.TrainingConfig;
+import io.flowguard.core.model.ModelTrainer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.IntFunction;
+import java.util.function.Function;
 
 /**
  * The streaming-series protocol of {@code PROTOCOL.md} for NAB-style series ({@code timestamp,value,label}).
@@ -154,9 +153,8 @@ public final class StreamingProtocol {
   }
 
   /** The flow through the product path: {@code ModelTrainer} on TRAIN windows, {@code Scorer} on TEST in order. */
-  public static TabularProtocol.SeedResult run(Features f, long seed, FlowSpec spec, IntFunction<TrainingConfig> config,
-                                               double calibrationFraction) {
-    TabularProtocol.FlowRun r = TabularProtocol.FlowRun.of(f.train(), f.test(), spec, config, calibrationFraction);
+  public static TabularProtocol.SeedResult run(Features f, long seed, Function<Dataset, ModelTrainer.Options> options) {
+    TabularProtocol.FlowRun r = TabularProtocol.FlowRun.of(f.train(), f.test(), options.apply(f.train()));
     int[] labels = f.testLabels();
     double normalNll = 0;
     int normals = 0;

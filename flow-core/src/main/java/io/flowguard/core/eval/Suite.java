@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -222,11 +221,10 @@ public final class Suite {
    * Runs every data set and writes {@code summary.md}, {@code summary.json} and each data set's
    * {@code evaluation.json} (in a subfolder named after it) into {@code out}.
    *
-   * @param flowSpecJson the flow's spec (as JSON) for a feature dimension, for each {@code evaluation.json}
    * @param progress one line per data set (name, seconds, AUROC per method)
    */
   public static Result run(Discovery discovery, Evaluation.Plan plan, String labelColumn, Path out,
-                           Function<Integer, Object> flowSpecJson, PrintWriter progress) throws IOException {
+                           PrintWriter progress) throws IOException {
     Files.createDirectories(out);
     List<Outcome> outcomes = new ArrayList<>();
     int i = 0;
@@ -235,7 +233,7 @@ public final class Suite {
       progress.printf(Locale.ROOT, "[%d/%d] %s (%s): running...%n", i, discovery.datasets().size(), e.name(), e.kind().label());
       progress.flush();
       long t0 = System.nanoTime();
-      Outcome o = runOne(e, plan, labelColumn, out, flowSpecJson, t0);
+      Outcome o = runOne(e, plan, labelColumn, out, t0);
       outcomes.add(o);
       StringBuilder line = new StringBuilder();
       line.append(String.format(Locale.ROOT, "[%d/%d] %s: %s in %.1f s", i, discovery.datasets().size(), e.name(),
@@ -259,8 +257,7 @@ public final class Suite {
     return result;
   }
 
-  private static Outcome runOne(Entry e, Evaluation.Plan plan, String labelColumn, Path out,
-                                Function<Integer, Object> flowSpecJson, long t0) {
+  private static Outcome runOne(Entry e, Evaluation.Plan plan, String labelColumn, Path out, long t0) {
     int rows = 0;
     int dims = 0;
     try {
@@ -309,9 +306,9 @@ public final class Suite {
         json.put("protocol", "streaming series: first 15% train (windows of 8 standardized values + 7 differences),"
             + " the rest scored in order");
       }
-      if (plan.flow().isPresent()) {
-        json.put("spec", flowSpecJson.apply(dims));
-      }
+      // The flow's configuration depends on the TRAIN rows; each seed's is under methods.flow.seeds[].fitted.
+      methods.stream().filter(m -> m.method().equals(Evaluation.FLOW) && m.ok() && !m.fitted().isEmpty())
+          .findFirst().ifPresent(m -> json.put("spec", m.fitted().get(0).get("spec")));
       json.put("seeds_run", plan.seeds());
       json.put("methods", Evaluation.methodsJson(methods));
       Path dir = out.resolve(e.name());

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 import java.util.function.IntFunction;
 
 /**
@@ -109,9 +110,19 @@ public final class TabularProtocol {
     return new Split(train, test, testLabels, normals - nTrain);
   }
 
-  /** Runs one seed: split, train through the product path ({@link ModelTrainer}), score with a {@link Scorer}. */
+  /** As {@link #run(Dataset, int[], long, Function)} with a fixed spec and a training config per fit-row count. */
   public static SeedResult run(Dataset features, int[] labels, long seed, FlowSpec spec,
                                IntFunction<TrainingConfig> config, double calibrationFraction) {
+    return run(features, labels, seed, train -> new ModelTrainer.Options("evaluate", 1, spec,
+        config.apply(ModelTrainer.fitRows(train.rows(), calibrationFraction)), calibrationFraction));
+  }
+
+  /**
+   * Runs one seed: split, train through the product path ({@link ModelTrainer}) with the options
+   * {@code options} gives for the training rows (e.g. {@link ModelTrainer.Options#automatic}), score with
+   * a {@link Scorer}.
+   */
+  public static SeedResult run(Dataset features, int[] labels, long seed, Function<Dataset, ModelTrainer.Options> options) {
     Split split = split(labels, seed);
     int[] train = split.train();
     int[] test = split.test();
@@ -119,29 +130,46 @@ public final class TabularProtocol {
     int nTrain = train.length;
     int anomalyCount = test.length - split.normalTest();
 
-    FlowRun f = FlowRun.of(features.rows(train), features.rows(test), spec, config, calibrationFraction);
+    Dataset trainSet = features.rows(train);
+    FlowRun f = FlowRun.of(trainSet, features.rows(test), options.apply(trainSet));
     double normalNll = 0;
     int nNormalTest = split.normalTest();
     for (int i = 0; i < nNormalTest; i++) {
       normalNll += f.nll()[i];
     }
-    // Standardized-space NLL = raw NLL + log-Jacobian of the standardization (the protocol's unit).
-    double testNll = normalNll / nNormalTest + f.model().preprocessor().logJacobian();
+    // The protocol's unit: NLL in the space standardized with the TRAIN mean and std (floored at 1e-6) of
+    // each modelled column, i.e. raw NLL + sum(log std), whatever transform the model applies inside.
+    double testNll = normalNll / nNormalTest + standardizationLogScale(trainSet, f.model());
     return new SeedResult(seed, Metrics.auroc(f.nll(), testLabels), Metrics.averagePrecision(f.nll(), testLabels),
         testNll, f.fitSeconds(), test.length / Math.max(f.scoreSeconds(), 1e-9), nTrain, test.length, anomalyCount);
+  }
+
+  /** {@code sum(log std)} over the model's kept columns, population std of the training rows floored at 1e-6. */
+  static double standardizationLogScale(Dataset train, FlowModel model) {
+    double sum = 0.0;
+    for (String name : model.preprocessor().keptFeatures()) {
+      double[] v = train.column(name);
+      double mu = 0.0;
+      for (double x : v) {
+        mu += x;
+      }
+      mu /= v.length;
+      double ss = 0.0;
+      for (double x : v) {
+        ss += (x - mu) * (x - mu);
+      }
+      sum += Math.log(Math.max(Math.sqrt(ss / v.length), 1e-6));
+    }
+    return sum;
   }
 
   /** A flow trained through the product path on TRAIN rows and the NLL of TEST rows, in order. */
   record FlowRun(FlowModel model, double[] nll, double fitSeconds, double scoreSeconds) {
 
     /** Trains with {@link ModelTrainer} (as {@code flowguard train} does) and scores with a {@link Scorer}. */
-    static FlowRun of(Dataset trainSet, Dataset testSet, FlowSpec spec, IntFunction<TrainingConfig> config,
-                      double calibrationFraction) {
+    static FlowRun of(Dataset trainSet, Dataset testSet, ModelTrainer.Options options) {
       long t0 = System.nanoTime();
-      int fitRows = (int) Math.round(trainSet.rows() * (1 - calibrationFraction));
-      FlowModel model = ModelTrainer.train(trainSet,
-          new ModelTrainer.Options("evaluate", 1, spec, config.apply(fitRows), calibrationFraction),
-          TrainingListener.NONE).model();
+      FlowModel model = ModelTrainer.train(trainSet, options, TrainingListener.NONE).model();
       double fitSeconds = (System.nanoTime() - t0) / 1e9;
 
       Scorer scorer = new Scorer(model, 1e-3);

@@ -89,15 +89,15 @@ public final class FlowModel {
 
   /**
    * {@code log p(x)} of each of {@code n} raw row-major rows, in raw-feature space:
-   * {@code flow.logProb(preprocessor.apply(x)) + preprocessor.logJacobian()}.
+   * {@code flow.logProb(preprocessor.apply(x)) + preprocessor.logJacobian(x)}.
    *
    * @throws IllegalArgumentException naming the row and column of a non-finite value or a short array
    */
   public double[] logDensity(double[] raw, int n) {
     double[] lp = flow.logProb(preprocessor.apply(raw, n), n);
-    double lj = preprocessor.logJacobian();
+    int d = preprocessor.rawDim();
     for (int r = 0; r < n; r++) {
-      lp[r] += lj;
+      lp[r] += preprocessor.logJacobian(raw, r * d);
     }
     return lp;
   }

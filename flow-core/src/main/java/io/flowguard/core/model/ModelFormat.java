@@ -30,7 +30,7 @@ import java.util.Objects;
  * <pre>
  * offset        size  field
  * 0             8     magic "FLOWGARD" (ASCII)
- * 8             2     u16 format version (1)
+ * 8             2     u16 format version (2; 1 is still read)
  * 10            2     u16 flags (0)
  * 12            4     u32 metadata length L
  * 16            8     u64 parameter count P
@@ -51,8 +51,11 @@ import java.util.Objects;
  */
 public final class ModelFormat {
 
-  /** The format version this Flowguard writes and the newest it reads. */
-  public static final int FORMAT_VERSION = 1;
+  /**
+   * The format version this Flowguard writes and the newest it reads. Version 2 added discrete columns'
+   * grid cells and marginal transforms to the preprocessor; version 1 files are still read.
+   */
+  public static final int FORMAT_VERSION = 2;
   /** The 8 ASCII bytes every model file starts with. */
   public static final String MAGIC = "FLOWGARD";
   /** Bytes before the metadata. */
@@ -81,11 +84,13 @@ public final class ModelFormat {
    * Encodes a model.
    *
    * @throws IllegalArgumentException if the model cannot be stored faithfully: a non-finite parameter, a
-   *     provenance stamped for another format version, or sizes beyond the format's limits
+   *     provenance stamped for a newer format version, or sizes beyond the format's limits
    */
   public static byte[] toBytes(FlowModel model) {
     Objects.requireNonNull(model, "model");
-    if (model.provenance().formatVersion() != FORMAT_VERSION) {
+    // An older model (read from a version 1 file) is written as the current version: every version 1
+    // model is a valid version 2 model. A newer one cannot be written faithfully.
+    if (model.provenance().formatVersion() > FORMAT_VERSION) {
       throw new IllegalArgumentException("the provenance says format version " + model.provenance().formatVersion()
           + " but this Flowguard writes version " + FORMAT_VERSION);
     }
@@ -281,7 +286,7 @@ public final class ModelFormat {
       throw new ModelFormatException(Kind.UNSUPPORTED_VERSION, String.format("header flags 0x%04x are set, but"
           + " format version %d defines none; the file was written by an incompatible tool", h.flags(), h.version()));
     }
-    ModelMetadata meta = ModelMetadata.decode(b, HEADER_BYTES, h.metadataLength());
+    ModelMetadata meta = ModelMetadata.decode(b, HEADER_BYTES, h.metadataLength(), h.version());
     if (meta.parameterCount() != h.parameterCount()) {
       throw new ModelFormatException(Kind.SHAPE_MISMATCH, "the metadata lists " + meta.parameterCount()
           + " parameters but the header declares " + h.parameterCount());

@@ -74,6 +74,16 @@ record ModelMetadata(String name, int version, FlowSpec spec, Preprocessor prepr
       n.put("kept", f.kept());
       n.put("mean", f.mean());
       n.put("std", f.std());
+      // Version 2 fields, written only where they apply: a plain column reads the same as in version 1.
+      if (f.discrete()) {
+        n.put("cell", f.cell());
+      }
+      if (f.tailTransformed()) {
+        ObjectNode t = n.putObject("transform");
+        t.put("kind", "asinh");
+        t.put("center", f.tailCenter());
+        t.put("scale", f.tailScale());
+      }
     }
     return o;
   }
@@ -130,7 +140,7 @@ record ModelMetadata(String name, int version, FlowSpec spec, Preprocessor prepr
     }
     o.put("createdAt", p.createdAt());
     o.put("flowguardVersion", p.flowguardVersion());
-    o.put("formatVersion", p.formatVersion());
+    o.put("formatVersion", ModelFormat.FORMAT_VERSION);
     p.lineage().ifPresent(l -> o.set("lineage", lineage(l)));
     return o;
   }
@@ -203,7 +213,7 @@ record ModelMetadata(String name, int version, FlowSpec spec, Preprocessor prepr
 
   // -------------------------------------------------------------------------------------------- decode
 
-  static ModelMetadata decode(byte[] b, int offset, int length) throws ModelFormatException {
+  static ModelMetadata decode(byte[] b, int offset, int length, int formatVersion) throws ModelFormatException {
     JsonNode root;
     try {
       root = JSON.readTree(b, offset, length);
@@ -224,7 +234,7 @@ record ModelMetadata(String name, int version, FlowSpec spec, Preprocessor prepr
       // equally a property of the file, never a crash of the reader.
       throw corrupt("spec: " + e.getMessage(), e);
     }
-    Preprocessor pre = readPreprocessor(object(root, "preprocessor", "preprocessor"));
+    Preprocessor pre = readPreprocessor(object(root, "preprocessor", "preprocessor"), formatVersion);
     Calibration cal = readCalibration(object(root, "calibration", "calibration"));
     Provenance prov = readProvenance(object(root, "provenance", "provenance"));
     JsonNode params = object(root, "parameters", "parameters");
@@ -251,15 +261,41 @@ record ModelMetadata(String name, int version, FlowSpec spec, Preprocessor prepr
     return new ModelMetadata(name, version, spec, pre, cal, prov, count, List.copyOf(blocks));
   }
 
-  private static Preprocessor readPreprocessor(JsonNode o) throws ModelFormatException {
+  private static Preprocessor readPreprocessor(JsonNode o, int formatVersion) throws ModelFormatException {
     JsonNode arr = array(o, "features", "preprocessor.features");
     List<Preprocessor.Feature> features = new ArrayList<>(arr.size());
     for (int i = 0; i < arr.size(); i++) {
       String path = "preprocessor.features[" + i + "]";
       JsonNode n = element(arr, i, path);
+      double cell = 0.0;
+      double center = 0.0;
+      double scale = 0.0;
+      // Version 1 defines no cell or transform: a version 1 file is read as it was written, even if a
+      // tool added such fields to it (a version 1 reader would have ignored them).
+      if (formatVersion >= 2) {
+        if (n.has("cell")) {
+          cell = number(n, "cell", path + ".cell");
+          if (!(cell > 0)) {
+            throw corrupt(path + ".cell must be positive (absent for a continuous column), got " + cell, null);
+          }
+        }
+        if (n.has("transform")) {
+          JsonNode t = object(n, "transform", path + ".transform");
+          String kind = text(t, "kind", path + ".transform.kind");
+          if (!kind.equals("asinh")) {
+            throw corrupt(path + ".transform.kind: unknown marginal transform '" + kind + "' (this Flowguard"
+                + " knows asinh)", null);
+          }
+          center = number(t, "center", path + ".transform.center");
+          scale = number(t, "scale", path + ".transform.scale");
+          if (!(scale > 0)) {
+            throw corrupt(path + ".transform.scale must be positive, got " + scale, null);
+          }
+        }
+      }
       try {
         features.add(new Preprocessor.Feature(text(n, "name", path + ".name"), bool(n, "kept", path + ".kept"),
-            number(n, "mean", path + ".mean"), number(n, "std", path + ".std")));
+            number(n, "mean", path + ".mean"), number(n, "std", path + ".std"), cell, center, scale));
       } catch (IllegalArgumentException e) {
         throw corrupt(path + ": " + e.getMessage(), e);
       }

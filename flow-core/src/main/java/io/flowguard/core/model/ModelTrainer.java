@@ -21,14 +21,30 @@ public final class ModelTrainer {
 
   /**
    * @param spec the architecture; its {@code dim} is replaced by the preprocessed dimension, so a spec may
-   *     be written without one
+   *     be written without one ({@link #automatic} gives the default one)
    * @param calibrationFraction fraction of rows held out for calibration (at least {@link Calibration#MIN_VALIDATION})
+   * @param preprocessing which robust preprocessing steps to take (default {@link Preprocessor.Options#robust()})
    */
-  public record Options(String name, int version, FlowSpec spec, TrainingConfig training, double calibrationFraction) {
+  public record Options(String name, int version, FlowSpec spec, TrainingConfig training, double calibrationFraction,
+                        Preprocessor.Options preprocessing) {
     public Options {
       if (!(calibrationFraction > 0 && calibrationFraction < 1)) {
         throw new IllegalArgumentException("calibration fraction must be in (0, 1), got " + calibrationFraction);
       }
+      java.util.Objects.requireNonNull(spec, "spec");
+      java.util.Objects.requireNonNull(training, "training");
+      java.util.Objects.requireNonNull(preprocessing, "preprocessing");
+    }
+
+    /** With the robust preprocessing. */
+    public Options(String name, int version, FlowSpec spec, TrainingConfig training, double calibrationFraction) {
+      this(name, version, spec, training, calibrationFraction, Preprocessor.Options.robust());
+    }
+
+    /** The default model ({@link AutoConfig}) for {@code data}, exactly as {@link #train} will split it. */
+    public static Options automatic(String name, int version, Dataset data, long seed, double calibrationFraction) {
+      AutoConfig.Choice c = ModelTrainer.automatic(data, calibrationFraction, seed, Preprocessor.Options.robust());
+      return new Options(name, version, c.spec(), c.training(), calibrationFraction);
     }
   }
 
@@ -37,36 +53,66 @@ public final class ModelTrainer {
 
   private ModelTrainer() {}
 
-  public static Trained train(Dataset data, Options options, TrainingListener listener) {
+  /** The calibration hold-out and the rows the flow is fitted on, both in data order. */
+  private record Split(Dataset fit, Dataset calibration) {}
+
+  /** How many of {@code rows} rows the flow is fitted on (the rest calibrate it). */
+  public static int fitRows(int rows, double calibrationFraction) {
+    return rows - calibrationRows(rows, calibrationFraction);
+  }
+
+  private static int calibrationRows(int rows, double calibrationFraction) {
+    return Math.max(Calibration.MIN_VALIDATION, (int) Math.round(rows * calibrationFraction));
+  }
+
+  private static Split split(Dataset data, double calibrationFraction, long seed) {
     int n = data.rows();
-    int d = data.dim();
-    int nCal = Math.max(Calibration.MIN_VALIDATION, (int) Math.round(n * options.calibrationFraction()));
+    int nCal = calibrationRows(n, calibrationFraction);
     if (n - nCal < 2 * Calibration.MIN_VALIDATION) {
       throw new IllegalArgumentException(data.source() + ": " + n + " rows are too few to train and calibrate a model;"
           + " provide at least " + (nCal + 2 * Calibration.MIN_VALIDATION) + " rows of normal events");
     }
-    int[] order = Shuffle.permutation(n, new SplittableRandom(options.training().seed() ^ 0x9E3779B97F4A7C15L));
+    int[] order = Shuffle.permutation(n, new SplittableRandom(seed ^ 0x9E3779B97F4A7C15L));
     int[] calRows = java.util.Arrays.copyOfRange(order, 0, nCal);
     int[] fitRows = java.util.Arrays.copyOfRange(order, nCal, n);
     java.util.Arrays.sort(calRows);
     java.util.Arrays.sort(fitRows);
-    Dataset fit = data.rows(fitRows);
-    Dataset cal = data.rows(calRows);
+    return new Split(data.rows(fitRows), data.rows(calRows));
+  }
 
-    Preprocessor pre = Preprocessor.fit(data.columns(), fit.values(), fit.rows());
-    if (pre.dim() == 0) {
-      throw new IllegalArgumentException(data.source() + ": every column is constant; there is nothing to model");
-    }
+  /**
+   * The default configuration ({@link AutoConfig}) for training on {@code data}: chosen for the rows and
+   * modelled columns that {@link #train} will fit with the same calibration fraction and seed.
+   */
+  public static AutoConfig.Choice automatic(Dataset data, double calibrationFraction, long seed,
+                                            Preprocessor.Options preprocessing) {
+    Split s = split(data, calibrationFraction, seed);
+    Preprocessor pre = Preprocessor.fit(data.columns(), s.fit().values(), s.fit().rows(), preprocessing);
+    return AutoConfig.choose(s.fit().rows(), pre.dim(), seed);
+  }
+
+  /**
+   * Trains and calibrates a model. The provenance records the resolved spec (with its dimension) and the
+   * training configuration, so that {@code new Options(name, v, spec, training, ...)} built from them
+   * reproduces the run.
+   */
+  public static Trained train(Dataset data, Options options, TrainingListener listener) {
+    int n = data.rows();
+    Split s = split(data, options.calibrationFraction(), options.training().seed());
+    Dataset fit = s.fit();
+    Dataset cal = s.calibration();
+
+    Preprocessor pre = Preprocessor.fit(data.columns(), fit.values(), fit.rows(), options.preprocessing());
     FlowSpec spec = withDim(options.spec(), pre.dim());
     Flow flow = FlowFactory.create(spec, options.training().seed());
     double[] x = pre.apply(fit.values(), fit.rows());
-    TrainingResult result = new Trainer(options.training(), listener).fit(flow, x, fit.rows(), true);
+    TrainingResult result = new Trainer(options.training(), listener)
+        .fit(flow, x, fit.rows(), true, pre.dequantization());
 
     double[] calNll = new double[cal.rows()];
     double[] lp = flow.logProb(pre.apply(cal.values(), cal.rows()), cal.rows());
-    double logJac = pre.logJacobian();
     for (int i = 0; i < calNll.length; i++) {
-      calNll[i] = -(lp[i] + logJac);
+      calNll[i] = -(lp[i] + pre.logJacobian(cal.values(), i * cal.dim()));
     }
     Calibration calibration = Calibration.fit(calNll, options.training().seed());
     Provenance provenance = Provenance.create(spec, options.training(),
@@ -82,11 +128,11 @@ public final class ModelTrainer {
   }
 
   /**
-   * The default architecture when none is given: a MAF (density in one pass, works from d = 1) of 5
-   * layers with reversed orderings, hidden width scaled with the dimension, ReLU, standard-normal base.
+   * The default architecture for {@code dim} columns when the row count is not known: {@link AutoConfig}'s
+   * choice for a data set of 1000 rows or more. Prefer {@link Options#automatic} or {@link #automatic},
+   * which also choose the training configuration.
    */
   public static FlowSpec defaultSpec(int dim) {
-    int width = Math.max(64, Math.min(256, 8 * dim));
-    return FlowSpec.of(FlowSpec.MAF, dim).withLayers(5).withHidden(width, width);
+    return AutoConfig.choose(10_000, dim, 0L).spec();
   }
 }

@@ -1,22 +1,41 @@
 package io.flowguard.core.model;
 
 import io.flowguard.core.flow.FlowInputs;
+import io.flowguard.core.train.InputNoise;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 
 /**
- * Maps raw feature vectors to the standardized space the flow models: constant columns are dropped and
- * every kept column becomes {@code (x - mean) / std}. Learned once, on the training data only, so that
- * validation and scoring see exactly the transformation the flow was trained behind.
+ * Maps raw feature vectors to the space the flow models, column by column, with every step learned on
+ * the training data only and stored in the model:
  *
- * <p><b>Density bookkeeping.</b> Standardization is an affine map with Jacobian
- * {@code diag(1 / std_kept)}, so {@code log p_raw(x) = log p_flow(apply(x)) + logJacobian()} with
- * {@code logJacobian() = -sum(log std_kept)}. Dropped (constant) columns carry no density: a point mass
- * has none, so the density is over the kept columns only and a dropped column's value does not affect
- * the score. Their training value is kept in {@link #features()} so a caller can check them separately.
+ * <ol>
+ *   <li><b>Constant columns are dropped.</b> A point mass has no density, so the density is over the kept
+ *       columns only and a dropped column's value does not affect the score; its training value is kept
+ *       in {@link #features()} so a caller can check it separately.
+ *   <li><b>Heavy-tailed columns</b> go through the monotone marginal transform
+ *       {@code u = asinh((x - center) / scale)} (center = median, scale = robust spread), which is linear
+ *       near the center and logarithmic in the tails, so a Gaussian-based flow need not stretch one
+ *       layer's scale over decades.
+ *   <li><b>Every kept column is standardized</b>: {@code y = (u - mean) / std}.
+ *   <li><b>Discrete columns</b> (values on a grid with many ties) are marked with their grid cell width;
+ *       {@link #dequantization()} adds uniform noise over the cell during training only.
+ * </ol>
+ *
+ * <p><b>Density bookkeeping.</b> {@code log p_raw(x) = log p_flow(apply(x)) + logJacobian(x)}, where the
+ * log-Jacobian of the row is {@code -sum(log std_k)} plus, for each transformed column,
+ * {@code -log scale_k - log(1 + t_k^2) / 2} with {@code t_k = (x_k - center_k) / scale_k}. It depends on
+ * the row when a column is transformed; {@link #apply(double[], int, double[], int)} returns it.
+ *
+ * <p><b>Discrete columns at scoring time.</b> Training fits the density of {@code x + U} with {@code U}
+ * uniform on {@code [-cell/2, cell/2]} (dequantization). Scoring evaluates that density at the observed
+ * grid value, the center of its cell, and reports it as a density like any other column (nats per unit
+ * of the raw column); {@code log P(cell) ~ logDensity + log(cell)} if a probability mass is wanted.
  *
  * <p>Immutable and thread-safe.
  */
@@ -29,17 +48,55 @@ public final class Preprocessor {
   public static final double CONSTANT_RELATIVE_STD = 1e-12;
 
   /**
+   * A column is discrete when at most this share of its training rows hold distinct values (so most
+   * rows repeat a value: a density would spike at each one) ...
+   */
+  public static final double DISCRETE_MAX_DISTINCT_SHARE = 0.5;
+
+  /** ... and its grid cell (smallest gap between distinct values) is at least this many standard deviations. */
+  public static final double DISCRETE_MIN_CELL_STD = 1e-3;
+
+  /**
+   * A column is heavy-tailed when its central 98 % range, {@code q(0.99) - q(0.01)}, exceeds this many
+   * robust standard deviations (IQR / 1.349). A Gaussian gives 4.65, an exponential 5.6, a log-normal
+   * with sigma 1 about 9.4, a Student t with 2 degrees of freedom 10.3.
+   */
+  public static final double HEAVY_TAIL_SPREAD = 7.0;
+
+  /**
+   * Which robust steps {@link #fit} may take; constant columns are always dropped.
+   *
+   * @param dequantize detect discrete columns and mark them for dequantization
+   * @param tailTransform detect heavy-tailed columns and give them the asinh marginal transform
+   */
+  public record Options(boolean dequantize, boolean tailTransform) {
+    /** Both robust steps: the default. */
+    public static Options robust() {
+      return new Options(true, true);
+    }
+
+    /** Plain standardization (the behaviour of model format version 1). */
+    public static Options standardizeOnly() {
+      return new Options(false, false);
+    }
+  }
+
+  /**
    * One raw column.
    *
    * @param name the feature name, unique and non-empty
    * @param kept whether the column is modelled (false: it was constant in the training data)
-   * @param mean the training mean (for a dropped column: its constant value)
+   * @param mean the training mean of the (transformed) column (for a dropped column: its constant value)
    * @param std the standard deviation used to scale a kept column (at least {@link #MIN_STD}); for a
    *     dropped column the raw training standard deviation, for information only
+   * @param cell the grid cell width of a discrete column, in raw units; 0 for a continuous column
+   * @param tailCenter the center of the asinh marginal transform (raw units; 0 when there is none)
+   * @param tailScale the scale of the asinh marginal transform (raw units); 0: no transform
    */
-  public record Feature(String name, boolean kept, double mean, double std) {
+  public record Feature(String name, boolean kept, double mean, double std, double cell, double tailCenter,
+                        double tailScale) {
     public Feature {
-      Objects.requireNonNull(name, "feature name");
+      Objects.requireNonNull(name, "name");
       if (name.isEmpty()) {
         throw new IllegalArgumentException("feature names must not be empty");
       }
@@ -51,6 +108,30 @@ public final class Preprocessor {
         throw new IllegalArgumentException("feature '" + name + "' is kept, so its std " + std
             + " must be at least " + MIN_STD);
       }
+      if (!(cell >= 0) || Double.isInfinite(cell) || !Double.isFinite(tailCenter) || !(tailScale >= 0)
+          || Double.isInfinite(tailScale)) {
+        throw new IllegalArgumentException("feature '" + name + "': cell " + cell + ", tail center " + tailCenter
+            + " and tail scale " + tailScale + " must be finite, cell and scale non-negative");
+      }
+      if (!kept && (cell > 0 || tailScale > 0)) {
+        throw new IllegalArgumentException("feature '" + name + "' is dropped, so it can have no grid cell"
+            + " or marginal transform");
+      }
+    }
+
+    /** A plainly standardized (or dropped) column: the only kind in model format version 1. */
+    public Feature(String name, boolean kept, double mean, double std) {
+      this(name, kept, mean, std, 0.0, 0.0, 0.0);
+    }
+
+    /** Whether the column is dequantized over a grid cell during training. */
+    public boolean discrete() {
+      return cell > 0;
+    }
+
+    /** Whether the column goes through the asinh marginal transform. */
+    public boolean tailTransformed() {
+      return tailScale > 0;
     }
   }
 
@@ -58,7 +139,13 @@ public final class Preprocessor {
   private final int[] keptIndex;
   private final double[] mean;
   private final double[] std;
-  private final double logJacobian;
+  private final double[] tailCenter;
+  private final double[] tailScale;
+  /** Kept positions of discrete columns, and their cell widths. */
+  private final int[] discreteAt;
+  private final double[] cell;
+  private final int[] transformedAt;
+  private final double constantLogJacobian;
 
   /**
    * Restores a preprocessor from its columns (e.g. from a model file). Use {@link #fit} to learn one.
@@ -69,11 +156,15 @@ public final class Preprocessor {
     this.features = List.copyOf(features);
     Set<String> seen = new HashSet<>();
     int kept = 0;
+    int discrete = 0;
+    int transformed = 0;
     for (Feature f : this.features) {
       if (!seen.add(f.name())) {
         throw new IllegalArgumentException("duplicate feature name '" + f.name() + "'");
       }
       kept += f.kept() ? 1 : 0;
+      discrete += f.discrete() ? 1 : 0;
+      transformed += f.tailTransformed() ? 1 : 0;
     }
     if (kept == 0) {
       throw new IllegalArgumentException("every one of the " + this.features.size()
@@ -82,18 +173,38 @@ public final class Preprocessor {
     keptIndex = new int[kept];
     mean = new double[kept];
     std = new double[kept];
+    tailCenter = new double[kept];
+    tailScale = new double[kept];
+    discreteAt = new int[discrete];
+    cell = new double[discrete];
+    transformedAt = new int[transformed];
     double lj = 0.0;
-    for (int i = 0, k = 0; i < this.features.size(); i++) {
+    for (int i = 0, k = 0, q = 0, t = 0; i < this.features.size(); i++) {
       Feature f = this.features.get(i);
       if (f.kept()) {
         keptIndex[k] = i;
         mean[k] = f.mean();
         std[k] = f.std();
+        tailCenter[k] = f.tailCenter();
+        tailScale[k] = f.tailScale();
         lj -= Math.log(f.std());
+        if (f.tailTransformed()) {
+          lj -= Math.log(f.tailScale());
+          transformedAt[t++] = k;
+        }
+        if (f.discrete()) {
+          discreteAt[q] = k;
+          cell[q++] = f.cell();
+        }
         k++;
       }
     }
-    logJacobian = lj;
+    constantLogJacobian = lj;
+  }
+
+  /** As {@link #fit(List, double[], int, Options)} with {@link Options#robust()}. */
+  public static Preprocessor fit(List<String> names, double[] x, int n) {
+    return fit(names, x, n, Options.robust());
   }
 
   /**
@@ -102,17 +213,21 @@ public final class Preprocessor {
    * <p>A column is dropped when it is exactly constant or its (population) standard deviation is below
    * {@link #CONSTANT_RELATIVE_STD} times its largest magnitude: such a column is constant up to
    * round-off, and standardizing it would only amplify round-off into a fake dimension with a huge
-   * density. Kept columns are standardized with their mean and standard deviation, floored at
-   * {@link #MIN_STD}.
+   * density. A kept column is discrete when at most {@link #DISCRETE_MAX_DISTINCT_SHARE} of its rows
+   * hold distinct values and the smallest gap between them (the cell) is at least
+   * {@link #DISCRETE_MIN_CELL_STD} standard deviations; heavy-tailed when its central 98 % range exceeds
+   * {@link #HEAVY_TAIL_SPREAD} robust standard deviations. Kept columns are standardized (after the
+   * marginal transform, if any) with their mean and standard deviation, floored at {@link #MIN_STD}.
    *
    * @param names the feature names in raw column order
    * @param x {@code n} row-major rows of {@code names.size()} finite values
    * @throws IllegalArgumentException on a bad shape, non-finite values, fewer than 2 rows, or if every
    *     column is constant
    */
-  public static Preprocessor fit(List<String> names, double[] x, int n) {
+  public static Preprocessor fit(List<String> names, double[] x, int n, Options options) {
     Objects.requireNonNull(names, "names");
     Objects.requireNonNull(x, "x");
+    Objects.requireNonNull(options, "options");
     int d = names.size();
     if (d == 0) {
       throw new IllegalArgumentException("no features: give at least one feature name");
@@ -126,34 +241,104 @@ public final class Preprocessor {
     }
     FlowInputs.validate(x, n, d);
     List<Feature> out = new ArrayList<>(d);
+    double[] column = new double[n];
     for (int c = 0; c < d; c++) {
-      // Two passes (mean, then squared deviations): the one-pass formula cancels catastrophically for
-      // columns with a large offset, exactly the ones where constant detection matters.
-      double sum = 0.0;
-      double min = Double.POSITIVE_INFINITY;
-      double max = Double.NEGATIVE_INFINITY;
       for (int r = 0; r < n; r++) {
-        double v = x[r * d + c];
-        sum += v;
-        min = Math.min(min, v);
-        max = Math.max(max, v);
+        column[r] = x[r * d + c];
       }
-      double mu = sum / n;
-      double ss = 0.0;
-      for (int r = 0; r < n; r++) {
-        double dev = x[r * d + c] - mu;
-        ss += dev * dev;
-      }
-      double sd = Math.sqrt(ss / n);
+      double[] moments = moments(column, n);
+      double mu = moments[0];
+      double sd = moments[1];
+      double[] sorted = Arrays.copyOf(column, n);
+      Arrays.sort(sorted);
+      double min = sorted[0];
+      double max = sorted[n - 1];
       double scale = Math.max(Math.abs(min), Math.abs(max));
       boolean constant = min == max || sd < CONSTANT_RELATIVE_STD * scale;
       if (constant) {
         out.add(new Feature(names.get(c), false, min == max ? min : mu, sd));
-      } else {
-        out.add(new Feature(names.get(c), true, mu, Math.max(sd, MIN_STD)));
+        continue;
       }
+      double cellWidth = options.dequantize() ? gridCell(sorted, sd) : 0.0;
+      double tailScale = 0.0;
+      double tailCenter = 0.0;
+      if (options.tailTransform()) {
+        double spread = robustStd(sorted);
+        if (spread > 0 && (quantile(sorted, 0.99) - quantile(sorted, 0.01)) > HEAVY_TAIL_SPREAD * spread) {
+          tailCenter = quantile(sorted, 0.5);
+          tailScale = spread;
+        }
+      }
+      if (tailScale > 0) {
+        for (int r = 0; r < n; r++) {
+          column[r] = asinh((column[r] - tailCenter) / tailScale);
+        }
+        moments = moments(column, n);
+        mu = moments[0];
+        sd = moments[1];
+      }
+      out.add(new Feature(names.get(c), true, mu, Math.max(sd, MIN_STD), cellWidth, tailCenter, tailScale));
     }
     return new Preprocessor(out);
+  }
+
+  /** Population mean and standard deviation, in two passes (one pass cancels for large offsets). */
+  private static double[] moments(double[] v, int n) {
+    double sum = 0.0;
+    for (int r = 0; r < n; r++) {
+      sum += v[r];
+    }
+    double mu = sum / n;
+    double ss = 0.0;
+    for (int r = 0; r < n; r++) {
+      double dev = v[r] - mu;
+      ss += dev * dev;
+    }
+    return new double[] {mu, Math.sqrt(ss / n)};
+  }
+
+  /** The grid cell of a discrete column (smallest gap between distinct values), or 0 if it is continuous. */
+  static double gridCell(double[] sorted, double sd) {
+    int n = sorted.length;
+    int distinct = 1;
+    double gap = Double.POSITIVE_INFINITY;
+    for (int r = 1; r < n; r++) {
+      if (sorted[r] != sorted[r - 1]) {
+        distinct++;
+        gap = Math.min(gap, sorted[r] - sorted[r - 1]);
+      }
+    }
+    boolean tied = distinct <= DISCRETE_MAX_DISTINCT_SHARE * n;
+    return tied && distinct > 1 && gap >= DISCRETE_MIN_CELL_STD * sd ? gap : 0.0;
+  }
+
+  /** IQR / 1.349 (the standard deviation for a Gaussian); the mean absolute deviation from the median if the IQR is 0. */
+  static double robustStd(double[] sorted) {
+    double iqr = quantile(sorted, 0.75) - quantile(sorted, 0.25);
+    if (iqr > 0) {
+      return iqr / 1.349;
+    }
+    double median = quantile(sorted, 0.5);
+    double mad = 0.0;
+    for (double v : sorted) {
+      mad += Math.abs(v - median);
+    }
+    return mad / sorted.length;
+  }
+
+  /** The p-quantile of sorted values, linear between order statistics. */
+  static double quantile(double[] sorted, double p) {
+    double pos = p * (sorted.length - 1);
+    int lo = (int) Math.floor(pos);
+    int hi = Math.min(lo + 1, sorted.length - 1);
+    return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
+  }
+
+  /** asinh without cancellation for small |t| and without overflow for large |t|. */
+  static double asinh(double t) {
+    double a = Math.abs(t);
+    double r = a > 1e8 ? Math.log(a) + Math.log(2.0) : Math.log1p(a + a * a / (1.0 + Math.sqrt(1.0 + a * a)));
+    return Math.copySign(r, t);
   }
 
   /** Number of raw input columns. */
@@ -186,28 +371,55 @@ public final class Preprocessor {
     return features.stream().filter(f -> !f.kept()).map(Feature::name).toList();
   }
 
-  /** {@code -sum(log std_kept)}: add it to the flow's log-density to get the raw-space log-density. */
-  public double logJacobian() {
-    return logJacobian;
+  /** Names of the discrete (dequantized) columns, in input order. */
+  public List<String> discreteFeatures() {
+    return features.stream().filter(Feature::discrete).map(Feature::name).toList();
+  }
+
+  /** Names of the columns with the asinh marginal transform, in input order. */
+  public List<String> tailTransformedFeatures() {
+    return features.stream().filter(Feature::tailTransformed).map(Feature::name).toList();
   }
 
   /**
-   * Standardizes one raw row, {@code raw[rawOff .. rawOff + rawDim())}, into
-   * {@code out[outOff .. outOff + dim())}. Allocates nothing, for the per-event scoring path; it checks
-   * bounds but not finiteness (the batch {@link #apply(double[], int)} validates values).
+   * The log-Jacobian of the map from a raw row {@code raw[rawOff ..]} to the flow's space: add it to the
+   * flow's log-density to get the raw-space log-density. Constant when no column is transformed.
    */
-  public void apply(double[] raw, int rawOff, double[] out, int outOff) {
+  public double logJacobian(double[] raw, int rawOff) {
+    double lj = constantLogJacobian;
+    for (int t : transformedAt) {
+      double z = (raw[rawOff + keptIndex[t]] - tailCenter[t]) / tailScale[t];
+      lj -= 0.5 * Math.log1p(z * z);
+    }
+    return lj;
+  }
+
+  /**
+   * Maps one raw row, {@code raw[rawOff .. rawOff + rawDim())}, into {@code out[outOff .. outOff + dim())}
+   * and returns the row's log-Jacobian ({@link #logJacobian(double[], int)}). Allocates nothing, for the
+   * per-event scoring path; it checks bounds but not finiteness (the batch {@link #apply(double[], int)}
+   * validates values).
+   */
+  public double apply(double[] raw, int rawOff, double[] out, int outOff) {
     if (rawOff < 0 || outOff < 0 || rawOff > raw.length - rawDim() || outOff > out.length - dim()) {
       throw new IndexOutOfBoundsException("a raw row of " + rawDim() + " at " + rawOff + " (array of "
           + raw.length + ") into " + dim() + " values at " + outOff + " (array of " + out.length + ")");
     }
+    double lj = constantLogJacobian;
     for (int k = 0; k < keptIndex.length; k++) {
-      out[outOff + k] = (raw[rawOff + keptIndex[k]] - mean[k]) / std[k];
+      double v = raw[rawOff + keptIndex[k]];
+      if (tailScale[k] > 0) {
+        double z = (v - tailCenter[k]) / tailScale[k];
+        lj -= 0.5 * Math.log1p(z * z);
+        v = asinh(z);
+      }
+      out[outOff + k] = (v - mean[k]) / std[k];
     }
+    return lj;
   }
 
   /**
-   * Standardizes {@code n} row-major raw rows into a new array of {@code n * dim()} values.
+   * Maps {@code n} row-major raw rows into a new array of {@code n * dim()} values.
    *
    * @throws IllegalArgumentException naming the row and column of a non-finite value or a short array
    */
@@ -218,6 +430,103 @@ public final class Preprocessor {
       apply(raw, r * rawDim(), out, r * dim());
     }
     return out;
+  }
+
+  /**
+   * The inverse map: {@code n} rows of the flow's space back to raw rows (dropped columns get their
+   * constant training value). {@code apply(toRaw(y))} equals {@code y} up to round-off.
+   */
+  public double[] toRaw(double[] y, int n) {
+    int d = dim();
+    if (y.length < (long) n * d) {
+      throw new IllegalArgumentException("expected " + n + " rows of " + d + " values, got " + y.length);
+    }
+    double[] raw = new double[n * rawDim()];
+    for (int r = 0; r < n; r++) {
+      int k = 0;
+      for (int i = 0; i < features.size(); i++) {
+        Feature f = features.get(i);
+        double v = f.mean();
+        if (f.kept()) {
+          v = y[r * d + k] * std[k] + mean[k];
+          if (tailScale[k] > 0) {
+            v = tailCenter[k] + tailScale[k] * Math.sinh(v);
+          }
+          k++;
+        }
+        raw[r * rawDim() + i] = v;
+      }
+    }
+    return raw;
+  }
+
+  /** The log-Jacobian of each of {@code n} row-major raw rows. */
+  public double[] logJacobians(double[] raw, int n) {
+    FlowInputs.validate(raw, n, rawDim());
+    double[] out = new double[n];
+    for (int r = 0; r < n; r++) {
+      out[r] = logJacobian(raw, r * rawDim());
+    }
+    return out;
+  }
+
+  /**
+   * The training-time dequantization of the discrete columns, acting on rows already in the flow's space:
+   * each discrete value goes back to raw units, gets uniform noise over its grid cell
+   * ({@code [-cell/2, cell/2)}) and comes forward again. {@link InputNoise#NONE} when no column is discrete.
+   */
+  public InputNoise dequantization() {
+    if (discreteAt.length == 0) {
+      return InputNoise.NONE;
+    }
+    int d = dim();
+    return (rows, n, rng) -> {
+      for (int r = 0; r < n; r++) {
+        for (int q = 0; q < discreteAt.length; q++) {
+          int k = discreteAt[q];
+          int i = r * d + k;
+          double jitter = cell[q] * (rng.nextDouble() - 0.5);
+          if (tailScale[k] > 0) {
+            double xRaw = tailCenter[k] + tailScale[k] * Math.sinh(rows[i] * std[k] + mean[k]) + jitter;
+            rows[i] = (asinh((xRaw - tailCenter[k]) / tailScale[k]) - mean[k]) / std[k];
+          } else {
+            rows[i] += jitter / std[k];
+          }
+        }
+      }
+    };
+  }
+
+  /**
+   * What a user should know about the columns, one line each: dropped constant columns, nearly constant
+   * ones, discrete and transformed ones. Derived from the stored columns, so {@code train} and
+   * {@code inspect} print the same lines.
+   */
+  public List<String> notes() {
+    List<String> notes = new ArrayList<>();
+    for (Feature f : features) {
+      notes.addAll(notes(f));
+    }
+    return notes;
+  }
+
+  /** The {@link #notes()} lines of one column (none for a plain continuous column). */
+  public static List<String> notes(Feature f) {
+    List<String> notes = new ArrayList<>();
+    if (!f.kept()) {
+      notes.add("column '" + f.name() + "' is constant (" + f.mean() + ") in the training data: dropped, it"
+          + " does not affect the score; check it separately if a change in it matters");
+      return notes;
+    }
+    if (f.discrete()) {
+      notes.add(String.format(Locale.ROOT, "column '%s' is discrete (grid cell %.6g): dequantized during"
+          + " training; its score is the density at the grid value", f.name(), f.cell()));
+    }
+    if (f.tailTransformed()) {
+      notes.add(String.format(Locale.ROOT, "column '%s' is heavy-tailed: modelled through asinh((x - %.6g) / %.6g)"
+          + " (log-Jacobian included in the density)", f.name(), f.tailCenter(), f.tailScale()));
+    }
+    return notes;
   }
 
   @Override

@@ -32,8 +32,8 @@ import java.util.SplittableRandom;
  *   <li>A seeded random {@link Settings#holdOutFraction} of the candidates is held out (or the caller's
  *       explicit held-out table is used and every candidate is trained on).</li>
  *   <li>The challenger is trained by {@link ModelTrainer#train} with the champion's spec and the training
- *       configuration recorded in its provenance ({@link #trainingConfigFor}), or the defaults without a
- *       champion; its version is the champion's + 1 (1 without one) and its provenance carries a
+ *       configuration recorded in its provenance ({@link #trainingConfigFor}), or the automatic one without a
+ *       champion ({@link ModelTrainer.Options#automatic}); its version is the champion's + 1 (1 without one) and its provenance carries a
  *       {@link Lineage}.</li>
  *   <li>Validation on the held-out rows, in this order (the first failing check is the reason):
  *       every challenger NLL finite ({@link Reason#NON_FINITE_NLL}); calibration sane: finite entropy,
@@ -301,10 +301,18 @@ public final class Retraining {
           + " (collect a longer window, or lower the minimum)", m);
     }
 
-    FlowSpec spec = champion.map(FlowModel::spec).orElseGet(() -> ModelTrainer.defaultSpec(train.dim()));
-    TrainingConfig config = trainingConfigFor(champion, train.rows(), request.seed(), s);
-    ModelTrainer.Options options = new ModelTrainer.Options(request.name(), version, spec, config,
-        s.calibrationFraction());
+    ModelTrainer.Options options;
+    if (champion.isPresent()) {
+      TrainingConfig config = trainingConfigFor(champion, train.rows(), request.seed(), s);
+      options = new ModelTrainer.Options(request.name(), version, champion.get().spec(), config,
+          s.calibrationFraction());
+    } else {
+      // A first model gets what `flowguard train` would choose for these rows (AutoConfig), within the step bound.
+      ModelTrainer.Options auto = ModelTrainer.Options.automatic(request.name(), version, train, request.seed(),
+          s.calibrationFraction());
+      options = new ModelTrainer.Options(request.name(), version, auto.spec(), capSteps(auto.training(), s),
+          s.calibrationFraction());
+    }
     long t0 = System.nanoTime();
     FlowModel challenger;
     try {
@@ -376,8 +384,12 @@ public final class Retraining {
       int evalEvery = (int) Math.max(1, Math.min(steps, Math.round(c.evalEvery() * ratio)));
       c = c.withSteps(steps).withEvalEvery(evalEvery).withSeed(seed);
     }
+    return capSteps(c, s);
+  }
+
+  private static TrainingConfig capSteps(TrainingConfig c, Settings s) {
     if (s.maxSteps() > 0 && c.steps() > s.maxSteps()) {
-      c = c.withSteps(s.maxSteps()).withEvalEvery(Math.min(c.evalEvery(), s.maxSteps()));
+      return c.withSteps(s.maxSteps()).withEvalEvery(Math.min(c.evalEvery(), s.maxSteps()));
     }
     return c;
   }

@@ -11,8 +11,8 @@ import io.flowguard.core.nn.Workspace;
  * tail probability and an anomaly flag out.
  *
  * <p>Plain arrays, no allocation per event after warm-up, one instance per thread (it owns its scratch).
- * The log-density is exactly {@code Flow.logProb} of the standardized features plus the preprocessor's
- * log-Jacobian, i.e. the density of the raw features. Invalid events (wrong dimension, NaN or infinite
+ * The log-density is exactly {@code Flow.logProb} of the preprocessed features plus the preprocessor's
+ * log-Jacobian of the row, i.e. the density of the raw features. Invalid events (wrong dimension, NaN or infinite
  * values) are rejected with a typed reason and the offending column, never scored and never an
  * exception.
  */
@@ -57,11 +57,11 @@ public final class Scorer {
   private final Calibration calibration;
   private final double falseAlarmRate;
   private final double nllThreshold;
-  private final double logJacobian;
   private final Workspace ws = new Workspace();
   private double[] standardized = new double[0];
   private double[] logProb = new double[0];
   private int[] validRows = new int[0];
+  private double[] rowLogJacobian = new double[0];
 
   /**
    * @param falseAlarmRate an event is an anomaly when its tail probability is below this rate (e.g. 1e-3:
@@ -77,7 +77,6 @@ public final class Scorer {
     this.calibration = model.calibration();
     this.falseAlarmRate = falseAlarmRate;
     this.nllThreshold = calibration.nllThreshold(falseAlarmRate);
-    this.logJacobian = preprocessor.logJacobian();
     ensure(1);
   }
 
@@ -109,7 +108,7 @@ public final class Scorer {
     if (!validate(raw, offset, length, out)) {
       return false;
     }
-    preprocessor.apply(raw, offset, standardized, 0);
+    double logJacobian = preprocessor.apply(raw, offset, standardized, 0);
     flow.logProb(standardized, 1, logProb, ws);
     fill(logProb[0] + logJacobian, out);
     return true;
@@ -128,14 +127,14 @@ public final class Scorer {
     int valid = 0;
     for (int r = 0; r < n; r++) {
       if (validate(raw, r * d, d, out[r])) {
-        preprocessor.apply(raw, r * d, standardized, valid * flow.dim());
+        rowLogJacobian[valid] = preprocessor.apply(raw, r * d, standardized, valid * flow.dim());
         validRows[valid++] = r;
       }
     }
     if (valid > 0) {
       flow.logProb(standardized, valid, logProb, ws);
       for (int i = 0; i < valid; i++) {
-        fill(logProb[i] + logJacobian, out[validRows[i]]);
+        fill(logProb[i] + rowLogJacobian[i], out[validRows[i]]);
       }
     }
     return valid;
@@ -172,6 +171,7 @@ public final class Scorer {
     if (logProb.length < n) {
       logProb = new double[n];
       validRows = new int[n];
+      rowLogJacobian = new double[n];
     }
   }
 

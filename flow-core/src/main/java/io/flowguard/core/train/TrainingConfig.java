@@ -16,6 +16,13 @@ package io.flowguard.core.train;
  * @param patience evaluations without improvement before stopping early
  * @param maxConsecutiveNonFinite non-finite loss or gradient steps in a row before training fails
  * @param seed the seed of everything random: initialization, split, minibatch order
+ * @param noise standard deviation of Gaussian noise added to every training row (not validation rows), in the
+ *     flow's standardized space, freshly drawn for every minibatch; 0 trains on the rows as they are. The
+ *     flow then fits the data density smoothed by N(0, noise^2 I), the density a Gaussian KDE of that
+ *     bandwidth estimates (see docs/defaults.md)
+ * @param averaging decay of an exponential moving average of the parameters (Polyak averaging), in
+ *     [0, 1); 0 turns it off. When on, validation judges and early stopping keeps the averaged
+ *     parameters, and training without validation ends with them
  */
 public record TrainingConfig(
     int steps,
@@ -28,7 +35,9 @@ public record TrainingConfig(
     int evalEvery,
     int patience,
     int maxConsecutiveNonFinite,
-    long seed) {
+    long seed,
+    double noise,
+    double averaging) {
 
   public TrainingConfig {
     if (steps < 1) {
@@ -52,6 +61,20 @@ public record TrainingConfig(
     if (evalEvery < 1 || patience < 1 || maxConsecutiveNonFinite < 1) {
       throw new IllegalArgumentException("evalEvery, patience and maxConsecutiveNonFinite must be positive");
     }
+    if (!(noise >= 0) || Double.isInfinite(noise)) {
+      throw new IllegalArgumentException("noise must be a finite standard deviation >= 0, got " + noise);
+    }
+    if (!(averaging >= 0 && averaging < 1)) {
+      throw new IllegalArgumentException("averaging must be a decay in [0, 1), got " + averaging);
+    }
+  }
+
+  /** A configuration without input noise or parameter averaging (the form before they existed). */
+  public TrainingConfig(int steps, int batchSize, double learningRate, String schedule, double gradClip,
+                        double weightDecay, double validationFraction, int evalEvery, int patience,
+                        int maxConsecutiveNonFinite, long seed) {
+    this(steps, batchSize, learningRate, schedule, gradClip, weightDecay, validationFraction, evalEvery, patience,
+        maxConsecutiveNonFinite, seed, 0.0, 0.0);
   }
 
   /** Defaults: 2000 steps of 256, Adam 1e-3 constant, clip 5, no decay, 10% validation. */
@@ -61,56 +84,66 @@ public record TrainingConfig(
 
   public TrainingConfig withSteps(int s) {
     return new TrainingConfig(s, batchSize, learningRate, schedule, gradClip, weightDecay, validationFraction,
-        evalEvery, patience, maxConsecutiveNonFinite, seed);
+        evalEvery, patience, maxConsecutiveNonFinite, seed, noise, averaging);
   }
 
   public TrainingConfig withBatchSize(int b) {
     return new TrainingConfig(steps, b, learningRate, schedule, gradClip, weightDecay, validationFraction,
-        evalEvery, patience, maxConsecutiveNonFinite, seed);
+        evalEvery, patience, maxConsecutiveNonFinite, seed, noise, averaging);
   }
 
   public TrainingConfig withLearningRate(double lr) {
     return new TrainingConfig(steps, batchSize, lr, schedule, gradClip, weightDecay, validationFraction,
-        evalEvery, patience, maxConsecutiveNonFinite, seed);
+        evalEvery, patience, maxConsecutiveNonFinite, seed, noise, averaging);
   }
 
   public TrainingConfig withSchedule(String s) {
     return new TrainingConfig(steps, batchSize, learningRate, s, gradClip, weightDecay, validationFraction,
-        evalEvery, patience, maxConsecutiveNonFinite, seed);
+        evalEvery, patience, maxConsecutiveNonFinite, seed, noise, averaging);
   }
 
   public TrainingConfig withGradClip(double c) {
     return new TrainingConfig(steps, batchSize, learningRate, schedule, c, weightDecay, validationFraction,
-        evalEvery, patience, maxConsecutiveNonFinite, seed);
+        evalEvery, patience, maxConsecutiveNonFinite, seed, noise, averaging);
   }
 
   public TrainingConfig withWeightDecay(double wd) {
     return new TrainingConfig(steps, batchSize, learningRate, schedule, gradClip, wd, validationFraction,
-        evalEvery, patience, maxConsecutiveNonFinite, seed);
+        evalEvery, patience, maxConsecutiveNonFinite, seed, noise, averaging);
   }
 
   public TrainingConfig withValidationFraction(double f) {
     return new TrainingConfig(steps, batchSize, learningRate, schedule, gradClip, weightDecay, f,
-        evalEvery, patience, maxConsecutiveNonFinite, seed);
+        evalEvery, patience, maxConsecutiveNonFinite, seed, noise, averaging);
   }
 
   public TrainingConfig withEvalEvery(int e) {
     return new TrainingConfig(steps, batchSize, learningRate, schedule, gradClip, weightDecay, validationFraction,
-        e, patience, maxConsecutiveNonFinite, seed);
+        e, patience, maxConsecutiveNonFinite, seed, noise, averaging);
   }
 
   public TrainingConfig withPatience(int p) {
     return new TrainingConfig(steps, batchSize, learningRate, schedule, gradClip, weightDecay, validationFraction,
-        evalEvery, p, maxConsecutiveNonFinite, seed);
+        evalEvery, p, maxConsecutiveNonFinite, seed, noise, averaging);
   }
 
   public TrainingConfig withMaxConsecutiveNonFinite(int m) {
     return new TrainingConfig(steps, batchSize, learningRate, schedule, gradClip, weightDecay, validationFraction,
-        evalEvery, patience, m, seed);
+        evalEvery, patience, m, seed, noise, averaging);
   }
 
   public TrainingConfig withSeed(long s) {
     return new TrainingConfig(steps, batchSize, learningRate, schedule, gradClip, weightDecay, validationFraction,
-        evalEvery, patience, maxConsecutiveNonFinite, s);
+        evalEvery, patience, maxConsecutiveNonFinite, s, noise, averaging);
+  }
+
+  public TrainingConfig withNoise(double sigma) {
+    return new TrainingConfig(steps, batchSize, learningRate, schedule, gradClip, weightDecay, validationFraction,
+        evalEvery, patience, maxConsecutiveNonFinite, seed, sigma, averaging);
+  }
+
+  public TrainingConfig withAveraging(double decay) {
+    return new TrainingConfig(steps, batchSize, learningRate, schedule, gradClip, weightDecay, validationFraction,
+        evalEvery, patience, maxConsecutiveNonFinite, seed, noise, decay);
   }
 }

@@ -88,7 +88,9 @@ class CliEndToEndTest {
         "--spec", "{\"family\": \"maf\", \"layers\": 3, \"hidden\": [32, 32]}");
     assertEquals(0, r.code(), r.err());
     assertTrue(Files.size(model) > 1000);
-    assertTrue(r.err().contains("Dropped constant columns: [const]"), r.err());
+    assertTrue(r.err().contains("Warning: Dropped constant columns: [const]"), r.err());
+    assertTrue(r.err().contains("Config: flow: given by --spec"), "train prints the configuration it used\n" + r.err());
+    assertTrue(r.err().contains("Config: smoothing noise"), r.err());
     FlowModel m = ModelFormat.read(model);
     assertEquals("pump", m.name());
     assertEquals(List.of("a", "b", "c", "d", "const"), m.preprocessor().featureNames());

@@ -247,7 +247,7 @@ class ModelFormatTest {
     b[8] = 7;
     ModelFormatException e = expectFailure(b);
     assertEquals(Kind.NEWER_VERSION, e.kind());
-    assertTrue(e.getMessage().contains("format version 7 is newer than this Flowguard supports (1); upgrade Flowguard"),
+    assertTrue(e.getMessage().contains("format version 7 is newer than this Flowguard supports (2); upgrade Flowguard"),
         e.getMessage());
   }
 
@@ -413,6 +413,90 @@ class ModelFormatTest {
     assertThrows(IllegalArgumentException.class, () -> ModelFormat.toBytes(m));
   }
 
+  // --------------------------------------------------------- version 2: robust preprocessing fields
+
+  /** A model whose preprocessor has a discrete column, an asinh-transformed one and a constant one. */
+  private static FlowModel robustModel() {
+    FlowModel base = model(small(FlowSpec.MAF), 21);
+    Preprocessor pre = new Preprocessor(List.of(
+        new Preprocessor.Feature("a", true, 0.1, 1.3, 0.0, 10.0, 2.5),
+        new Preprocessor.Feature("constant", false, 42.0, 0.0),
+        new Preprocessor.Feature("b", true, 3.0, 1.7, 1.0, 0.0, 0.0),
+        new Preprocessor.Feature("c", true, -0.2, 0.9, 0.25, -5.0, 0.1)));
+    return new FlowModel(base.name(), base.version(), pre, base.flow(), base.calibration(), base.provenance());
+  }
+
+  @Test
+  void robustPreprocessingRoundTripsBitForBit() throws IOException {
+    FlowModel m = robustModel();
+    byte[] bytes = ModelFormat.toBytes(m);
+    FlowModel back = ModelFormat.read(bytes);
+    assertEquals(m.preprocessor(), back.preprocessor(), "cells and transforms survive exactly");
+    assertArrayEquals(bytes, ModelFormat.toBytes(back), "re-encoding gives the same bytes");
+    double[] raw = rawRows(64, 22);
+    assertArrayEquals(m.logDensity(raw, 64), back.logDensity(raw, 64), 0.0);
+    ObjectNode meta = metadata(bytes);
+    assertEquals(2, meta.get("provenance").get("formatVersion").asInt());
+    assertEquals("asinh", meta.at("/preprocessor/features/0/transform/kind").asText());
+    assertEquals(1.0, meta.at("/preprocessor/features/2/cell").asDouble(), 0.0);
+    assertTrue(meta.at("/preprocessor/features/2/transform").isMissingNode(), "absent where it does not apply");
+  }
+
+  @Test
+  void aVersion1FileStillReadsAndScoresAsItDid() throws IOException {
+    // Written by the version 1 writer (before discrete columns and marginal transforms existed), with the
+    // scores that Flowguard computed for probe rows at the time.
+    byte[] v1 = Files.readAllBytes(Path.of("src/test/resources/model-v1/model-v1.fgm"));
+    assertEquals(1, v1[8]);
+    FlowModel m = ModelFormat.read(v1);
+    assertEquals(1, m.provenance().formatVersion());
+    assertEquals(List.of("k"), m.preprocessor().droppedFeatures());
+    assertEquals(List.of(), m.preprocessor().discreteFeatures());
+    List<String> lines = Files.readAllLines(Path.of("src/test/resources/model-v1/probe-scored.csv"));
+    assertEquals(9, lines.size());
+    for (String line : lines.subList(1, lines.size())) {
+      String[] f = line.split(",");
+      double[] raw = {Double.parseDouble(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[2]),
+          Double.parseDouble(f[3])};
+      // The recorded values are the shortest round-trip decimals of the same double computation.
+      assertEquals(Double.parseDouble(f[4]), m.logDensity(raw, 1)[0], 0.0, line);
+    }
+    FlowModel again = ModelFormat.read(ModelFormat.toBytes(m));
+    assertEquals(ModelFormat.FORMAT_VERSION, again.provenance().formatVersion(), "a version 1 model is written as 2");
+    assertEquals(m.preprocessor(), again.preprocessor());
+  }
+
+  @Test
+  void version1FilesIgnoreVersion2Fields() throws IOException {
+    // A version 1 reader ignores unknown fields, so a version 1 file is read as it was specified even if
+    // a tool added a cell to it.
+    ObjectNode meta = metadata(BYTES);
+    ((ObjectNode) meta.at("/preprocessor/features/0")).put("cell", 0.5);
+    ((ObjectNode) meta.get("provenance")).put("formatVersion", 1);
+    FlowModel m = ModelFormat.read(forge(1, 0, new ObjectMapper().writeValueAsBytes(meta), parameters(BYTES)));
+    assertEquals(List.of(), m.preprocessor().discreteFeatures());
+  }
+
+  @Test
+  void badVersion2PreprocessorFieldsAreCorruptMetadataNamingThePath() throws IOException {
+    byte[] good = ModelFormat.toBytes(robustModel());
+    String[][] cases = {
+        {"/preprocessor/features/2", "cell", "-1.0", "preprocessor.features[2].cell"},
+        {"/preprocessor/features/2", "cell", "0.0", "preprocessor.features[2].cell"},
+        {"/preprocessor/features/0/transform", "kind", "\"log\"", "unknown marginal transform 'log'"},
+        {"/preprocessor/features/0/transform", "scale", "0.0", "preprocessor.features[0].transform.scale"},
+        {"/preprocessor/features/0/transform", "center", "\"x\"", "preprocessor.features[0].transform.center"},
+        {"/preprocessor/features/1", "cell", "1.0", "dropped"},
+    };
+    for (String[] c : cases) {
+      ObjectNode meta = metadata(good);
+      ((ObjectNode) meta.at(c[0])).set(c[1], new ObjectMapper().readTree(c[2]));
+      ModelFormatException e = expectFailure(forge(meta, parameters(good)));
+      assertEquals(Kind.CORRUPT_METADATA, e.kind(), c[3]);
+      assertTrue(e.getMessage().contains(c[3]), e.getMessage());
+    }
+  }
+
   // ------------------------------------------------------------------------------------- helpers
 
   /** Reads {@code b}, which must fail; anything but a ModelFormatException fails the test. */
@@ -460,7 +544,7 @@ class ModelFormatTest {
   }
 
   private static byte[] forge(ObjectNode meta, double[] theta) throws IOException {
-    return forge(1, 0, new ObjectMapper().writeValueAsBytes(meta), theta);
+    return forge(ModelFormat.FORMAT_VERSION, 0, new ObjectMapper().writeValueAsBytes(meta), theta);
   }
 
   /** An independently assembled model file (header, metadata, little-endian parameters, SHA-256). */

@@ -86,7 +86,7 @@ class ScorerTest {
     }
     assertEquals(n, scorer.scoreBatch(raw, n, batch));
     for (int r = 0; r < n; r++) {
-      double expected = reference[r] + m.preprocessor().logJacobian();
+      double expected = reference[r] + m.preprocessor().logJacobian(raw, r * RAW);
       assertTrue(scorer.score(raw, r * RAW, RAW, s));
       assertEquals(expected, s.logDensity, 1e-9 * Math.max(1, Math.abs(expected)), spec.family() + " row " + r);
       assertEquals(expected, batch[r].logDensity, 1e-9 * Math.max(1, Math.abs(expected)), "batch row " + r);

@@ -1,0 +1,78 @@
+package io.flowguard.core.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.flowguard.core.flow.FlowSpec;
+import org.junit.jupiter.api.Test;
+
+/** The default-model rule: capacity, batch, step budget and smoothing noise as functions of n and d. */
+class AutoConfigTest {
+
+  @Test
+  void smallDataSetsGetAShallowNarrowMaf() {
+    AutoConfig.Choice c = AutoConfig.choose(100, 13, 0);
+    assertEquals(FlowSpec.MAF, c.spec().family());
+    assertEquals(FlowSpec.BaseSpec.mixture(AutoConfig.MIXTURE_COMPONENTS), c.spec().base());
+    assertEquals(13, c.spec().dim());
+    assertEquals(3, c.spec().layers());
+    assertEquals(64, c.spec().hidden()[0], "8 x 13 = 104, capped at 64 below 1000 rows");
+    assertEquals(32, c.training().batchSize(), "n / 8 = 11, raised to the minimum of 32");
+    assertEquals(AutoConfig.MIN_EVAL_EVERY, c.training().evalEvery(), "epochs of 2 steps: evaluate every 25");
+  }
+
+  @Test
+  void largeDataSetsGetFiveLayersAndFullBatches() {
+    AutoConfig.Choice c = AutoConfig.choose(30_000, 9, 0);
+    assertEquals(5, c.spec().layers());
+    assertEquals(72, c.spec().hidden()[0], "8 x 9 columns");
+    assertEquals(256, c.training().batchSize());
+    assertEquals(27_000 / 256, c.training().evalEvery(), "one epoch of the 90 % training split");
+    assertEquals(AutoConfig.PATIENCE, c.training().patience());
+  }
+
+  @Test
+  void widthIsClampedForFewAndManyColumns() {
+    assertEquals(32, AutoConfig.choose(5000, 2, 0).spec().hidden()[0]);
+    assertEquals(128, AutoConfig.choose(5000, 57, 0).spec().hidden()[0]);
+  }
+
+  @Test
+  void theStepBudgetBoundsTrainingWork() {
+    for (int d : new int[] {1, 6, 36, 200}) {
+      AutoConfig.Choice c = AutoConfig.choose(50_000, d, 0);
+      long params = AutoConfig.approximateParameters(d, c.spec().layers(), c.spec().hidden()[0]);
+      double seconds = c.training().steps() * AutoConfig.stepSeconds(c.training().batchSize(), params);
+      assertTrue(c.training().steps() <= AutoConfig.MAX_STEPS, "d = " + d);
+      // The step floor may exceed the budget only for very wide data.
+      assertTrue(seconds <= AutoConfig.TIME_BUDGET_SECONDS
+          || c.training().steps() <= AutoConfig.MIN_STEPS + c.training().evalEvery(), "d = " + d + ": " + seconds + " s");
+      assertEquals(0, c.training().steps() % c.training().evalEvery(), "the last step is an evaluation");
+    }
+  }
+
+  @Test
+  void smoothingNoiseIsScottsBandwidthScaledAndShrinksWithN() {
+    AutoConfig.Choice small = AutoConfig.choose(100, 6, 0);
+    AutoConfig.Choice large = AutoConfig.choose(100_000, 6, 0);
+    assertEquals(AutoConfig.NOISE_FACTOR * Math.pow(100, -0.1), small.training().noise(), 1e-15);
+    assertTrue(large.training().noise() < small.training().noise());
+    assertTrue(AutoConfig.choose(1000, 40, 0).training().noise() > AutoConfig.choose(1000, 4, 0).training().noise(),
+        "more columns, wider bandwidth (n^(-1/(d+4)))");
+  }
+
+  @Test
+  void theSeedIsPassedThroughAndTheRationaleNamesEveryChoice() {
+    AutoConfig.Choice c = AutoConfig.choose(2000, 5, 42);
+    assertEquals(42, c.training().seed());
+    assertEquals(4, c.rationale().size());
+    assertTrue(c.rationale().get(0).startsWith("flow: MAF"));
+  }
+
+  @Test
+  void rejectsDegenerateSizes() {
+    assertThrows(IllegalArgumentException.class, () -> AutoConfig.choose(1, 3, 0));
+    assertThrows(IllegalArgumentException.class, () -> AutoConfig.choose(100, 0, 0));
+  }
+}
