@@ -69,12 +69,12 @@ public final class ModelTopic {
       throw new IllegalArgumentException("model file has " + modelBytes.length
           + " bytes, the limit is " + MAX_MODEL_BYTES);
     }
-    return send(kafkaProps, topic, modelName, modelBytes);
+    return sendRecord(kafkaProps, topic, modelName, modelBytes, true);
   }
 
   /** Withdraws a model: writes a tombstone for its name. Returns the tombstone's offset. */
   public static long retire(Properties kafkaProps, String topic, String modelName) {
-    return send(kafkaProps, topic, modelName, null);
+    return sendRecord(kafkaProps, topic, modelName, null, true);
   }
 
   /**
@@ -118,12 +118,41 @@ public final class ModelTopic {
     }
   }
 
-  private static long send(Properties kafkaProps, String topic, String modelName, byte[] value) {
+  /**
+   * The model topic's current record for a model (the newest value of its key), if it has one that is not
+   * a tombstone. An absent topic has none.
+   */
+  public static Optional<ModelRecord> current(Properties kafkaProps, String topic, String modelName) {
+    if (!io.flowguard.connectors.kafka.TopicReader.exists(kafkaProps, topic)) {
+      return Optional.empty();
+    }
+    byte[] key = modelName.getBytes(StandardCharsets.UTF_8);
+    org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> latest = null;
+    for (var r : io.flowguard.connectors.kafka.TopicReader.readAll(kafkaProps, topic).records()) {
+      if (Arrays.equals(key, r.key())) {
+        latest = r;
+      }
+    }
+    if (latest == null || latest.value() == null || latest.value().length == 0) {
+      return Optional.empty();
+    }
+    return Optional.of(new ModelRecord(modelName, latest.value(), latest.offset(), latest.timestamp()));
+  }
+
+  /** Sends one record (null value: a tombstone) with the model-topic producer settings; the topic must exist. */
+  static long send(Properties kafkaProps, String topic, String key, byte[] value) {
+    return sendRecord(kafkaProps, topic, key, value, false);
+  }
+
+  private static long sendRecord(Properties kafkaProps, String topic, String modelName, byte[] value,
+                                 boolean ensure) {
     Objects.requireNonNull(topic, "topic");
     if (Objects.requireNonNull(modelName, "modelName").isEmpty()) {
       throw new IllegalArgumentException("model name must not be empty");
     }
-    ensureTopic(kafkaProps, topic);
+    if (ensure) {
+      ensureTopic(kafkaProps, topic);
+    }
     Properties props = new Properties();
     props.putAll(kafkaProps);
     props.put(ProducerConfig.ACKS_CONFIG, "all");

@@ -131,7 +131,28 @@ record ModelMetadata(String name, int version, FlowSpec spec, Preprocessor prepr
     o.put("createdAt", p.createdAt());
     o.put("flowguardVersion", p.flowguardVersion());
     o.put("formatVersion", p.formatVersion());
+    p.lineage().ifPresent(l -> o.set("lineage", lineage(l)));
     return o;
+  }
+
+  private static ObjectNode lineage(Lineage l) {
+    ObjectNode o = NODES.objectNode();
+    putMaybe(o, "parentVersion", l.parentVersion());
+    o.put("trigger", l.trigger().code());
+    o.put("data", l.data());
+    o.put("dataRows", l.dataRows());
+    putMaybe(o, "rollbackOf", l.rollbackOf());
+    putMaybe(o, "heldOutNll", l.heldOutNll());
+    putMaybe(o, "parentHeldOutNll", l.parentHeldOutNll());
+    return o;
+  }
+
+  private static void putMaybe(ObjectNode o, String field, java.util.OptionalInt v) {
+    if (v.isPresent()) {
+      o.put(field, v.getAsInt());
+    } else {
+      o.putNull(field);
+    }
   }
 
   /** NaN ("no value") becomes JSON null: JSON has no NaN. */
@@ -314,10 +335,48 @@ record ModelMetadata(String name, int version, FlowSpec spec, Preprocessor prepr
           text(o, "dataSha256", "provenance.dataSha256"), longValue(o, "trainingRows", "provenance.trainingRows"),
           metrics, text(o, "createdAt", "provenance.createdAt"),
           text(o, "flowguardVersion", "provenance.flowguardVersion"),
-          integer(o, "formatVersion", "provenance.formatVersion"));
+          integer(o, "formatVersion", "provenance.formatVersion"), readLineage(o));
     } catch (IllegalArgumentException e) {
       throw corrupt("provenance: " + e.getMessage(), e);
     }
+  }
+
+  /** The optional {@code provenance.lineage}: absent (or null) in files written before lineage existed. */
+  private static java.util.Optional<Lineage> readLineage(JsonNode provenance) throws ModelFormatException {
+    JsonNode l = provenance.get("lineage");
+    if (l == null || l.isNull()) {
+      return java.util.Optional.empty();
+    }
+    if (!l.isObject()) {
+      throw corrupt("provenance.lineage must be a JSON object", null);
+    }
+    Lineage.Trigger trigger;
+    String code = text(l, "trigger", "provenance.lineage.trigger");
+    try {
+      trigger = Lineage.Trigger.ofCode(code);
+    } catch (IllegalArgumentException e) {
+      throw corrupt("provenance.lineage.trigger: " + e.getMessage(), e);
+    }
+    try {
+      return java.util.Optional.of(new Lineage(optionalInt(l, "parentVersion", "provenance.lineage.parentVersion"),
+          trigger, text(l, "data", "provenance.lineage.data"),
+          longValue(l, "dataRows", "provenance.lineage.dataRows"),
+          optionalInt(l, "rollbackOf", "provenance.lineage.rollbackOf"),
+          l.has("heldOutNll") ? numberOrNaN(l, "heldOutNll", "provenance.lineage.heldOutNll") : Double.NaN,
+          l.has("parentHeldOutNll")
+              ? numberOrNaN(l, "parentHeldOutNll", "provenance.lineage.parentHeldOutNll") : Double.NaN));
+    } catch (IllegalArgumentException e) {
+      throw corrupt("provenance.lineage: " + e.getMessage(), e);
+    }
+  }
+
+  /** A 32-bit integer, or empty for JSON null or an absent field. */
+  private static java.util.OptionalInt optionalInt(JsonNode o, String name, String path) throws ModelFormatException {
+    JsonNode v = o.get(name);
+    if (v == null || v.isNull()) {
+      return java.util.OptionalInt.empty();
+    }
+    return java.util.OptionalInt.of(integer(o, name, path));
   }
 
   // ---------------------------------------------------------------------------------- field helpers

@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Properties;
 
 /**
@@ -36,10 +37,12 @@ import java.util.Properties;
  * @param createdAt when the model was created, ISO-8601 (e.g. {@code 2025-01-31T12:00:00Z})
  * @param flowguardVersion the Flowguard version that trained it
  * @param formatVersion the model-file format version it was written for ({@link ModelFormat#FORMAT_VERSION})
+ * @param lineage the model's place in its history (parent, trigger, data, validation); empty for a model
+ *     trained on its own and for files written before lineage existed
  */
 public record Provenance(String spec, Map<String, Object> trainingConfig, long seed, String dataSha256,
                          long trainingRows, TrainingMetrics metrics, String createdAt, String flowguardVersion,
-                         int formatVersion) {
+                         int formatVersion, Optional<Lineage> lineage) {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -103,6 +106,27 @@ public record Provenance(String spec, Map<String, Object> trainingConfig, long s
     if (trainingRows < 0 || formatVersion < 1) {
       throw new IllegalArgumentException("training rows must be non-negative and format version at least 1");
     }
+    Objects.requireNonNull(lineage, "lineage (use Optional.empty() for none)");
+  }
+
+  /** A provenance without lineage. */
+  public Provenance(String spec, Map<String, Object> trainingConfig, long seed, String dataSha256,
+                    long trainingRows, TrainingMetrics metrics, String createdAt, String flowguardVersion,
+                    int formatVersion) {
+    this(spec, trainingConfig, seed, dataSha256, trainingRows, metrics, createdAt, flowguardVersion, formatVersion,
+        Optional.empty());
+  }
+
+  /** This provenance with its lineage set (replacing any). */
+  public Provenance withLineage(Lineage l) {
+    return new Provenance(spec, trainingConfig, seed, dataSha256, trainingRows, metrics, createdAt, flowguardVersion,
+        formatVersion, Optional.of(l));
+  }
+
+  /** This provenance stamped with another creation time (ISO-8601), e.g. when a rollback re-publishes it. */
+  public Provenance withCreatedAt(String at) {
+    return new Provenance(spec, trainingConfig, seed, dataSha256, trainingRows, metrics, at, flowguardVersion,
+        formatVersion, lineage);
   }
 
   /**
