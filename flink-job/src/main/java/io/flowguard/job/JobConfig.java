@@ -138,6 +138,9 @@ public final class JobConfig implements Serializable {
       "Fewest reservoir rows (drift rows during a drift) a retraining starts with.");
   public static final Option RETRAIN_HOLDOUT_FRACTION = new Option("retrain.holdout-fraction",
       "0.2", "Fraction of the reservoir held out to compare the challenger with the champion.");
+  public static final Option RETRAIN_TOLERANCE = new Option("retrain.tolerance", "0.1",
+      "How much worse (mean held-out NLL, nats per event) a challenger may be than the champion"
+          + " and still be promoted: absorbs the spread between equally good models.");
   public static final Option RETRAIN_DRIFT_TRIGGER = new Option("retrain.drift.trigger", "true",
       "Also retrain, without waiting for the schedule, as soon as a declared drift has"
           + " retrain.min-rows drift rows.");
@@ -162,7 +165,7 @@ public final class JobConfig implements Serializable {
       PENDING_MAX_EVENTS, PENDING_TIMEOUT, JOB_NAME, MODEL_EVENTS_TOPIC, MODEL_HISTORY_VERSIONS,
       RETRAIN_ENABLED, RETRAIN_INTERVAL, RETRAIN_SAMPLE_RATE, RETRAIN_RESERVOIR_SIZE,
       RETRAIN_RESERVOIR_ALGORITHM, RETRAIN_MAX_KEY_SHARE, RETRAIN_MIN_ROWS,
-      RETRAIN_HOLDOUT_FRACTION, RETRAIN_DRIFT_TRIGGER, RETRAIN_DRIFT_BLOCK,
+      RETRAIN_HOLDOUT_FRACTION, RETRAIN_TOLERANCE, RETRAIN_DRIFT_TRIGGER, RETRAIN_DRIFT_BLOCK,
       RETRAIN_DRIFT_ALERT_FRACTION, RETRAIN_DRIFT_BLOCKS, RETRAIN_DRIFT_MIN_TAIL_PROBABILITY);
 
   private static final Map<String, Option> BY_KEY = new LinkedHashMap<>();
@@ -326,8 +329,8 @@ public final class JobConfig implements Serializable {
     if (!(share > 0 && share <= 1)) {
       throw new IllegalArgumentException(RETRAIN_MAX_KEY_SHARE.key() + " must be in (0, 1]");
     }
-    if (retrainMinRows() < 1 || retrainMinRows() > retrainReservoirSize()) {
-      throw new IllegalArgumentException(RETRAIN_MIN_ROWS.key() + " must be between 1 and "
+    if (retrainMinRows() < 100 || retrainMinRows() > retrainReservoirSize()) {
+      throw new IllegalArgumentException(RETRAIN_MIN_ROWS.key() + " must be between 100 and "
           + RETRAIN_RESERVOIR_SIZE.key() + " (" + retrainReservoirSize() + ")");
     }
     double holdout = retrainHoldoutFraction();
@@ -335,6 +338,9 @@ public final class JobConfig implements Serializable {
       throw new IllegalArgumentException(RETRAIN_HOLDOUT_FRACTION.key() + " must be in (0, 1)");
     }
     retrainDriftTrigger();
+    if (!(retrainTolerance() >= 0) || Double.isInfinite(retrainTolerance())) {
+      throw new IllegalArgumentException(RETRAIN_TOLERANCE.key() + " must be a number >= 0");
+    }
     if (retrainDriftBlock() < 1 || retrainDriftBlocks() < 1) {
       throw new IllegalArgumentException(RETRAIN_DRIFT_BLOCK.key() + " and "
           + RETRAIN_DRIFT_BLOCKS.key() + " must be at least 1");
@@ -548,6 +554,10 @@ public final class JobConfig implements Serializable {
 
   public double retrainHoldoutFraction() {
     return number(RETRAIN_HOLDOUT_FRACTION);
+  }
+
+  public double retrainTolerance() {
+    return number(RETRAIN_TOLERANCE);
   }
 
   public boolean retrainDriftTrigger() {

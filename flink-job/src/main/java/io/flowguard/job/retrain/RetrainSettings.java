@@ -1,5 +1,7 @@
 package io.flowguard.job.retrain;
 
+import io.flowguard.connectors.model.ModelHistory;
+import io.flowguard.core.model.Retraining;
 import io.flowguard.job.JobConfig;
 import java.io.Serializable;
 import java.time.Duration;
@@ -22,6 +24,11 @@ import java.util.Objects;
  * @param driftAlertFraction alert share that makes a block high
  * @param driftBlocks consecutive high (low) blocks that declare (end) a drift
  * @param driftMinTailProbability during a drift, events whose tail probability is below this stay out
+ * @param toleranceNats how much worse (mean held-out NLL, nats) a challenger may be and still be
+ *     promoted ({@code Retraining.Settings#toleranceNats})
+ * @param modelTopic where promoted models are published
+ * @param historyTopic the model history topic
+ * @param historyVersions versions per model kept in the history
  * @param trainer trains and validates a challenger (normally {@link ChallengerTrainer#RETRAINING})
  */
 public record RetrainSettings(
@@ -37,21 +44,37 @@ public record RetrainSettings(
     double driftAlertFraction,
     int driftBlocks,
     double driftMinTailProbability,
+    double toleranceNats,
+    String modelTopic,
+    String historyTopic,
+    int historyVersions,
     ChallengerTrainer trainer) implements Serializable {
 
   /** How often a running training is looked at, unless the interval is shorter. */
   public static final Duration DEFAULT_POLL = Duration.ofMillis(200);
+
+  /** The fewest rows a retraining may start with (flow-core's Retraining needs 100). */
+  public static final int MIN_ROWS = 100;
 
   public RetrainSettings {
     Objects.requireNonNull(interval, "interval");
     Objects.requireNonNull(pollInterval, "pollInterval");
     Objects.requireNonNull(algorithm, "algorithm");
     Objects.requireNonNull(trainer, "trainer");
+    Objects.requireNonNull(modelTopic, "modelTopic");
+    Objects.requireNonNull(historyTopic, "historyTopic");
+    if (historyVersions < 1) {
+      throw new IllegalArgumentException("history versions must be at least 1");
+    }
     if (interval.toMillis() < 1 || pollInterval.toMillis() < 1) {
       throw new IllegalArgumentException("retrain interval and poll interval must be >= 1 ms");
     }
-    if (minRows < 1 || minRows > reservoirSize) {
-      throw new IllegalArgumentException("min rows must be in [1, reservoir size], got " + minRows);
+    if (minRows < MIN_ROWS || minRows > reservoirSize) {
+      throw new IllegalArgumentException("min rows must be in [" + MIN_ROWS
+          + ", reservoir size], got " + minRows);
+    }
+    if (!(toleranceNats >= 0) || Double.isInfinite(toleranceNats)) {
+      throw new IllegalArgumentException("tolerance must be finite and >= 0, got " + toleranceNats);
     }
     if (!(holdoutFraction > 0 && holdoutFraction < 1)) {
       throw new IllegalArgumentException("hold-out fraction must be in (0, 1), got "
@@ -73,14 +96,22 @@ public record RetrainSettings(
         c.retrainReservoirAlgorithm(), c.retrainMaxKeyShare(), c.retrainMinRows(),
         c.retrainHoldoutFraction(), c.retrainDriftTrigger(), c.retrainDriftBlock(),
         c.retrainDriftAlertFraction(), c.retrainDriftBlocks(),
-        c.retrainDriftMinTailProbability(), ChallengerTrainer.RETRAINING);
+        c.retrainDriftMinTailProbability(), c.retrainTolerance(), c.modelTopic(),
+        ModelHistory.historyTopicFor(c.modelTopic()), c.modelHistoryVersions(),
+        ChallengerTrainer.RETRAINING);
   }
 
   /** The same settings with another trainer. */
   public RetrainSettings withTrainer(ChallengerTrainer t) {
     return new RetrainSettings(interval, pollInterval, reservoirSize, algorithm, maxKeyShare,
         minRows, holdoutFraction, driftTrigger, driftBlock, driftAlertFraction, driftBlocks,
-        driftMinTailProbability, t);
+        driftMinTailProbability, toleranceNats, modelTopic, historyTopic, historyVersions, t);
+  }
+
+  /** Flow-core's validation settings for a job scoring at {@code falseAlarmRate}. */
+  public Retraining.Settings validation(double falseAlarmRate) {
+    return Retraining.Settings.defaults().withHoldOutFraction(holdoutFraction)
+        .withMinRows(minRows).withToleranceNats(toleranceNats).withFalseAlarmRate(falseAlarmRate);
   }
 
   public Reservoir reservoir() {
