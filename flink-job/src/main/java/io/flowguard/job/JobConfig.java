@@ -334,8 +334,8 @@ public final class JobConfig implements Serializable {
           + RETRAIN_RESERVOIR_SIZE.key() + " (" + retrainReservoirSize() + ")");
     }
     double holdout = retrainHoldoutFraction();
-    if (!(holdout > 0 && holdout < 1)) {
-      throw new IllegalArgumentException(RETRAIN_HOLDOUT_FRACTION.key() + " must be in (0, 1)");
+    if (!(holdout > 0 && holdout < 0.9)) {
+      throw new IllegalArgumentException(RETRAIN_HOLDOUT_FRACTION.key() + " must be in (0, 0.9)");
     }
     retrainDriftTrigger();
     if (!(retrainTolerance() >= 0) || Double.isInfinite(retrainTolerance())) {

@@ -76,8 +76,8 @@ public record RetrainSettings(
     if (!(toleranceNats >= 0) || Double.isInfinite(toleranceNats)) {
       throw new IllegalArgumentException("tolerance must be finite and >= 0, got " + toleranceNats);
     }
-    if (!(holdoutFraction > 0 && holdoutFraction < 1)) {
-      throw new IllegalArgumentException("hold-out fraction must be in (0, 1), got "
+    if (!(holdoutFraction > 0 && holdoutFraction < 0.9)) {
+      throw new IllegalArgumentException("hold-out fraction must be in (0, 0.9), got "
           + holdoutFraction);
     }
     if (!(driftMinTailProbability >= 0 && driftMinTailProbability < 1)) {
