@@ -65,8 +65,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *       scores them), once with retraining off and once with retraining on (sample rate 0.1) and a
  *       trainer that retrains over and over as long as the job runs, so that a training is
  *       running during the whole measurement; alternated, median of the runs. Events/s count the
- *       scores written after the first training started (with retraining on) so that the window
- *       is really "while a retrain runs".
+ *       scores written from the one of the event a third into the input (or from the first
+ *       training's start, if later), the same window in both runs, so that it is really "while a
+ *       retrain runs" and the JIT is warm in both.
  * </ol>
  */
 public final class RetrainBench {
@@ -318,22 +319,30 @@ public final class RetrainBench {
     TRAININGS.set(0);
     FIRST_TRAINING_MS.set(0);
     env.execute("retrain-bench");
-    long from = retraining ? FIRST_TRAINING_MS.get() : 0;
-    if (retraining && from == 0) {
+    if (retraining && FIRST_TRAINING_MS.get() == 0) {
       throw new IllegalStateException("no training started during the run; use more --events");
     }
-    long[] span = writeTimeSpan(c.scoresTopic(), from);
-    return span[2] * 1000.0 / Math.max(1, span[1] - span[0]);
+    // The same window in both runs: from the score of the event a third into the input (warm
+    // JIT, and with retraining on, after the first training started: it needs 1000 sampled rows,
+    // a tenth of the way in at sample rate 0.1), or from the training's start if that is later.
+    List<long[]> written = scoreTimes(c.scoresTopic()); // {write time, event index}
+    long from = written.stream().filter(w -> w[1] >= events / 3).mapToLong(w -> w[0]).min()
+        .orElseThrow();
+    if (retraining) {
+      from = Math.max(from, FIRST_TRAINING_MS.get());
+    }
+    long start = from;
+    long count = written.stream().filter(w -> w[0] >= start).count();
+    long last = written.stream().mapToLong(w -> w[0]).max().orElseThrow();
+    return count * 1000.0 / Math.max(1, last - start);
   }
 
-  /** {min write time, max write time, count} of committed records written at or after {@code from}. */
-  private long[] writeTimeSpan(String topic, long from) {
+  /** {write time, event index} of every committed score. */
+  private List<long[]> scoreTimes(String topic) {
     Properties p = kafka.clientProperties();
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
-    long min = Long.MAX_VALUE;
-    long max = Long.MIN_VALUE;
-    long count = 0;
+    List<long[]> out = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> c =
         new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> parts = c.partitionsFor(topic).stream()
@@ -343,15 +352,11 @@ public final class RetrainBench {
       Map<TopicPartition, Long> end = c.endOffsets(parts);
       while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
         for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-          if (r.timestamp() >= from) {
-            min = Math.min(min, r.timestamp());
-            max = Math.max(max, r.timestamp());
-            count++;
-          }
+          out.add(new long[] {r.timestamp(), EndToEndBench.eventTime(r.value())});
         }
       }
     }
-    return new long[] {min, max, count};
+    return out;
   }
 
   static double median(List<Double> v) {

@@ -29,11 +29,6 @@ public record ReservoirMeta(String[] featureNames, int size, long offered, int d
     }
   }
 
-  /** Whether rows of this schema can join the reservoir as it is. */
-  public boolean holds(String[] names) {
-    return size == 0 || Arrays.equals(featureNames, names);
-  }
-
   ReservoirMeta with(int newSize, long newOffered, int newDriftRows) {
     return new ReservoirMeta(featureNames, newSize, newOffered, newDriftRows);
   }

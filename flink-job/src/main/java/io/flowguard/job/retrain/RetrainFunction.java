@@ -190,7 +190,7 @@ public final class RetrainFunction
     String model = ctx.getCurrentKey();
     long now = ctx.timerService().currentProcessingTime();
     ReservoirMeta m = meta.value();
-    if (m == null || !m.holds(e.featureNames())) {
+    if (m == null || !Arrays.equals(m.featureNames(), e.featureNames())) {
       if (m != null && m.size() > 0) {
         LOG.info("Model '{}' now has features {}; the retraining reservoir of {} rows with {} is"
             + " emptied", model, Arrays.toString(e.featureNames()), m.size(),
@@ -262,7 +262,8 @@ public final class RetrainFunction
     }
     if (after.declared() && settings.driftTrigger() && m.driftRows() >= settings.minRows()
         && p.driftTriggeredAt() != after.declaredAt() && !p.inFlight()) {
-      maybeStart(model, DRIFT_TRIGGER, ctx.getBroadcastState(CHAMPIONS), ctx.timerService());
+      maybeStart(model, DRIFT_TRIGGER, ctx.getBroadcastState(CHAMPIONS), ctx.timerService(),
+          false);
     }
   }
 
@@ -281,26 +282,33 @@ public final class RetrainFunction
       p = p.scheduledAt(timestamp + settings.interval().toMillis());
       progress.update(p);
       ctx.timerService().registerProcessingTimeTimer(p.nextRunAt());
-      maybeStart(model, SCHEDULED, ctx.getBroadcastState(CHAMPIONS), ctx.timerService());
+      maybeStart(model, SCHEDULED, ctx.getBroadcastState(CHAMPIONS), ctx.timerService(), true);
     }
   }
 
+  /**
+   * Starts a retraining if one may start now.
+   *
+   * @param due whether the schedule made it due (a skip is counted then; the drift trigger is
+   *     tried on every drift event until it starts, so its skips are not)
+   */
   private void maybeStart(String model, String trigger,
-      ReadOnlyBroadcastState<String, StoredModel> championState, TimerService timers)
-      throws Exception {
+      ReadOnlyBroadcastState<String, StoredModel> championState, TimerService timers,
+      boolean due) throws Exception {
+    Skips skips = due ? this::skip : (m, why) -> { };
     RetrainProgress p = progress();
     if (p.inFlight()) {
-      skip(model, "a retraining (attempt " + p.inFlightAttempt() + ") is still running");
+      skips.skip(model, "a retraining (attempt " + p.inFlightAttempt() + ") is still running");
       return;
     }
     StoredModel stored = championState.get(model);
     FlowModel champion = stored == null || stored.isWithdrawn() ? null : champion(stored);
     if (champion == null) {
-      skip(model, "no usable champion");
+      skips.skip(model, "no usable champion");
       return;
     }
     if (champion.version() < p.lastPromotedVersion()) {
-      skip(model, "v" + p.lastPromotedVersion() + " was promoted but the champion is still v"
+      skips.skip(model, "v" + p.lastPromotedVersion() + " was promoted but the champion is still v"
           + champion.version() + " (waiting for it to come back on the model topic)");
       return;
     }
@@ -309,13 +317,13 @@ public final class RetrainFunction
     boolean driftRows = d != null && d.declared();
     int n = m == null ? 0 : driftRows ? m.driftRows() : m.size();
     if (n < settings.minRows()) {
-      skip(model, n + (driftRows ? " drift rows" : " reservoir rows") + ", fewer than the "
+      skips.skip(model, n + (driftRows ? " drift rows" : " reservoir rows") + ", fewer than the "
           + settings.minRows() + " required (retrain.min-rows)");
       return;
     }
     List<String> schema = champion.preprocessor().featureNames();
     if (!schema.equals(List.of(m.featureNames()))) {
-      skip(model, "the reservoir holds features " + Arrays.toString(m.featureNames())
+      skips.skip(model, "the reservoir holds features " + Arrays.toString(m.featureNames())
           + " but the champion v" + champion.version() + " has " + schema);
       return;
     }
@@ -486,6 +494,10 @@ public final class RetrainFunction
     metrics.failed.inc();
     ctx.output(MODEL_EVENTS, ModelEvent.failed(model, r.championVersion() + 1,
         r.championVersion(), reason, message, r.data(), now));
+  }
+
+  private interface Skips {
+    void skip(String model, String why);
   }
 
   private void skip(String model, String why) {
