@@ -132,11 +132,16 @@ public final class RetrainBench {
       }
       double mOff = median(off);
       double mOn = median(on);
+      List<Double> ratios = new ArrayList<>();
+      for (int r = 0; r < runs; r++) {
+        ratios.add(100 * on.get(r) / off.get(r));
+      }
       rows.add(String.format(Locale.ROOT, "  throughput, exactly-once, retraining off: %8.0f"
           + " events/s (median of %s)", mOff, fmt(off)));
       rows.add(String.format(Locale.ROOT, "  throughput, exactly-once, while retraining: %6.0f"
-          + " events/s (median of %s; trainings completed per run %s) = %.0f %% of off", mOn,
-          fmt(on), trainings, 100 * mOn / mOff));
+          + " events/s (median of %s; trainings completed per run %s) = %.0f %% of off;"
+          + " paired runs %s %%, median %.0f %%", mOn, fmt(on), trainings, 100 * mOn / mOff,
+          fmt(ratios), median(ratios)));
     } finally {
       quietly(() -> {
         kafka.close();
