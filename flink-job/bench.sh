@@ -6,7 +6,7 @@
 #   flink-job/bench.sh                                   # 100 000 events; 5 000 events/s for 20 s
 #   flink-job/bench.sh --events 50000 --rate 2000 --seconds 10 --trivial false
 #
-# In-job retraining (io.flowguard.job.bench.RetrainBench): state size of a 50 000-event reservoir,
+# In-job retraining (io.flowguard.job.bench.InJobRetrainBench): state size of a 50 000-event reservoir,
 # retraining wall time (10 000 and 50 000 rows), exactly-once throughput with and without a
 # retraining running (alternated runs, medians):
 #
@@ -40,7 +40,7 @@ fi
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 main=io.flowguard.job.bench.EndToEndBench
 if [[ "${1:-}" == "retrain" ]]; then
-  main=io.flowguard.job.bench.RetrainBench
+  main=io.flowguard.job.bench.InJobRetrainBench
   shift
 fi
 exec java -Xmx4g -cp "$jar" "$main" "$@"

@@ -70,7 +70,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *       retrain runs" and the JIT is warm in both.
  * </ol>
  */
-public final class RetrainBench {
+public final class InJobRetrainBench {
 
   /** Trainings completed by {@link #LOOPING} in the current run, and when the first started. */
   static final AtomicInteger TRAININGS = new AtomicInteger();
@@ -92,7 +92,7 @@ public final class RetrainBench {
   private final byte[] model;
   private int run;
 
-  private RetrainBench(EmbeddedKafka kafka, byte[] model) {
+  private InJobRetrainBench(EmbeddedKafka kafka, byte[] model) {
     this.kafka = kafka;
     this.model = model;
   }
@@ -121,7 +121,7 @@ public final class RetrainBench {
 
     EmbeddedKafka kafka = quietly(() -> new EmbeddedKafka().start());
     try {
-      RetrainBench bench = new RetrainBench(kafka, model);
+      InJobRetrainBench bench = new InJobRetrainBench(kafka, model);
       List<Double> off = new ArrayList<>();
       List<Double> on = new ArrayList<>();
       List<Integer> trainings = new ArrayList<>();
