@@ -29,5 +29,10 @@ create "${DEAD_LETTERS_TOPIC:-dead-letters}" "${PARTITIONS}"
 create "${MODEL_TOPIC:-flowguard-models}" 1 \
   --config cleanup.policy=compact \
   --config "max.message.bytes=${MODEL_MAX_MESSAGE_BYTES}"
+# The last versions of every model (flowguard models list / rollback), and what happened to them.
+create "${MODEL_TOPIC:-flowguard-models}-history" 1 \
+  --config cleanup.policy=compact \
+  --config "max.message.bytes=${MODEL_MAX_MESSAGE_BYTES}"
+create "${MODEL_EVENTS_TOPIC:-flowguard-model-events}" 1
 
 "${KAFKA_TOPICS}" --bootstrap-server "${BOOTSTRAP_SERVERS}" --describe --topic "${MODEL_TOPIC:-flowguard-models}"

@@ -9,6 +9,8 @@ import io.flowguard.connectors.event.Event;
 import io.flowguard.connectors.event.Origin;
 import io.flowguard.connectors.event.RawEvent;
 import io.flowguard.connectors.kafka.ConsumedRecord;
+import io.flowguard.connectors.model.ModelEvent;
+import io.flowguard.connectors.model.ModelEventKind;
 import io.flowguard.connectors.model.ModelRecord;
 import io.flowguard.connectors.score.ScoredEvent;
 import io.flowguard.connectors.score.TypicalityResult;
@@ -41,7 +43,9 @@ class RecordTypesTest {
             new TypicalityResult[] {new TypicalityResult(10, Double.NaN, 0.5, false)},
             new String[] {"a", "b"}, new double[] {1, 2}),
         new ConsumedRecord(new byte[0], new byte[] {1}, "t", 0, 3L, 9L),
-        new ModelRecord("m", new byte[] {1, 2, 3}, 4L, 5L));
+        new ModelRecord("m", new byte[] {1, 2, 3}, 4L, 5L),
+        new ModelEvent("m", ModelEventKind.REJECTED, 4, 3, "WORSE_NLL", "worse", 2.5, Double.NaN, 100, 80, 20,
+            1.5, "window", 9L));
   }
 
   @ParameterizedTest

@@ -1,7 +1,7 @@
 package io.flowguard.connectors.cli;
 
 import io.flowguard.connectors.kafka.KafkaIo;
-import io.flowguard.connectors.model.ModelTopic;
+import io.flowguard.connectors.model.ModelHistory;
 import io.flowguard.core.model.FlowModel;
 import io.flowguard.core.model.ModelFormat;
 import java.nio.file.Files;
@@ -20,7 +20,9 @@ import picocli.CommandLine.Parameters;
     description = {
         "Publish a model file to the compacted model topic (key = model name, value = the file), where every",
         "running Flowguard job picks it up and hot-swaps it in when its version is the highest seen.",
-        "The file is verified first: a corrupt or incompatible model is never published.",
+        "The file is verified first: a corrupt or incompatible model is never published. It is also kept in",
+        "the history topic (TOPIC-history, the last --keep versions), so 'flowguard models list' shows it and",
+        "'flowguard models rollback' can bring it back later.",
         "",
         "  flowguard publish pump.fgm --bootstrap-servers localhost:9092 --topic flowguard-models",
         ""})
@@ -36,6 +38,12 @@ public final class PublishCommand implements Callable<Integer> {
       description = "The model topic (created compacted if missing; default: ${DEFAULT-VALUE}).")
   String topic;
 
+  @Option(names = "--history-topic", paramLabel = "TOPIC", description = "The model history topic (default: TOPIC-history).")
+  String historyTopic;
+
+  @Option(names = "--keep", defaultValue = "10", paramLabel = "N", description = "Versions kept in the history (default: ${DEFAULT-VALUE}).")
+  int keep;
+
   @Option(names = "--kafka-property", paramLabel = "KEY=VALUE",
       description = "Extra Kafka client properties (e.g. security.protocol=SASL_SSL); repeatable.")
   Map<String, String> kafkaProperties = Map.of();
@@ -50,9 +58,11 @@ public final class PublishCommand implements Callable<Integer> {
     Properties props = new Properties();
     props.putAll(kafkaProperties);
     props.put("bootstrap.servers", bootstrapServers);
-    long offset = ModelTopic.publish(props, topic, model.name(), bytes);
-    spec.commandLine().getOut().printf("Published %s v%d (%d bytes) to %s at offset %d (client: %s)%n", model.name(),
-        model.version(), bytes.length, topic, offset, KafkaIo.redacted(props));
+    String history = historyTopic != null ? historyTopic : ModelHistory.historyTopicFor(topic);
+    ModelHistory.Published p = ModelHistory.publish(props, topic, history, bytes, keep);
+    spec.commandLine().getOut().printf("Published %s v%d (%d bytes) to %s at offset %d and %s at offset %d"
+        + " (client: %s)%n", model.name(), model.version(), bytes.length, topic, p.modelOffset(), history,
+        p.historyOffset(), KafkaIo.redacted(props));
     return 0;
   }
 }

@@ -22,7 +22,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 /**
  * Reads a bounded slice of a topic outside Flink (for the CLI and the model store): every partition from
  * a start offset to the end offsets taken when reading begins, so a busy topic still gives a finite
- * read. Committed records only ({@code read_committed}); no consumer group, nothing committed.
+ * read. {@link #readAll} and {@link #readSince} return the records in partition then offset order. Committed records only ({@code read_committed}); no consumer group, nothing committed.
  */
 public final class TopicReader {
 
@@ -60,7 +60,9 @@ public final class TopicReader {
 
   /** The whole topic, earliest to the current end. */
   public static Slice readAll(Properties kafkaProps, String topic) {
-    return read(kafkaProps, topic, -1L);
+    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+    Map<Integer, long[]> ranges = read(kafkaProps, topic, -1L, out::add);
+    return new Slice(byPartition(out), ranges);
   }
 
   /**
@@ -68,10 +70,30 @@ public final class TopicReader {
    * {@code sinceMillis} to the end offsets at the start of the read.
    */
   public static Slice readSince(Properties kafkaProps, String topic, long sinceMillis) {
-    return read(kafkaProps, topic, Math.max(0, sinceMillis));
+    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+    Map<Integer, long[]> ranges = read(kafkaProps, topic, Math.max(0, sinceMillis), out::add);
+    return new Slice(byPartition(out), ranges);
   }
 
-  private static Slice read(Properties kafkaProps, String topic, long sinceMillis) {
+  /**
+   * As {@link #readSince}, handing each record to {@code sink} as it arrives instead of keeping them
+   * (for windows too large to hold): records arrive in offset order within a partition, partitions
+   * interleaved. Returns the offsets read per partition, {@code [start, end)}.
+   */
+  public static Map<Integer, long[]> forEachSince(Properties kafkaProps, String topic, long sinceMillis,
+                                                  java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> sink) {
+    return read(kafkaProps, topic, Math.max(0, sinceMillis), sink);
+  }
+
+  /** Stable: offset order within each partition is kept. */
+  private static List<ConsumerRecord<byte[], byte[]>> byPartition(List<ConsumerRecord<byte[], byte[]>> records) {
+    List<ConsumerRecord<byte[], byte[]>> sorted = new ArrayList<>(records);
+    sorted.sort(java.util.Comparator.comparingInt(ConsumerRecord::partition));
+    return sorted;
+  }
+
+  private static Map<Integer, long[]> read(Properties kafkaProps, String topic, long sinceMillis,
+                                           java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> sink) {
     if (!exists(kafkaProps, topic)) {
       throw new IllegalArgumentException("topic '" + topic + "' does not exist on " + kafkaProps.getProperty(
           "bootstrap.servers") + "; check the name");
@@ -99,7 +121,6 @@ public final class TopicReader {
         }
       }
       Map<Integer, long[]> ranges = new HashMap<>();
-      List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
       for (TopicPartition tp : parts) {
         ranges.put(tp.partition(), new long[] {start.get(tp), end.get(tp)});
         c.seek(tp, start.get(tp));
@@ -107,24 +128,25 @@ public final class TopicReader {
       long deadline = System.nanoTime() + TIMEOUT.toNanos();
       List<TopicPartition> open = new ArrayList<>(parts);
       open.removeIf(tp -> start.get(tp) >= end.get(tp));
-      Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> byPartition = new HashMap<>();
       while (!open.isEmpty()) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("reading topic '" + topic + "' did not reach its end offsets within "
-              + TIMEOUT);
+        var batch = c.poll(Duration.ofMillis(200));
+        if (!batch.isEmpty()) {
+          deadline = System.nanoTime() + TIMEOUT.toNanos(); // a stall, not a long read, is the error
+        } else if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("reading topic '" + topic + "' stalled before its end offsets " + end
+              + " for " + TIMEOUT);
         }
-        for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-          TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-          if (r.offset() < end.get(tp)) {
-            byPartition.computeIfAbsent(tp, k -> new ArrayList<>()).add(r);
+        for (ConsumerRecord<byte[], byte[]> r : batch) {
+          if (r.offset() < end.get(new TopicPartition(r.topic(), r.partition()))) {
+            sink.accept(r);
           }
         }
         // Transaction markers occupy offsets without records, so the position, not the last record, says done.
-        open.removeIf(tp -> c.position(tp) >= end.get(tp));
+        List<TopicPartition> done = open.stream().filter(tp -> c.position(tp) >= end.get(tp)).toList();
+        c.pause(done); // fetch nothing more beyond a partition's end
+        open.removeAll(done);
       }
-      parts.stream().sorted((a, b) -> Integer.compare(a.partition(), b.partition()))
-          .forEach(tp -> out.addAll(byPartition.getOrDefault(tp, List.of())));
-      return new Slice(out, ranges);
+      return ranges;
     }
   }
 }

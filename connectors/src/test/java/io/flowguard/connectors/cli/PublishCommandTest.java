@@ -85,6 +85,8 @@ class PublishCommandTest {
       assertEquals("pump", record.key());
       assertArrayEquals(Files.readAllBytes(file), record.value());
     }
+    assertArrayEquals(Files.readAllBytes(file), io.flowguard.connectors.model.ModelHistory.fetch(props,
+        "cli-models-history", "pump", 3).orElseThrow(), "publish keeps the file in the history too");
   }
 
   @Test

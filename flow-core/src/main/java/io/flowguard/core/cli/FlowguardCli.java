@@ -62,8 +62,10 @@ public final class FlowguardCli implements Runnable {
     for (CliExtension extension : java.util.ServiceLoader.load(CliExtension.class)) {
       extension.register(cli);
     }
-    if (!cli.getSubcommands().containsKey("publish")) {
-      cli.addSubcommand("publish", new KafkaCommandMissing("publish"));
+    for (String kafkaCommand : new String[] {"publish", "retrain", "models"}) {
+      if (!cli.getSubcommands().containsKey(kafkaCommand)) {
+        cli.addSubcommand(kafkaCommand, new KafkaCommandMissing(kafkaCommand));
+      }
     }
     cli.setUsageHelpWidth(110);
     cli.setOut(out);

@@ -76,6 +76,14 @@ final class InspectCommand implements Callable<Integer> {
     out.printf(Locale.ROOT, "  training   seed %d, %d steps in %.1f s; train NLL %.4f, validation NLL %.4f%n", p.seed(),
         p.metrics().steps(), p.metrics().seconds(), p.metrics().trainNll(), p.metrics().validationNll());
     out.printf("  config     %s%n", p.trainingConfig());
+    p.lineage().ifPresent(l -> {
+      out.printf("  lineage    %s%n", l.summary());
+      out.printf("  trained on %s (%d rows)%n", l.data(), l.dataRows());
+      if (!Double.isNaN(l.heldOutNll())) {
+        out.printf(Locale.ROOT, "  validated  mean held-out NLL %.4f%s%n", l.heldOutNll(), Double.isNaN(l.parentHeldOutNll())
+            ? "" : String.format(Locale.ROOT, " (parent %.4f on the same rows)", l.parentHeldOutNll()));
+      }
+    });
     return 0;
   }
 }

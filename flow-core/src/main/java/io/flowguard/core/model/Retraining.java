@@ -37,9 +37,9 @@ import java.util.SplittableRandom;
  *       {@link Lineage}.</li>
  *   <li>Validation on the held-out rows, in this order (the first failing check is the reason):
  *       every challenger NLL finite ({@link Reason#NON_FINITE_NLL}); calibration sane: finite entropy,
- *       a tail with a finite mean (GPD shape {@code xi < 1}) and, at {@link Settings#falseAlarmRate}, a
- *       held-out false-alarm rate of at most {@code 2 rate + 4 sqrt(rate (1 - rate) / n)}
- *       ({@link Reason#CALIBRATION_UNSOUND}); and the challenger's mean held-out NLL at most the
+ *       a tail with a finite mean (GPD shape {@code xi < 1}) and, at {@link Settings#falseAlarmRate} r, a
+ *       held-out false-alarm rate of at most {@code 2 r + 4 sqrt(r (1 - r) (1 / n + 1 / m))} for n
+ *       held-out and m calibration rows ({@link Reason#CALIBRATION_UNSOUND}); and the challenger's mean held-out NLL at most the
  *       champion's plus {@link Settings#toleranceNats} ({@link Reason#WORSE_NLL}).</li>
  * </ol>
  * Mean NLLs of the two models are comparable although their preprocessors differ: both are densities
@@ -497,12 +497,21 @@ public final class Retraining {
       return String.format(Locale.ROOT, "the fitted NLL tail has shape xi = %.3f >= 1 (no finite mean): the"
           + " validation NLLs are too heavy-tailed to calibrate", c.tail().xi());
     }
-    double bound = 2 * rate + 4 * Math.sqrt(rate * (1 - rate) / n);
+    double bound = alarmRateBound(rate, n, c.count());
     if (alarmRate > bound) {
       return String.format(Locale.ROOT, "it flags %.4f of the held-out normal rows at false-alarm rate %.3g"
-          + " (at most %.4f expected for %d rows)", alarmRate, rate, bound, n);
+          + " (at most %.4f expected for %d held-out and %d calibration rows)", alarmRate, rate, bound, n, c.count());
     }
     return null;
+  }
+
+  /**
+   * The largest held-out false-alarm rate a sound calibration is allowed: twice the nominal rate plus
+   * four standard deviations of the two binomial noises involved, the held-out count ({@code n} rows) and
+   * the calibration's own estimate of the rate's threshold ({@code calibrationRows} rows).
+   */
+  static double alarmRateBound(double rate, int n, long calibrationRows) {
+    return 2 * rate + 4 * Math.sqrt(rate * (1 - rate) * (1.0 / n + 1.0 / calibrationRows));
   }
 
   private static double alarmRate(Calibration c, double[] nll, double rate) {

@@ -1,0 +1,71 @@
+package io.flowguard.core.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.flowguard.core.data.Dataset;
+import io.flowguard.core.flow.FlowSpec;
+import io.flowguard.core.model.FlowModel;
+import io.flowguard.core.model.Lineage;
+import io.flowguard.core.model.ModelFormat;
+import io.flowguard.core.model.ModelTrainer;
+import io.flowguard.core.train.TrainingConfig;
+import io.flowguard.core.train.TrainingListener;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code inspect} shows a model's lineage when its provenance records one, and nothing when not. */
+class InspectLineageTest {
+
+  @TempDir
+  Path dir;
+
+  private static FlowModel model() {
+    SplittableRandom rng = new SplittableRandom(3);
+    double[] x = new double[400 * 2];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = rng.nextGaussian();
+    }
+    return ModelTrainer.train(new Dataset("g", List.of("a", "b"), x, 400), new ModelTrainer.Options("pump", 5,
+        FlowSpec.of(FlowSpec.MAF, 2).withLayers(1).withHidden(4), TrainingConfig.defaults().withSteps(20), 0.2),
+        TrainingListener.NONE).model();
+  }
+
+  private static String inspect(Path file) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = FlowguardCli.run(new String[] {"inspect", file.toString()}, new PrintWriter(out, true),
+        new PrintWriter(err, true));
+    assertEquals(0, code, err.toString());
+    return out.toString();
+  }
+
+  @Test
+  void inspectShowsTheLineageOfARetrainedModel() throws Exception {
+    FlowModel m = model();
+    Lineage l = new Lineage(OptionalInt.of(4), Lineage.Trigger.DRIFT, "reservoir of 400 normal events", 400,
+        OptionalInt.empty(), 2.875, 3.5);
+    FlowModel withLineage = new FlowModel(m.name(), m.version(), m.preprocessor(), m.flow(), m.calibration(),
+        m.provenance().withLineage(l));
+    Path file = dir.resolve("m.fgm");
+    ModelFormat.write(withLineage, file);
+    String out = inspect(file);
+    assertTrue(out.contains("lineage    drift from v4"), out);
+    assertTrue(out.contains("trained on reservoir of 400 normal events (400 rows)"), out);
+    assertTrue(out.contains("mean held-out NLL 2.8750 (parent 3.5000 on the same rows)"), out);
+  }
+
+  @Test
+  void inspectOfAModelWithoutLineageShowsNoLineage() throws Exception {
+    Path file = dir.resolve("plain.fgm");
+    ModelFormat.write(model(), file);
+    assertFalse(inspect(file).contains("lineage"));
+  }
+}
