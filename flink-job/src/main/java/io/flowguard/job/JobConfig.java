@@ -141,6 +141,9 @@ public final class JobConfig implements Serializable {
   public static final Option RETRAIN_TOLERANCE = new Option("retrain.tolerance", "0.1",
       "How much worse (mean held-out NLL, nats per event) a challenger may be than the champion"
           + " and still be promoted: absorbs the spread between equally good models.");
+  public static final Option RETRAIN_CPU_SHARE = new Option("retrain.cpu-share", "0.5",
+      "Share of one core a background training may use, in (0, 1]: it pauses after each progress"
+          + " report, so that it does not take a whole core from scoring; 1 never pauses.");
   public static final Option RETRAIN_DRIFT_TRIGGER = new Option("retrain.drift.trigger", "true",
       "Also retrain, without waiting for the schedule, as soon as a declared drift has"
           + " retrain.min-rows drift rows.");
@@ -165,7 +168,7 @@ public final class JobConfig implements Serializable {
       PENDING_MAX_EVENTS, PENDING_TIMEOUT, JOB_NAME, MODEL_EVENTS_TOPIC, MODEL_HISTORY_VERSIONS,
       RETRAIN_ENABLED, RETRAIN_INTERVAL, RETRAIN_SAMPLE_RATE, RETRAIN_RESERVOIR_SIZE,
       RETRAIN_RESERVOIR_ALGORITHM, RETRAIN_MAX_KEY_SHARE, RETRAIN_MIN_ROWS,
-      RETRAIN_HOLDOUT_FRACTION, RETRAIN_TOLERANCE, RETRAIN_DRIFT_TRIGGER, RETRAIN_DRIFT_BLOCK,
+      RETRAIN_HOLDOUT_FRACTION, RETRAIN_TOLERANCE, RETRAIN_CPU_SHARE, RETRAIN_DRIFT_TRIGGER, RETRAIN_DRIFT_BLOCK,
       RETRAIN_DRIFT_ALERT_FRACTION, RETRAIN_DRIFT_BLOCKS, RETRAIN_DRIFT_MIN_TAIL_PROBABILITY);
 
   private static final Map<String, Option> BY_KEY = new LinkedHashMap<>();
@@ -338,6 +341,9 @@ public final class JobConfig implements Serializable {
       throw new IllegalArgumentException(RETRAIN_HOLDOUT_FRACTION.key() + " must be in (0, 0.9)");
     }
     retrainDriftTrigger();
+    if (!(retrainCpuShare() > 0 && retrainCpuShare() <= 1)) {
+      throw new IllegalArgumentException(RETRAIN_CPU_SHARE.key() + " must be in (0, 1]");
+    }
     if (!(retrainTolerance() >= 0) || Double.isInfinite(retrainTolerance())) {
       throw new IllegalArgumentException(RETRAIN_TOLERANCE.key() + " must be a number >= 0");
     }
@@ -558,6 +564,10 @@ public final class JobConfig implements Serializable {
 
   public double retrainTolerance() {
     return number(RETRAIN_TOLERANCE);
+  }
+
+  public double retrainCpuShare() {
+    return number(RETRAIN_CPU_SHARE);
   }
 
   public boolean retrainDriftTrigger() {

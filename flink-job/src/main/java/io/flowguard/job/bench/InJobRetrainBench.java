@@ -92,9 +92,12 @@ public final class InJobRetrainBench {
   private final byte[] model;
   private int run;
 
-  private InJobRetrainBench(EmbeddedKafka kafka, byte[] model) {
+  private final String cpuShare;
+
+  private InJobRetrainBench(EmbeddedKafka kafka, byte[] model, String cpuShare) {
     this.kafka = kafka;
     this.model = model;
+    this.cpuShare = cpuShare;
   }
 
   public static void main(String[] args) throws Exception {
@@ -105,9 +108,10 @@ public final class InJobRetrainBench {
     for (int i = 0; i + 1 < args.length; i += 2) {
       a.put(args[i].replaceFirst("^--", ""), args[i + 1]);
     }
-    int events = Integer.parseInt(a.getOrDefault("events", "100000"));
+    int events = Integer.parseInt(a.getOrDefault("events", "200000"));
     int runs = Integer.parseInt(a.getOrDefault("runs", "3"));
     int bigRuns = Integer.parseInt(a.getOrDefault("big-runs", "1"));
+    String cpuShare = a.getOrDefault("cpu-share", JobConfig.RETRAIN_CPU_SHARE.defaultValue());
 
     System.out.printf(Locale.ROOT, "Training the benchmark model (MAF, d = %d, 5 x 128) ...%n",
         EndToEndBench.DIM);
@@ -121,7 +125,7 @@ public final class InJobRetrainBench {
 
     EmbeddedKafka kafka = quietly(() -> new EmbeddedKafka().start());
     try {
-      InJobRetrainBench bench = new InJobRetrainBench(kafka, model);
+      InJobRetrainBench bench = new InJobRetrainBench(kafka, model, cpuShare);
       List<Double> off = new ArrayList<>();
       List<Double> on = new ArrayList<>();
       List<Integer> trainings = new ArrayList<>();
@@ -138,10 +142,11 @@ public final class InJobRetrainBench {
       }
       rows.add(String.format(Locale.ROOT, "  throughput, exactly-once, retraining off: %8.0f"
           + " events/s (median of %s)", mOff, fmt(off)));
-      rows.add(String.format(Locale.ROOT, "  throughput, exactly-once, while retraining: %6.0f"
+      rows.add(String.format(Locale.ROOT, "  throughput, exactly-once, while retraining"
+          + " (retrain.cpu-share %s): %6.0f"
           + " events/s (median of %s; trainings completed per run %s) = %.0f %% of off;"
-          + " paired runs %s %%, median %.0f %%", mOn, fmt(on), trainings, 100 * mOn / mOff,
-          fmt(ratios), median(ratios)));
+          + " paired runs %s %%, median %.0f %%", cpuShare, mOn, fmt(on), trainings,
+          100 * mOn / mOff, fmt(ratios), median(ratios)));
     } finally {
       quietly(() -> {
         kafka.close();
@@ -286,7 +291,7 @@ public final class InJobRetrainBench {
     if (retraining) {
       o.putAll(Map.of("retrain.enabled", "true", "retrain.sample-rate", "0.1",
           "retrain.min-rows", "1000", "retrain.interval", "200 ms",
-          "retrain.max-key-share", "0.1"));
+          "retrain.max-key-share", "0.1", "retrain.cpu-share", cpuShare));
     }
     JobConfig c = JobConfig.of(o);
     kafka.createTopic(c.eventsTopics().get(0), 2, false);

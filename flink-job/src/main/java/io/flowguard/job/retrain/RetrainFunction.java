@@ -189,6 +189,15 @@ public final class RetrainFunction
     }
     String model = ctx.getCurrentKey();
     long now = ctx.timerService().currentProcessingTime();
+    DriftStatus before = drift.value();
+    if (before == null) {
+      before = DriftStatus.fresh(version);
+    }
+    if (version < before.modelVersion()) {
+      // Scored by a model older than the newest (or the one just promoted): its verdicts are
+      // stale, so the event is neither counted nor admitted.
+      return;
+    }
     ReservoirMeta m = meta.value();
     if (m == null || !Arrays.equals(m.featureNames(), e.featureNames())) {
       if (m != null && m.size() > 0) {
@@ -199,16 +208,13 @@ public final class RetrainFunction
       m = reservoir.clear(m == null ? ReservoirMeta.EMPTY : m, e.featureNames(), store);
     }
 
-    DriftStatus before = drift.value();
-    if (before == null) {
-      before = DriftStatus.fresh(version);
-    }
     boolean alert = e.anomaly() || e.typicalityAlarm();
     DriftStatus after = detector.observe(before, version, alert, now).status();
     if (before.declared() && !after.declared()) {
+      int driftRows = m.driftRows();
       m = reservoir.endDrift(m, store);
-      LOG.info("Model '{}': drift ended (v{}); {} drift rows become ordinary reservoir rows",
-          model, after.modelVersion(), m.size());
+      LOG.info("Model '{}': drift ended (v{}); its {} drift rows become ordinary reservoir rows",
+          model, after.modelVersion(), driftRows);
     } else if (!before.declared() && after.declared()) {
       metrics.driftsDeclared.inc();
       LOG.warn("Model '{}': drift declared: {} consecutive blocks of {} sampled events with at"
@@ -218,11 +224,6 @@ public final class RetrainFunction
           settings.driftMinTailProbability());
     }
     drift.update(after);
-    if (version < after.modelVersion()) {
-      // Scored by a model older than the newest (or the one just promoted): its verdicts are
-      // stale, so the event is neither counted nor admitted.
-      return;
-    }
 
     boolean admit;
     if (after.declared()) {
@@ -350,13 +351,8 @@ public final class RetrainFunction
         seed(model, attempt), Lineage.Trigger.ofCode(trigger), data,
         settings.validation(scoring.falseAlarmRate()));
     ChallengerTrainer trainer = settings.trainer();
-    AtomicBoolean stop = closed;
-    TrainingListener abortOnClose = (step, total, epoch, train, val, skipped) -> {
-      if (stop.get() || Thread.currentThread().isInterrupted()) {
-        throw new CancellationException("the retraining operator closed");
-      }
-    };
-    Future<Retraining.Outcome> result = executor.submit(() -> trainer.train(request, abortOnClose));
+    TrainingListener throttle = new TrainingThrottle(settings.cpuShare(), closed);
+    Future<Retraining.Outcome> result = executor.submit(() -> trainer.train(request, throttle));
     running.put(model, new Running(attempt, trigger, driftRows, champion.version(), data, result));
     metrics.model(model).training = 1;
     LOG.info("Model '{}': retraining attempt {} ({}) started against v{} on {}", model, attempt,

@@ -29,6 +29,7 @@ import java.util.Objects;
  * @param modelTopic where promoted models are published
  * @param historyTopic the model history topic
  * @param historyVersions versions per model kept in the history
+ * @param cpuShare the share of one core a background training may use ({@link TrainingThrottle})
  * @param trainer trains and validates a challenger (normally {@link ChallengerTrainer#RETRAINING})
  */
 public record RetrainSettings(
@@ -48,6 +49,7 @@ public record RetrainSettings(
     String modelTopic,
     String historyTopic,
     int historyVersions,
+    double cpuShare,
     ChallengerTrainer trainer) implements Serializable {
 
   /** How often a running training is looked at, unless the interval is shorter. */
@@ -63,6 +65,9 @@ public record RetrainSettings(
     Objects.requireNonNull(trainer, "trainer");
     Objects.requireNonNull(modelTopic, "modelTopic");
     Objects.requireNonNull(historyTopic, "historyTopic");
+    if (!(cpuShare > 0 && cpuShare <= 1)) {
+      throw new IllegalArgumentException("cpu share must be in (0, 1], got " + cpuShare);
+    }
     if (historyVersions < 1) {
       throw new IllegalArgumentException("history versions must be at least 1");
     }
@@ -98,14 +103,23 @@ public record RetrainSettings(
         c.retrainDriftAlertFraction(), c.retrainDriftBlocks(),
         c.retrainDriftMinTailProbability(), c.retrainTolerance(), c.modelTopic(),
         ModelHistory.historyTopicFor(c.modelTopic()), c.modelHistoryVersions(),
-        ChallengerTrainer.RETRAINING);
+        c.retrainCpuShare(), ChallengerTrainer.RETRAINING);
+  }
+
+  /** The same settings with another CPU share for the background training. */
+  public RetrainSettings withCpuShare(double share) {
+    return new RetrainSettings(interval, pollInterval, reservoirSize, algorithm, maxKeyShare,
+        minRows, holdoutFraction, driftTrigger, driftBlock, driftAlertFraction, driftBlocks,
+        driftMinTailProbability, toleranceNats, modelTopic, historyTopic, historyVersions,
+        share, trainer);
   }
 
   /** The same settings with another trainer. */
   public RetrainSettings withTrainer(ChallengerTrainer t) {
     return new RetrainSettings(interval, pollInterval, reservoirSize, algorithm, maxKeyShare,
         minRows, holdoutFraction, driftTrigger, driftBlock, driftAlertFraction, driftBlocks,
-        driftMinTailProbability, toleranceNats, modelTopic, historyTopic, historyVersions, t);
+        driftMinTailProbability, toleranceNats, modelTopic, historyTopic, historyVersions,
+        cpuShare, t);
   }
 
   /** Flow-core's validation settings for a job scoring at {@code falseAlarmRate}. */

@@ -110,7 +110,7 @@ class RetrainFunctionTest {
   static RetrainSettings settings(int size, double share, int minRows, ChallengerTrainer trainer) {
     return new RetrainSettings(Duration.ofMillis(INTERVAL), Duration.ofMillis(POLL), size,
         Reservoir.Algorithm.RECENT, share, minRows, 0.2, false, 100, 0.2, 3, 1e-6, 0.1,
-        "models", "models-history", 3, trainer);
+        "models", "models-history", 3, 1.0, trainer);
   }
 
   KeyedBroadcastOperatorTestHarness<String, ScoredEvent, ModelRecord, ModelTopicRecord> open(
