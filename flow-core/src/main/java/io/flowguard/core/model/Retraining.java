@@ -445,8 +445,9 @@ public final class Retraining {
 
   /**
    * The model to re-publish for a rollback: {@code old}'s parameters, preprocessing and calibration under
-   * version {@code newest + 1}, stamped now, with a {@link Lineage.Trigger#ROLLBACK} lineage naming
-   * {@code old}'s version. Highest version wins in every job, so all of them converge on it.
+   * version {@code newest + 1}, stamped now and with the current model-format version, with a
+   * {@link Lineage.Trigger#ROLLBACK} lineage naming {@code old}'s version (the rest of its provenance,
+   * e.g. the training configuration and data fingerprint, stays: they describe these parameters). Highest version wins in every job, so all of them converge on it.
    *
    * @param newest the newest version of the model (on the model topic or in its history), at least
    *     {@code old}'s
@@ -460,8 +461,12 @@ public final class Retraining {
         .map(l -> " (trained on " + l.data() + ")").orElse(" (trained on " + old.provenance().trainingRows()
             + " rows)");
     long rows = old.provenance().lineage().map(Lineage::dataRows).orElse(old.provenance().trainingRows());
-    Provenance p = old.provenance().withLineage(Lineage.rollback(old.version(), newest, data, rows))
-        .withCreatedAt(Instant.now().toString());
+    Provenance o = old.provenance();
+    // A new file, written now by this Flowguard: stamped with the current format version even when the
+    // version rolled back to was written by an older one.
+    Provenance p = new Provenance(o.spec(), o.trainingConfig(), o.seed(), o.dataSha256(), o.trainingRows(),
+        o.metrics(), Instant.now().toString(), o.flowguardVersion(), ModelFormat.FORMAT_VERSION,
+        Optional.of(Lineage.rollback(old.version(), newest, data, rows)));
     return new FlowModel(old.name(), newest + 1, old.preprocessor(), old.flow(), old.calibration(), p);
   }
 
