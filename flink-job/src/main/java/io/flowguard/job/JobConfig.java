@@ -141,7 +141,7 @@ public final class JobConfig implements Serializable {
   public static final Option RETRAIN_TOLERANCE = new Option("retrain.tolerance", "0.1",
       "How much worse (mean held-out NLL, nats per event) a challenger may be than the champion"
           + " and still be promoted: absorbs the spread between equally good models.");
-  public static final Option RETRAIN_CPU_SHARE = new Option("retrain.cpu-share", "0.5",
+  public static final Option RETRAIN_CPU_SHARE = new Option("retrain.cpu-share", "0.25",
       "Share of one core a background training may use, in (0, 1]: it pauses after each progress"
           + " report, so that it does not take a whole core from scoring; 1 never pauses.");
   public static final Option RETRAIN_DRIFT_TRIGGER = new Option("retrain.drift.trigger", "true",

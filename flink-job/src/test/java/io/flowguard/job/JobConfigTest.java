@@ -113,6 +113,7 @@ class JobConfigTest {
     assertEquals(0.2, c.retrainHoldoutFraction());
     assertTrue(c.retrainDriftTrigger());
     assertEquals(1e-6, c.retrainDriftMinTailProbability());
+    assertEquals(0.25, c.retrainCpuShare());
     assertEquals("flowguard-model-events", c.modelEventsTopic());
     assertEquals(10, c.modelHistoryVersions());
     io.flowguard.job.retrain.RetrainSettings s = io.flowguard.job.retrain.RetrainSettings.of(c);
@@ -128,7 +129,7 @@ class JobConfigTest {
         "newest", "retrain.max-key-share", "1.5", "retrain.min-rows", "50",
         "retrain.holdout-fraction", "0.95", "retrain.drift.alert-fraction", "0",
         "retrain.drift.blocks", "0", "retrain.interval", "later",
-        "model.history.versions", "0");
+        "model.history.versions", "0", "retrain.cpu-share", "0");
     for (Map.Entry<String, String> e : bad.entrySet()) {
       String message = assertThrows(IllegalArgumentException.class,
           () -> ok.with(e.getKey(), e.getValue())).getMessage();
