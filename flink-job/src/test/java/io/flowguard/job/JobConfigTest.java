@@ -124,12 +124,14 @@ class JobConfigTest {
   @Test
   void retrainingMistakesAreReportedByKey() {
     JobConfig ok = JobConfig.of(Map.of("bootstrap.servers", "a:1"));
-    Map<String, String> bad = Map.of(
-        "retrain.enabled", "yes", "retrain.sample-rate", "0", "retrain.reservoir.algorithm",
-        "newest", "retrain.max-key-share", "1.5", "retrain.min-rows", "50",
-        "retrain.holdout-fraction", "0.95", "retrain.drift.alert-fraction", "0",
-        "retrain.drift.blocks", "0", "retrain.interval", "later",
-        "model.history.versions", "0", "retrain.cpu-share", "0");
+    Map<String, String> bad = Map.ofEntries(
+        Map.entry("retrain.enabled", "yes"), Map.entry("retrain.sample-rate", "0"),
+        Map.entry("retrain.reservoir.algorithm", "newest"),
+        Map.entry("retrain.max-key-share", "1.5"), Map.entry("retrain.min-rows", "50"),
+        Map.entry("retrain.holdout-fraction", "0.95"),
+        Map.entry("retrain.drift.alert-fraction", "0"), Map.entry("retrain.drift.blocks", "0"),
+        Map.entry("retrain.interval", "later"), Map.entry("model.history.versions", "0"),
+        Map.entry("retrain.cpu-share", "0"));
     for (Map.Entry<String, String> e : bad.entrySet()) {
       String message = assertThrows(IllegalArgumentException.class,
           () -> ok.with(e.getKey(), e.getValue())).getMessage();
