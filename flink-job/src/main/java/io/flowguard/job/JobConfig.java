@@ -155,7 +155,7 @@ public final class JobConfig implements Serializable {
   public static final Option RETRAIN_DRIFT_BLOCKS = new Option("retrain.drift.blocks", "3",
       "Consecutive high blocks that declare a drift (and low blocks that end it).");
   public static final Option RETRAIN_DRIFT_MIN_TAIL_PROBABILITY = new Option(
-      "retrain.drift.min-tail-probability", "1e-6", "During a drift, events are admitted unless"
+      "retrain.drift.min-tail-probability", "1e-12", "During a drift, events are admitted unless"
           + " their tail probability under the champion is below this (gross outliers stay out).");
 
   /** Every option, in documentation order. */

@@ -112,7 +112,7 @@ class JobConfigTest {
     assertEquals(1000, c.retrainMinRows());
     assertEquals(0.2, c.retrainHoldoutFraction());
     assertTrue(c.retrainDriftTrigger());
-    assertEquals(1e-6, c.retrainDriftMinTailProbability());
+    assertEquals(1e-12, c.retrainDriftMinTailProbability());
     assertEquals(0.25, c.retrainCpuShare());
     assertEquals("flowguard-model-events", c.modelEventsTopic());
     assertEquals(10, c.modelHistoryVersions());
