@@ -6,6 +6,13 @@
 #   flink-job/bench.sh                                   # 100 000 events; 5 000 events/s for 20 s
 #   flink-job/bench.sh --events 50000 --rate 2000 --seconds 10 --trivial false
 #
+# In-job retraining (io.flowguard.job.bench.InJobRetrainBench): state size of a 50 000-event reservoir,
+# retraining wall time (10 000 and 50 000 rows), exactly-once throughput with and without a
+# retraining running (alternated runs, medians):
+#
+#   flink-job/bench.sh retrain                           # 100 000 events, 3 runs each
+#   flink-job/bench.sh retrain --events 50000 --runs 5 --big-runs 0
+#
 # Builds flink-job/target/flowguard-demo.jar (and target/lib) first when it is missing or older
 # than the sources (BENCH_REBUILD=1 forces a build, BENCH_REBUILD=0 skips it).
 set -euo pipefail
@@ -31,4 +38,9 @@ if [[ "$build" == 1 ]]; then
 fi
 
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
-exec java -Xmx4g -cp "$jar" io.flowguard.job.bench.EndToEndBench "$@"
+main=io.flowguard.job.bench.EndToEndBench
+if [[ "${1:-}" == "retrain" ]]; then
+  main=io.flowguard.job.bench.InJobRetrainBench
+  shift
+fi
+exec java -Xmx4g -cp "$jar" "$main" "$@"

@@ -1,5 +1,7 @@
 package io.flowguard.job;
 
+import io.flowguard.connectors.model.ModelHistory;
+import io.flowguard.connectors.model.ModelTopic;
 import java.io.PrintStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
@@ -31,6 +33,12 @@ public final class FlowguardJob {
       return;
     }
     LOG.info("Flowguard job configuration:\n{}", config.describe());
+    if (config.retrainEnabled()) {
+      // The sink would let Kafka auto-create them, without compaction: models would expire.
+      ModelTopic.ensureTopic(config.clientProperties(), config.modelTopic());
+      ModelTopic.ensureTopic(config.clientProperties(),
+          ModelHistory.historyTopicFor(config.modelTopic()));
+    }
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     FlowguardPipeline pipeline = new FlowguardPipeline(config);
     pipeline.configure(env);
@@ -42,7 +50,7 @@ public final class FlowguardJob {
     out.println("usage: flowguard-job [--config job.properties] [--key value | --key=value ...]");
     out.println("options (default):");
     for (JobConfig.Option o : JobConfig.OPTIONS) {
-      out.printf("  --%-26s %s%n", o.key(),
+      out.printf("  --%-36s %s%n", o.key(),
           o.defaultValue().isEmpty() ? "" : "(" + o.defaultValue() + ")");
     }
     out.println("  --kafka.<property>           any Kafka client property (secrets are masked in logs)");

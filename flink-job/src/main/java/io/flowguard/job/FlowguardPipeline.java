@@ -7,20 +7,32 @@ import io.flowguard.connectors.kafka.ConsumedRecordDeserializer;
 import io.flowguard.connectors.kafka.DeadLetterSerializer;
 import io.flowguard.connectors.kafka.KafkaIo;
 import io.flowguard.connectors.kafka.ScoredEventSerializer;
+import io.flowguard.connectors.kafka.SinkOptions;
 import io.flowguard.connectors.model.ModelDirectorySource;
+import io.flowguard.connectors.model.ModelEvent;
+import io.flowguard.connectors.model.ModelEventSerializer;
+import io.flowguard.connectors.model.ModelTopic;
 import io.flowguard.connectors.model.ModelRecord;
 import io.flowguard.connectors.model.ModelTopicSource;
 import io.flowguard.connectors.score.ScoredEvent;
+import io.flowguard.job.retrain.ModelTopicRecord;
+import io.flowguard.job.retrain.ModelTopicRecordSerializer;
+import io.flowguard.job.retrain.RetrainFunction;
+import io.flowguard.job.retrain.RetrainSampler;
+import io.flowguard.job.retrain.RetrainSettings;
 import io.flowguard.job.scoring.ParseFunction;
 import io.flowguard.job.scoring.ScoringFunction;
 import io.flowguard.job.scoring.ScoringKernel;
 import io.flowguard.job.scoring.ScoringSettings;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.FilterFunction;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.connector.kafka.sink.KafkaSinkBuilder;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.CheckpointingMode;
@@ -28,6 +40,7 @@ import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
  * The Flowguard pipeline, shared by {@link FlowguardJob}, the demo, the benchmark and the tests:
@@ -55,15 +68,32 @@ public final class FlowguardPipeline {
   public static final String UID_SCORES_SINK = "scores-sink";
   public static final String UID_ALERTS_SINK = "alerts-sink";
   public static final String UID_DEAD_LETTERS_SINK = "dead-letters-sink";
+  public static final String UID_RETRAIN_SAMPLE = "retrain-sample";
+  public static final String UID_RETRAIN = "retrain";
+  public static final String UID_MODEL_SINK = "model-sink";
+  public static final String UID_MODEL_EVENTS_SINK = "model-events-sink";
 
-  /** The streams the pipeline produces, before sinks. */
+  /** Extra room on top of a model file in a producer request (key, headers, batch framing). */
+  static final int MODEL_RECORD_OVERHEAD = 64 << 10;
+
+  /**
+   * The streams the pipeline produces, before sinks; {@code retraining} is present when {@code
+   * retrain.enabled} is true.
+   */
   public record Outputs(
       SingleOutputStreamOperator<ScoredEvent> scores,
       DataStream<ScoredEvent> alerts,
-      DataStream<DeadLetter> deadLetters) {}
+      DataStream<DeadLetter> deadLetters,
+      Optional<RetrainOutputs> retraining) {}
+
+  /** What the retraining operator produces: promotions (model and history records) and events. */
+  public record RetrainOutputs(
+      SingleOutputStreamOperator<ModelTopicRecord> promotions,
+      DataStream<ModelEvent> modelEvents) {}
 
   private final JobConfig config;
   private final ScoringSettings settings;
+  private final RetrainSettings retrain;
 
   public FlowguardPipeline(JobConfig config) {
     this(config, ScoringSettings.of(config));
@@ -71,8 +101,14 @@ public final class FlowguardPipeline {
 
   /** A pipeline with explicit scoring settings (e.g. another {@link ScoringKernel}). */
   public FlowguardPipeline(JobConfig config, ScoringSettings settings) {
+    this(config, settings, RetrainSettings.of(config));
+  }
+
+  /** A pipeline with explicit scoring and retraining settings (e.g. another trainer). */
+  public FlowguardPipeline(JobConfig config, ScoringSettings settings, RetrainSettings retrain) {
     this.config = Objects.requireNonNull(config, "config");
     this.settings = Objects.requireNonNull(settings, "settings");
+    this.retrain = Objects.requireNonNull(retrain, "retrain");
   }
 
   public JobConfig config() {
@@ -149,7 +185,10 @@ public final class FlowguardPipeline {
         .setParallelism(1);
   }
 
-  /** Parse, scoring and alert filter, from the given events and models; no sinks. */
+  /**
+   * Parse, scoring and alert filter, from the given events and models, and with {@code
+   * retrain.enabled} the retraining operator (see {@link #wireRetraining}); no sinks.
+   */
   public Outputs wire(DataStream<ConsumedRecord> events, DataStream<ModelRecord> models) {
     SingleOutputStreamOperator<RawEvent> raw = events
         .process(new ParseFunction(settings.decoder()))
@@ -165,7 +204,27 @@ public final class FlowguardPipeline {
         .name(UID_ALERT_FILTER).uid(UID_ALERT_FILTER);
     DataStream<DeadLetter> dead = raw.getSideOutput(ParseFunction.DEAD_LETTERS)
         .union(scores.getSideOutput(ScoringFunction.DEAD_LETTERS));
-    return new Outputs(scores, alerts, dead);
+    Optional<RetrainOutputs> retraining = config.retrainEnabled()
+        ? Optional.of(wireRetraining(scores, models)) : Optional.empty();
+    return new Outputs(scores, alerts, dead, retraining);
+  }
+
+  /**
+   * The retraining operator: a Bernoulli sample of the scores, keyed by model name, connected to
+   * the same model stream the scoring operator reads (broadcast again), so that its champion is
+   * the model scoring uses.
+   */
+  public RetrainOutputs wireRetraining(DataStream<ScoredEvent> scores,
+      DataStream<ModelRecord> models) {
+    SingleOutputStreamOperator<ModelTopicRecord> promotions = scores
+        .filter(new RetrainSampler(config.retrainSampleRate()))
+        .name(UID_RETRAIN_SAMPLE).uid(UID_RETRAIN_SAMPLE)
+        .keyBy(new ModelName(), Types.STRING)
+        .connect(models.broadcast(RetrainFunction.CHAMPIONS))
+        .process(new RetrainFunction(retrain, settings))
+        .name(UID_RETRAIN).uid(UID_RETRAIN);
+    return new RetrainOutputs(promotions,
+        promotions.getSideOutput(RetrainFunction.MODEL_EVENTS));
   }
 
   /** The scores, alerts and dead-letter Kafka sinks, with the configured delivery guarantee. */
@@ -183,6 +242,37 @@ public final class FlowguardPipeline {
             new DeadLetterSerializer(config.deadLettersTopic()),
             config.sinkOptions("dead-letters"), config.kafkaProperties()))
         .name(UID_DEAD_LETTERS_SINK).uid(UID_DEAD_LETTERS_SINK);
+    outputs.retraining().ifPresent(this::addRetrainSinks);
+  }
+
+  /**
+   * The promotion sink (model topic and history, one transaction per checkpoint) and the
+   * model-events sink. Both are exactly-once whatever {@code delivery.guarantee} says: a promotion
+   * must never be published twice, and they are rare, so checkpoint latency does not matter. The
+   * promotion sink runs at the retraining operator's parallelism (forward), so the history record,
+   * the tombstone and the model record of a promotion stay in one producer and one transaction.
+   */
+  public void addRetrainSinks(RetrainOutputs r) {
+    String bootstrap = config.bootstrapServers();
+    Properties props = config.kafkaProperties();
+    KafkaSinkBuilder<ModelTopicRecord> models = KafkaIo.sinkBuilder(bootstrap,
+        new ModelTopicRecordSerializer(), exactlyOnce("model"), props);
+    if (!props.containsKey(ProducerConfig.MAX_REQUEST_SIZE_CONFIG)) {
+      models.setProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+          Integer.toString(ModelTopic.MAX_MODEL_BYTES + MODEL_RECORD_OVERHEAD));
+    }
+    r.promotions().sinkTo(models.build())
+        .name(UID_MODEL_SINK).uid(UID_MODEL_SINK)
+        .setParallelism(r.promotions().getParallelism());
+    r.modelEvents().sinkTo(KafkaIo.sink(bootstrap,
+            new ModelEventSerializer(config.modelEventsTopic()), exactlyOnce("model-events"),
+            props))
+        .name(UID_MODEL_EVENTS_SINK).uid(UID_MODEL_EVENTS_SINK);
+  }
+
+  private SinkOptions exactlyOnce(String sink) {
+    return SinkOptions.exactlyOnce(config.transactionalIdPrefix() + "-" + sink)
+        .withTransactionTimeout(config.transactionTimeout());
   }
 
   /** The entity key of an event: typicality windows and held events are per key. */
@@ -192,6 +282,16 @@ public final class FlowguardPipeline {
     @Override
     public String getKey(RawEvent e) {
       return e.key();
+    }
+  }
+
+  /** The model of a scored event: the retraining operator is keyed by it. */
+  public static final class ModelName implements KeySelector<ScoredEvent, String> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public String getKey(ScoredEvent e) {
+      return e.model();
     }
   }
 

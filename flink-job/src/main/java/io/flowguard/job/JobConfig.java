@@ -5,6 +5,7 @@ import io.flowguard.connectors.event.EventCodec;
 import io.flowguard.connectors.event.EventDecoder;
 import io.flowguard.connectors.kafka.KafkaIo;
 import io.flowguard.connectors.kafka.SinkOptions;
+import io.flowguard.job.retrain.Reservoir;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.Serializable;
@@ -111,6 +112,51 @@ public final class JobConfig implements Serializable {
           + " they are dead-lettered (NO_MODEL).");
   public static final Option JOB_NAME = new Option("job.name", "flowguard",
       "The Flink job name.");
+  public static final Option MODEL_EVENTS_TOPIC = new Option("model-events.topic",
+      "flowguard-model-events", "Topic of model lifecycle events (promoted, rejected, failed"
+          + " retrainings; JSON, key = model name). Used when retrain.enabled is true.");
+  public static final Option MODEL_HISTORY_VERSIONS = new Option("model.history.versions", "10",
+      "Versions per model kept in the model history topic (<model.topic>-history) when the job"
+          + " promotes a retrained model; older ones are tombstoned.");
+  public static final Option RETRAIN_ENABLED = new Option("retrain.enabled", "false",
+      "Retrain models in the job from a reservoir of recent normal events and promote a better"
+          + " challenger to the model topic (see docs/retraining.md). Needs the model topic (not"
+          + " model.directory) and write access to it.");
+  public static final Option RETRAIN_INTERVAL = new Option("retrain.interval", "1 h",
+      "Processing time between scheduled retrainings of a model.");
+  public static final Option RETRAIN_SAMPLE_RATE = new Option("retrain.sample-rate", "0.1",
+      "Fraction of scored events sent to the retraining operator (Bernoulli sample, in (0, 1]).");
+  public static final Option RETRAIN_RESERVOIR_SIZE = new Option("retrain.reservoir.size", "10000",
+      "Most normal events kept per model for retraining.");
+  public static final Option RETRAIN_RESERVOIR_ALGORITHM = new Option(
+      "retrain.reservoir.algorithm", "recent", "How a full reservoir makes room: recent (a new row"
+          + " replaces a random one: recency-weighted) or uniform (reservoir sampling: a uniform"
+          + " sample of everything admitted).");
+  public static final Option RETRAIN_MAX_KEY_SHARE = new Option("retrain.max-key-share", "0.05",
+      "Largest share of the reservoir one entity key may hold (enforced on insert).");
+  public static final Option RETRAIN_MIN_ROWS = new Option("retrain.min-rows", "1000",
+      "Fewest reservoir rows (drift rows during a drift) a retraining starts with.");
+  public static final Option RETRAIN_HOLDOUT_FRACTION = new Option("retrain.holdout-fraction",
+      "0.2", "Fraction of the reservoir held out to compare the challenger with the champion.");
+  public static final Option RETRAIN_TOLERANCE = new Option("retrain.tolerance", "0.1",
+      "How much worse (mean held-out NLL, nats per event) a challenger may be than the champion"
+          + " and still be promoted: absorbs the spread between equally good models.");
+  public static final Option RETRAIN_CPU_SHARE = new Option("retrain.cpu-share", "0.25",
+      "Share of one core a background training may use, in (0, 1]: it pauses after each progress"
+          + " report, so that it does not take a whole core from scoring; 1 never pauses.");
+  public static final Option RETRAIN_DRIFT_TRIGGER = new Option("retrain.drift.trigger", "true",
+      "Also retrain, without waiting for the schedule, as soon as a declared drift has"
+          + " retrain.min-rows drift rows.");
+  public static final Option RETRAIN_DRIFT_BLOCK = new Option("retrain.drift.block", "500",
+      "Sampled events per block of the drift statistic (the share of events raising an alert).");
+  public static final Option RETRAIN_DRIFT_ALERT_FRACTION = new Option(
+      "retrain.drift.alert-fraction", "0.2", "A block is high when at least this share of its"
+          + " events raised an alert (anomaly or typicality alarm).");
+  public static final Option RETRAIN_DRIFT_BLOCKS = new Option("retrain.drift.blocks", "3",
+      "Consecutive high blocks that declare a drift (and low blocks that end it).");
+  public static final Option RETRAIN_DRIFT_MIN_TAIL_PROBABILITY = new Option(
+      "retrain.drift.min-tail-probability", "1e-12", "During a drift, events are admitted unless"
+          + " their tail probability under the champion is below this (gross outliers stay out).");
 
   /** Every option, in documentation order. */
   public static final List<Option> OPTIONS = List.of(
@@ -119,7 +165,11 @@ public final class JobConfig implements Serializable {
       SCORES_TOPIC, ALERTS_TOPIC, DEAD_LETTERS_TOPIC, GROUP_ID, MODEL_TOPIC, MODEL_DIRECTORY,
       MODEL_DIRECTORY_RESCAN, FALSE_ALARM_RATE, TYPICALITY_WINDOWS, TYPICALITY_ALPHA, PARALLELISM,
       CHECKPOINT_INTERVAL, DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT,
-      PENDING_MAX_EVENTS, PENDING_TIMEOUT, JOB_NAME);
+      PENDING_MAX_EVENTS, PENDING_TIMEOUT, JOB_NAME, MODEL_EVENTS_TOPIC, MODEL_HISTORY_VERSIONS,
+      RETRAIN_ENABLED, RETRAIN_INTERVAL, RETRAIN_SAMPLE_RATE, RETRAIN_RESERVOIR_SIZE,
+      RETRAIN_RESERVOIR_ALGORITHM, RETRAIN_MAX_KEY_SHARE, RETRAIN_MIN_ROWS,
+      RETRAIN_HOLDOUT_FRACTION, RETRAIN_TOLERANCE, RETRAIN_CPU_SHARE, RETRAIN_DRIFT_TRIGGER, RETRAIN_DRIFT_BLOCK,
+      RETRAIN_DRIFT_ALERT_FRACTION, RETRAIN_DRIFT_BLOCKS, RETRAIN_DRIFT_MIN_TAIL_PROBABILITY);
 
   private static final Map<String, Option> BY_KEY = new LinkedHashMap<>();
 
@@ -256,10 +306,73 @@ public final class JobConfig implements Serializable {
     if (modelDirectoryRescan().isNegative()) {
       throw new IllegalArgumentException(MODEL_DIRECTORY_RESCAN.key() + " must not be negative");
     }
+    validateRetraining();
     // Builds the sinks' options and the decoder, so that bad values fail here, not on a cluster.
     sinkOptions("check");
     decoder();
     startingOffsets();
+  }
+
+  private void validateRetraining() {
+    if (modelHistoryVersions() < 1) {
+      throw new IllegalArgumentException(MODEL_HISTORY_VERSIONS.key() + " must be at least 1");
+    }
+    retrainReservoirAlgorithm();
+    if (retrainInterval().toMillis() < 1) {
+      throw new IllegalArgumentException(RETRAIN_INTERVAL.key() + " must be at least 1 ms");
+    }
+    double rate = retrainSampleRate();
+    if (!(rate > 0 && rate <= 1)) {
+      throw new IllegalArgumentException(RETRAIN_SAMPLE_RATE.key() + " must be in (0, 1]");
+    }
+    if (retrainReservoirSize() < 1) {
+      throw new IllegalArgumentException(RETRAIN_RESERVOIR_SIZE.key() + " must be at least 1");
+    }
+    double share = retrainMaxKeyShare();
+    if (!(share > 0 && share <= 1)) {
+      throw new IllegalArgumentException(RETRAIN_MAX_KEY_SHARE.key() + " must be in (0, 1]");
+    }
+    if (retrainMinRows() < 100 || retrainMinRows() > retrainReservoirSize()) {
+      throw new IllegalArgumentException(RETRAIN_MIN_ROWS.key() + " must be between 100 and "
+          + RETRAIN_RESERVOIR_SIZE.key() + " (" + retrainReservoirSize() + ")");
+    }
+    double holdout = retrainHoldoutFraction();
+    if (!(holdout > 0 && holdout < 0.9)) {
+      throw new IllegalArgumentException(RETRAIN_HOLDOUT_FRACTION.key() + " must be in (0, 0.9)");
+    }
+    retrainDriftTrigger();
+    if (!(retrainCpuShare() > 0 && retrainCpuShare() <= 1)) {
+      throw new IllegalArgumentException(RETRAIN_CPU_SHARE.key() + " must be in (0, 1]");
+    }
+    if (!(retrainTolerance() >= 0) || Double.isInfinite(retrainTolerance())) {
+      throw new IllegalArgumentException(RETRAIN_TOLERANCE.key() + " must be a number >= 0");
+    }
+    if (retrainDriftBlock() < 1 || retrainDriftBlocks() < 1) {
+      throw new IllegalArgumentException(RETRAIN_DRIFT_BLOCK.key() + " and "
+          + RETRAIN_DRIFT_BLOCKS.key() + " must be at least 1");
+    }
+    double fraction = retrainDriftAlertFraction();
+    if (!(fraction > 0 && fraction <= 1)) {
+      throw new IllegalArgumentException(RETRAIN_DRIFT_ALERT_FRACTION.key() + " must be in (0, 1]");
+    }
+    double tail = retrainDriftMinTailProbability();
+    if (!(tail >= 0 && tail < 1)) {
+      throw new IllegalArgumentException(
+          RETRAIN_DRIFT_MIN_TAIL_PROBABILITY.key() + " must be in [0, 1)");
+    }
+    if (retrainEnabled() && modelDirectory().isPresent()) {
+      throw new IllegalArgumentException(RETRAIN_ENABLED.key() + "=true publishes retrained models"
+          + " to the model topic, but " + MODEL_DIRECTORY.key() + " is set, so the job would never"
+          + " read them back; use the model topic, or disable retraining");
+    }
+  }
+
+  private boolean bool(Option o) {
+    String s = get(o).toLowerCase(Locale.ROOT);
+    if (s.equals("true") || s.equals("false")) {
+      return Boolean.parseBoolean(s);
+    }
+    throw new IllegalArgumentException(o.key() + " must be true or false, got '" + get(o) + "'");
   }
 
   private String get(Option o) {
@@ -402,6 +515,79 @@ public final class JobConfig implements Serializable {
 
   public String jobName() {
     return get(JOB_NAME);
+  }
+
+  public String modelEventsTopic() {
+    return get(MODEL_EVENTS_TOPIC);
+  }
+
+  public int modelHistoryVersions() {
+    return integer(MODEL_HISTORY_VERSIONS);
+  }
+
+  public boolean retrainEnabled() {
+    return bool(RETRAIN_ENABLED);
+  }
+
+  public Duration retrainInterval() {
+    return duration(RETRAIN_INTERVAL);
+  }
+
+  public double retrainSampleRate() {
+    return number(RETRAIN_SAMPLE_RATE);
+  }
+
+  public int retrainReservoirSize() {
+    return integer(RETRAIN_RESERVOIR_SIZE);
+  }
+
+  public Reservoir.Algorithm retrainReservoirAlgorithm() {
+    try {
+      return Reservoir.Algorithm.of(get(RETRAIN_RESERVOIR_ALGORITHM));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(RETRAIN_RESERVOIR_ALGORITHM.key() + ": " + e.getMessage(),
+          e);
+    }
+  }
+
+  public double retrainMaxKeyShare() {
+    return number(RETRAIN_MAX_KEY_SHARE);
+  }
+
+  public int retrainMinRows() {
+    return integer(RETRAIN_MIN_ROWS);
+  }
+
+  public double retrainHoldoutFraction() {
+    return number(RETRAIN_HOLDOUT_FRACTION);
+  }
+
+  public double retrainTolerance() {
+    return number(RETRAIN_TOLERANCE);
+  }
+
+  public double retrainCpuShare() {
+    return number(RETRAIN_CPU_SHARE);
+  }
+
+  public boolean retrainDriftTrigger() {
+    return bool(RETRAIN_DRIFT_TRIGGER);
+  }
+
+  public int retrainDriftBlock() {
+    return integer(RETRAIN_DRIFT_BLOCK);
+  }
+
+  public double retrainDriftAlertFraction() {
+    return number(RETRAIN_DRIFT_ALERT_FRACTION);
+  }
+
+  public int retrainDriftBlocks() {
+    return integer(RETRAIN_DRIFT_BLOCKS);
+  }
+
+  public double retrainDriftMinTailProbability() {
+    return number(RETRAIN_DRIFT_MIN_TAIL_PROBABILITY);
   }
 
   public StartingOffsets startingOffsets() {

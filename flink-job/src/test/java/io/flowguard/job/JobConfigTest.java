@@ -100,6 +100,50 @@ class JobConfigTest {
   }
 
   @Test
+  void retrainingIsOffByDefaultWithDocumentedDefaults() {
+    JobConfig c = JobConfig.of(Map.of("bootstrap.servers", "a:1"));
+    assertFalse(c.retrainEnabled());
+    assertEquals(Duration.ofHours(1), c.retrainInterval());
+    assertEquals(0.1, c.retrainSampleRate());
+    assertEquals(10_000, c.retrainReservoirSize());
+    assertEquals(io.flowguard.job.retrain.Reservoir.Algorithm.RECENT,
+        c.retrainReservoirAlgorithm());
+    assertEquals(0.05, c.retrainMaxKeyShare());
+    assertEquals(1000, c.retrainMinRows());
+    assertEquals(0.2, c.retrainHoldoutFraction());
+    assertTrue(c.retrainDriftTrigger());
+    assertEquals(1e-12, c.retrainDriftMinTailProbability());
+    assertEquals(0.25, c.retrainCpuShare());
+    assertEquals("flowguard-model-events", c.modelEventsTopic());
+    assertEquals(10, c.modelHistoryVersions());
+    io.flowguard.job.retrain.RetrainSettings s = io.flowguard.job.retrain.RetrainSettings.of(c);
+    assertEquals("models-history", s.historyTopic());
+    assertEquals(Duration.ofMillis(200), s.pollInterval());
+  }
+
+  @Test
+  void retrainingMistakesAreReportedByKey() {
+    JobConfig ok = JobConfig.of(Map.of("bootstrap.servers", "a:1"));
+    Map<String, String> bad = Map.ofEntries(
+        Map.entry("retrain.enabled", "yes"), Map.entry("retrain.sample-rate", "0"),
+        Map.entry("retrain.reservoir.algorithm", "newest"),
+        Map.entry("retrain.max-key-share", "1.5"), Map.entry("retrain.min-rows", "50"),
+        Map.entry("retrain.holdout-fraction", "0.95"),
+        Map.entry("retrain.drift.alert-fraction", "0"), Map.entry("retrain.drift.blocks", "0"),
+        Map.entry("retrain.interval", "later"), Map.entry("model.history.versions", "0"),
+        Map.entry("retrain.cpu-share", "0"));
+    for (Map.Entry<String, String> e : bad.entrySet()) {
+      String message = assertThrows(IllegalArgumentException.class,
+          () -> ok.with(e.getKey(), e.getValue())).getMessage();
+      assertTrue(message.contains(e.getKey()), message);
+    }
+    // Promotions go to the model topic: a job reading a model directory would never see them.
+    String message = assertThrows(IllegalArgumentException.class, () -> ok.with(Map.of(
+        "retrain.enabled", "true", "model.directory", "/models"))).getMessage();
+    assertTrue(message.contains("model.directory"), message);
+  }
+
+  @Test
   void everyOptionIsDocumented() throws Exception {
     Path doc = Path.of("..", "docs", "configuration.md");
     String text = Files.readString(doc, StandardCharsets.UTF_8);

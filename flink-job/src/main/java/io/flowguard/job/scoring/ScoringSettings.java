@@ -1,6 +1,7 @@
 package io.flowguard.job.scoring;
 
 import io.flowguard.connectors.event.EventDecoder;
+import io.flowguard.core.model.FlowModel;
 import io.flowguard.job.JobConfig;
 import java.io.Serializable;
 import java.time.Duration;
@@ -60,6 +61,21 @@ public final class ScoringSettings implements Serializable {
   public ScoringSettings withKernels(ScoringKernel.Factory factory) {
     return new ScoringSettings(falseAlarmRate, windows, alpha, pendingMaxEvents,
         Duration.ofMillis(pendingTimeoutMillis), decoder, factory);
+  }
+
+  /**
+   * The model of a model record, if the scoring operator accepts it (see {@code LoadedModel#load}:
+   * a readable file carrying the record's name, calibrated for every typicality window); the
+   * retraining operator uses the same rule to know the champion the scoring side uses.
+   *
+   * @throws IllegalArgumentException with the reason the scoring operator would give
+   */
+  public FlowModel acceptedModel(String recordName, byte[] bytes) {
+    try {
+      return LoadedModel.load(recordName, bytes, this).model;
+    } catch (LoadedModel.Rejected e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
   }
 
   public double falseAlarmRate() {
