@@ -8,7 +8,6 @@ import io.flowguard.core.data.Dataset;
 import io.flowguard.core.model.FlowModel;
 import io.flowguard.core.model.ModelFormat;
 import io.flowguard.core.model.ModelTrainer;
-import io.flowguard.core.train.TrainingConfig;
 import io.flowguard.core.train.TrainingListener;
 import java.io.BufferedReader;
 import java.io.InputStream;
@@ -29,9 +28,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * Wall time of {@code flowguard retrain} on this machine, on demo-like data: the demo's champion (the
- * default MAF trained on 3 000 normal rows of the bundled Statlog Shuttle sample, d = 9, the demo's 80
- * epochs) and a window of N events (default 20 000) drawn with replacement from the sample's normal rows,
+ * Wall time of {@code flowguard retrain} on this machine, on demo-like data: a champion like the demo's
+ * (the default model, AutoConfig, trained on 3 000 normal rows of the bundled Statlog Shuttle sample,
+ * d = 9) and a window of N events (default 20 000) drawn with replacement from the sample's normal rows,
  * on an embedded broker. Each repetition publishes the champion to a fresh model topic and runs the
  * command in-process ({@code --publish}); prints each wall time, the median, the decision, and the
  * sizes of the model file and of a history record.
@@ -58,12 +57,9 @@ public final class RetrainBench {
       System.arraycopy(normal.get(i), 0, x, i * d, d);
     }
     long t0 = System.nanoTime();
-    int stepsPerEpoch = Math.max(1, (int) Math.round(trainRows * 0.8 * 0.9) / 256);
-    TrainingConfig training = TrainingConfig.defaults().withSteps(80 * stepsPerEpoch).withEvalEvery(stepsPerEpoch)
-        .withPatience(80).withSeed(0);
-    FlowModel champion = ModelTrainer.train(new Dataset("shuttle", features, x, trainRows),
-        new ModelTrainer.Options("default", 1, ModelTrainer.defaultSpec(d), training, 0.2), TrainingListener.NONE)
-        .model();
+    Dataset sample = new Dataset("shuttle", features, x, trainRows);
+    FlowModel champion = ModelTrainer.train(sample, ModelTrainer.Options.automatic("default", 1, sample, 0L, 0.2),
+        TrainingListener.NONE).model();
     byte[] championBytes = ModelFormat.toBytes(champion);
     System.out.printf(Locale.ROOT, "champion: default v1, %s, trained on %d rows in %.1f s, %d bytes%n",
         champion.spec().family(), trainRows, (System.nanoTime() - t0) / 1e9, championBytes.length);
