@@ -18,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -94,13 +93,8 @@ public final class EndToEndBench {
   }
 
   public static void main(String[] args) throws Exception {
-    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
-    System.setProperty("org.slf4j.simpleLogger.log.org.apache.flink.connector.kafka.sink.internal"
-        + ".KafkaCommitter", "off");
-    Map<String, String> a = new HashMap<>();
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      a.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-    }
+    BenchArgs.quietLogging();
+    Map<String, String> a = BenchArgs.parse(args);
     int events = Integer.parseInt(a.getOrDefault("events", "100000"));
     int rate = Integer.parseInt(a.getOrDefault("rate", "5000"));
     int seconds = Integer.parseInt(a.getOrDefault("seconds", "20"));

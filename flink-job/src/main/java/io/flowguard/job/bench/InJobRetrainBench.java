@@ -101,13 +101,8 @@ public final class InJobRetrainBench {
   }
 
   public static void main(String[] args) throws Exception {
-    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
-    System.setProperty("org.slf4j.simpleLogger.log.org.apache.flink.connector.kafka.sink.internal"
-        + ".KafkaCommitter", "off");
-    Map<String, String> a = new HashMap<>();
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      a.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-    }
+    BenchArgs.quietLogging();
+    Map<String, String> a = BenchArgs.parse(args);
     int events = Integer.parseInt(a.getOrDefault("events", "200000"));
     int runs = Integer.parseInt(a.getOrDefault("runs", "3"));
     int bigRuns = Integer.parseInt(a.getOrDefault("big-runs", "1"));

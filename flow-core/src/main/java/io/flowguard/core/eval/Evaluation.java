@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Runs the product's flow and any classical baselines on one data set, seed by seed, under the tabular
@@ -113,12 +114,7 @@ public final class Evaluation {
     for (String method : plan.methods()) {
       SeedRun run;
       if (method.equals(FLOW)) {
-        FlowSettings f = plan.flow().orElseThrow();
-        run = seed -> {
-          List<ModelTrainer.Options> used = new ArrayList<>(1);
-          SeedResult r = TabularProtocol.run(features, labels, seed, train -> remember(f.options().options(train, seed), used));
-          return new TabularProtocol.BaselineRun(r, fitted(used));
-        };
+        run = flowSeeds(plan.flow().orElseThrow(), (seed, options) -> TabularProtocol.run(features, labels, seed, options));
       } else {
         var fitter = Baselines.byName(method);
         run = seed -> TabularProtocol.runBaseline(features, labels, seed, fitter);
@@ -135,12 +131,7 @@ public final class Evaluation {
     for (String method : plan.methods()) {
       SeedRun run;
       if (method.equals(FLOW)) {
-        FlowSettings f = plan.flow().orElseThrow();
-        run = seed -> {
-          List<ModelTrainer.Options> used = new ArrayList<>(1);
-          SeedResult r = StreamingProtocol.run(features, seed, train -> remember(f.options().options(train, seed), used));
-          return new TabularProtocol.BaselineRun(r, fitted(used));
-        };
+        run = flowSeeds(plan.flow().orElseThrow(), (seed, options) -> StreamingProtocol.run(features, seed, options));
       } else {
         var fitter = Baselines.byName(method);
         run = seed -> StreamingProtocol.runBaseline(features, seed, fitter);
@@ -150,9 +141,23 @@ public final class Evaluation {
     return out;
   }
 
-  private static ModelTrainer.Options remember(ModelTrainer.Options options, List<ModelTrainer.Options> used) {
-    used.add(options);
-    return options;
+  /** One protocol's flow run for a seed, training with the options a function gives for the TRAIN rows. */
+  @FunctionalInterface
+  private interface FlowProtocol {
+    SeedResult run(long seed, Function<Dataset, ModelTrainer.Options> options);
+  }
+
+  /** The flow's seeds under a protocol, each recording the options it was trained with. */
+  private static SeedRun flowSeeds(FlowSettings f, FlowProtocol protocol) {
+    return seed -> {
+      List<ModelTrainer.Options> used = new ArrayList<>(1);
+      SeedResult r = protocol.run(seed, train -> {
+        ModelTrainer.Options o = f.options().options(train, seed);
+        used.add(o);
+        return o;
+      });
+      return new TabularProtocol.BaselineRun(r, fitted(used));
+    };
   }
 
   /** What the flow was trained with: the configuration depends on the TRAIN rows, so it is recorded per seed. */

@@ -144,21 +144,16 @@ public final class TabularProtocol {
         testNll, f.fitSeconds(), test.length / Math.max(f.scoreSeconds(), 1e-9), nTrain, test.length, anomalyCount);
   }
 
-  /** {@code sum(log std)} over the model's kept columns, population std of the training rows floored at 1e-6. */
+  /**
+   * {@code sum(log std)} over the model's kept columns, with the protocol's {@link Standardization} of the
+   * TRAIN rows: what turns a raw-space NLL into the standardized-space NLL the protocol reports.
+   */
   static double standardizationLogScale(Dataset train, FlowModel model) {
+    int[] kept = train.indicesOf(model.preprocessor().keptFeatures(), "the protocol's test NLL");
+    Standardization z = Standardization.fit(train.project(kept), train.rows(), kept.length);
     double sum = 0.0;
-    for (String name : model.preprocessor().keptFeatures()) {
-      double[] v = train.column(name);
-      double mu = 0.0;
-      for (double x : v) {
-        mu += x;
-      }
-      mu /= v.length;
-      double ss = 0.0;
-      for (double x : v) {
-        ss += (x - mu) * (x - mu);
-      }
-      sum += Math.log(Math.max(Math.sqrt(ss / v.length), 1e-6));
+    for (double sd : z.std()) {
+      sum += Math.log(sd);
     }
     return sum;
   }
