@@ -69,9 +69,9 @@ final class TrainingOptions {
   Double noise;
 
   @Option(names = "--noise-schedule", paramLabel = "SCHEDULE",
-      description = {"How the smoothing noise changes during training: constant, or annealed from its start",
-          "value to zero over the step budget, linear or cosine in the step; early stopping on clean",
-          "validation rows then keeps the parameters of the best-predicting noise level.",
+      description = {"How the smoothing noise changes during training: constant, or annealed from",
+          "its start value to zero over the step budget (linear or cosine in the step);",
+          "early stopping on clean validation rows then keeps the best noise level's fit.",
           "Default: automatic, " + AutoConfig.NOISE_SCHEDULE + "."})
   String noiseSchedule;
 
