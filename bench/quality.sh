@@ -38,6 +38,8 @@ for s in "${sets[@]}"; do
   { time java -Xmx2g -jar "$run/flowguard.jar" evaluate --data "$data/$s/$s.csv" --seeds "$seeds" --out "$out/$s" \
       "${extra[@]}" > "$out/$s.txt" 2> "$out/$s.err"; } 2> "$out/$s.time" || { echo "$s FAILED: $(tail -1 "$out/$s.err")"; continue; }
   cpu=$(awk -v k="$nseeds" '{printf "%.2f", ($1 + $2) / k}' "$out/$s.time")
-  awk -v s="$s" -v cpu="$cpu" '$1=="mean" {printf "%-18s %7.4f %7.4f %10.3f %7.2f %9s\n", s, $2, $3, $4, $5, cpu}' "$out/$s.txt"
+  # `evaluate` prints "mean AUROC ..." (flow only) or "flow mean AUROC ..." (with a method column).
+  awk -v s="$s" -v cpu="$cpu" '$1=="mean" {printf "%-18s %7.4f %7.4f %10.3f %7.2f %9s\n", s, $2, $3, $4, $5, cpu}
+      $1=="flow" && $2=="mean" {printf "%-18s %7.4f %7.4f %10.3f %7.2f %9s\n", s, $3, $4, $5, $6, cpu}' "$out/$s.txt"
 done
 echo "outputs in $out" >&2

@@ -68,6 +68,13 @@ final class TrainingOptions {
               + " x n^(-1/(d+4)) (Scott's KDE bandwidth rule, scaled)."})
   Double noise;
 
+  @Option(names = "--noise-schedule", paramLabel = "SCHEDULE",
+      description = {"How the smoothing noise changes during training: constant, or annealed from",
+          "its start value to zero over the step budget (linear or cosine in the step);",
+          "early stopping on clean validation rows then keeps the best noise level's fit.",
+          "Default: automatic, " + AutoConfig.NOISE_SCHEDULE + "."})
+  String noiseSchedule;
+
   @Option(names = "--averaging", paramLabel = "DECAY",
       description = {"Decay of the moving average of the parameters that validation judges and training keeps",
           "(Polyak averaging); 0 disables. Default: automatic, " + AutoConfig.AVERAGING + "."})
@@ -139,6 +146,13 @@ final class TrainingOptions {
     }
     if (averaging != null) {
       c = c.withAveraging(averaging);
+    }
+    if (noiseSchedule != null) {
+      if (!TrainingConfig.NOISE_SCHEDULES.contains(noiseSchedule)) {
+        throw new IllegalArgumentException("--noise-schedule must be one of "
+            + String.join(", ", TrainingConfig.NOISE_SCHEDULES) + ", got " + noiseSchedule);
+      }
+      c = c.withNoiseSchedule(noiseSchedule);
     }
     if (!c.equals(auto.training().withSeed(trainingSeed))) {
       why.add("training options given on the command line: " + c);

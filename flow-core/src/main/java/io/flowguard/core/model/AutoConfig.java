@@ -38,6 +38,9 @@ public final class AutoConfig {
   public static final int MIXTURE_COMPONENTS = 16;
   /** Decay of the moving average of the parameters that validation judges and training keeps. */
   public static final double AVERAGING = 0.99;
+
+  /** How the smoothing noise changes over training ({@link TrainingConfig#noiseSchedule()}). */
+  public static final String NOISE_SCHEDULE = "constant";
   /** Most optimizer steps. */
   public static final int MAX_STEPS = 6000;
   /** Validation at least every this many steps (small data sets have epochs of one or two steps). */
@@ -106,7 +109,8 @@ public final class AutoConfig {
         + " early stop after %d without improvement", batch, steps, (double) steps / stepsPerEpoch, evalEvery, PATIENCE));
     why.add(String.format(Locale.ROOT, "parameters: moving average with decay %.3g (Polyak averaging)", AVERAGING));
     why.add(String.format(Locale.ROOT, "smoothing noise: %.3f standard deviations = %.2f x n^(-1/(d+4)) with n = %d,"
-        + " d = %d", noise, NOISE_FACTOR, rows, dim));
+        + " d = %d, %s", noise, NOISE_FACTOR, rows, dim, NOISE_SCHEDULE.equals("constant") ? "constant"
+        : "annealed to 0 over the steps (" + NOISE_SCHEDULE + ")"));
     TrainingConfig training = TrainingConfig.defaults()
         .withSteps(steps)
         .withBatchSize(batch)
@@ -116,6 +120,7 @@ public final class AutoConfig {
         .withPatience(PATIENCE)
         .withNoise(noise)
         .withAveraging(AVERAGING)
+        .withNoiseSchedule(NOISE_SCHEDULE)
         .withSeed(seed);
     return new Choice(spec, training, why);
   }

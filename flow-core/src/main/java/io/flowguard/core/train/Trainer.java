@@ -45,7 +45,8 @@ public final class Trainer {
   /**
    * As {@link #fit(Flow, double[], int, boolean)}, with {@code inputNoise} applied to every minibatch
    * (and to the rows that initialize data-dependent layers) before the configured Gaussian
-   * {@link TrainingConfig#noise()}. The validation rows stay clean: noise is a regularizer of the fit,
+   * {@link TrainingConfig#noise()} (constant, or annealed to zero by {@link TrainingConfig#noiseSchedule()}).
+   * The validation rows stay clean: noise is a regularizer of the fit,
    * and early stopping keeps the parameters that best predict real held-out rows, the quantity scoring
    * uses (measured slightly better than validating on noisy copies, docs/defaults.md).
    */
@@ -72,7 +73,7 @@ public final class Trainer {
       int m = Math.min(nTrain, 4096);
       double[] init = java.util.Arrays.copyOf(train, m * d);
       if (noisy) {
-        perturb(init, m, d, inputNoise, noiseRng);
+        perturb(init, m, d, inputNoise, config.noiseAt(1), noiseRng);
       }
       flow.initializeFromData(init, m, config.seed());
     }
@@ -117,7 +118,7 @@ public final class Trainer {
       cursor += batch;
       rowsSeen += batch;
       if (noisy) {
-        perturb(xb, batch, d, inputNoise, noiseRng);
+        perturb(xb, batch, d, inputNoise, config.noiseAt(step), noiseRng);
       }
 
       java.util.Arrays.fill(grad, 0.0);
@@ -201,10 +202,13 @@ public final class Trainer {
     return config.learningRate();
   }
 
-  /** Dequantization (or other input noise) first, then the isotropic Gaussian smoothing noise. */
-  private void perturb(double[] rows, int m, int d, InputNoise inputNoise, SplittableRandom rng) {
+  /**
+   * Dequantization (or other input noise) first, then the isotropic Gaussian smoothing noise of standard
+   * deviation {@code sigma} (the schedule's value for the step, {@link TrainingConfig#noiseAt}).
+   */
+  private static void perturb(double[] rows, int m, int d, InputNoise inputNoise, double sigma,
+                              SplittableRandom rng) {
     inputNoise.perturb(rows, m, rng);
-    double sigma = config.noise();
     if (sigma > 0) {
       for (int i = 0; i < m * d; i++) {
         rows[i] += sigma * gaussian(rng);

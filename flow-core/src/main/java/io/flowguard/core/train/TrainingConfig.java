@@ -37,7 +37,11 @@ public record TrainingConfig(
     int maxConsecutiveNonFinite,
     long seed,
     double noise,
-    double averaging) {
+    double averaging,
+    String noiseSchedule) {
+
+  /** The smoothing-noise schedules {@link #noiseAt} knows. */
+  public static final java.util.List<String> NOISE_SCHEDULES = java.util.List.of("constant", "linear", "cosine");
 
   public TrainingConfig {
     if (steps < 1) {
@@ -67,6 +71,35 @@ public record TrainingConfig(
     if (!(averaging >= 0 && averaging < 1)) {
       throw new IllegalArgumentException("averaging must be a decay in [0, 1), got " + averaging);
     }
+    if (noiseSchedule == null || !NOISE_SCHEDULES.contains(noiseSchedule)) {
+      throw new IllegalArgumentException("noise schedule must be one of " + String.join(", ", NOISE_SCHEDULES)
+          + ", got " + noiseSchedule);
+    }
+  }
+
+  /** A configuration with constant smoothing noise (the form before noise schedules existed). */
+  public TrainingConfig(int steps, int batchSize, double learningRate, String schedule, double gradClip,
+                        double weightDecay, double validationFraction, int evalEvery, int patience,
+                        int maxConsecutiveNonFinite, long seed, double noise, double averaging) {
+    this(steps, batchSize, learningRate, schedule, gradClip, weightDecay, validationFraction, evalEvery, patience,
+        maxConsecutiveNonFinite, seed, noise, averaging, "constant");
+  }
+
+  /**
+   * The standard deviation of the smoothing noise at optimizer step {@code step} (1-based; the rows that
+   * initialize data-dependent layers use step 1): {@code noise} for {@code constant}; for {@code linear}
+   * {@code noise * (1 - (step - 1) / steps)}, for {@code cosine} {@code noise * (1 + cos(pi (step - 1) /
+   * steps)) / 2}, both {@code noise} at the first step and falling towards zero at the last.
+   */
+  public double noiseAt(int step) {
+    if (noiseSchedule.equals("constant") || noise == 0) {
+      return noise;
+    }
+    double t = Math.min(1.0, Math.max(0.0, (step - 1) / (double) steps));
+    if (noiseSchedule.equals("linear")) {
+      return noise * (1.0 - t);
+    }
+    return noise * 0.5 * (1.0 + Math.cos(Math.PI * t));
   }
 
   /** A configuration without input noise or parameter averaging (the form before they existed). */
@@ -84,66 +117,71 @@ public record TrainingConfig(
 
   public TrainingConfig withSteps(int s) {
     return new TrainingConfig(s, batchSize, learningRate, schedule, gradClip, weightDecay, validationFraction,
-        evalEvery, patience, maxConsecutiveNonFinite, seed, noise, averaging);
+        evalEvery, patience, maxConsecutiveNonFinite, seed, noise, averaging, noiseSchedule);
   }
 
   public TrainingConfig withBatchSize(int b) {
     return new TrainingConfig(steps, b, learningRate, schedule, gradClip, weightDecay, validationFraction,
-        evalEvery, patience, maxConsecutiveNonFinite, seed, noise, averaging);
+        evalEvery, patience, maxConsecutiveNonFinite, seed, noise, averaging, noiseSchedule);
   }
 
   public TrainingConfig withLearningRate(double lr) {
     return new TrainingConfig(steps, batchSize, lr, schedule, gradClip, weightDecay, validationFraction,
-        evalEvery, patience, maxConsecutiveNonFinite, seed, noise, averaging);
+        evalEvery, patience, maxConsecutiveNonFinite, seed, noise, averaging, noiseSchedule);
   }
 
   public TrainingConfig withSchedule(String s) {
     return new TrainingConfig(steps, batchSize, learningRate, s, gradClip, weightDecay, validationFraction,
-        evalEvery, patience, maxConsecutiveNonFinite, seed, noise, averaging);
+        evalEvery, patience, maxConsecutiveNonFinite, seed, noise, averaging, noiseSchedule);
   }
 
   public TrainingConfig withGradClip(double c) {
     return new TrainingConfig(steps, batchSize, learningRate, schedule, c, weightDecay, validationFraction,
-        evalEvery, patience, maxConsecutiveNonFinite, seed, noise, averaging);
+        evalEvery, patience, maxConsecutiveNonFinite, seed, noise, averaging, noiseSchedule);
   }
 
   public TrainingConfig withWeightDecay(double wd) {
     return new TrainingConfig(steps, batchSize, learningRate, schedule, gradClip, wd, validationFraction,
-        evalEvery, patience, maxConsecutiveNonFinite, seed, noise, averaging);
+        evalEvery, patience, maxConsecutiveNonFinite, seed, noise, averaging, noiseSchedule);
   }
 
   public TrainingConfig withValidationFraction(double f) {
     return new TrainingConfig(steps, batchSize, learningRate, schedule, gradClip, weightDecay, f,
-        evalEvery, patience, maxConsecutiveNonFinite, seed, noise, averaging);
+        evalEvery, patience, maxConsecutiveNonFinite, seed, noise, averaging, noiseSchedule);
   }
 
   public TrainingConfig withEvalEvery(int e) {
     return new TrainingConfig(steps, batchSize, learningRate, schedule, gradClip, weightDecay, validationFraction,
-        e, patience, maxConsecutiveNonFinite, seed, noise, averaging);
+        e, patience, maxConsecutiveNonFinite, seed, noise, averaging, noiseSchedule);
   }
 
   public TrainingConfig withPatience(int p) {
     return new TrainingConfig(steps, batchSize, learningRate, schedule, gradClip, weightDecay, validationFraction,
-        evalEvery, p, maxConsecutiveNonFinite, seed, noise, averaging);
+        evalEvery, p, maxConsecutiveNonFinite, seed, noise, averaging, noiseSchedule);
   }
 
   public TrainingConfig withMaxConsecutiveNonFinite(int m) {
     return new TrainingConfig(steps, batchSize, learningRate, schedule, gradClip, weightDecay, validationFraction,
-        evalEvery, patience, m, seed, noise, averaging);
+        evalEvery, patience, m, seed, noise, averaging, noiseSchedule);
   }
 
   public TrainingConfig withSeed(long s) {
     return new TrainingConfig(steps, batchSize, learningRate, schedule, gradClip, weightDecay, validationFraction,
-        evalEvery, patience, maxConsecutiveNonFinite, s, noise, averaging);
+        evalEvery, patience, maxConsecutiveNonFinite, s, noise, averaging, noiseSchedule);
   }
 
   public TrainingConfig withNoise(double sigma) {
     return new TrainingConfig(steps, batchSize, learningRate, schedule, gradClip, weightDecay, validationFraction,
-        evalEvery, patience, maxConsecutiveNonFinite, seed, sigma, averaging);
+        evalEvery, patience, maxConsecutiveNonFinite, seed, sigma, averaging, noiseSchedule);
   }
 
   public TrainingConfig withAveraging(double decay) {
     return new TrainingConfig(steps, batchSize, learningRate, schedule, gradClip, weightDecay, validationFraction,
-        evalEvery, patience, maxConsecutiveNonFinite, seed, noise, decay);
+        evalEvery, patience, maxConsecutiveNonFinite, seed, noise, decay, noiseSchedule);
+  }
+
+  public TrainingConfig withNoiseSchedule(String ns) {
+    return new TrainingConfig(steps, batchSize, learningRate, schedule, gradClip, weightDecay, validationFraction,
+        evalEvery, patience, maxConsecutiveNonFinite, seed, noise, averaging, ns);
   }
 }

@@ -27,7 +27,7 @@ class TrainingNoiseTest {
   }
 
   /** The standard deviation of a 1-D flow's density, by quadrature on [-12, 12]. */
-  private static double densityStd(Flow flow) {
+  static double densityStd(Flow flow) {
     int m = 4801;
     double[] grid = new double[m];
     for (int i = 0; i < m; i++) {
