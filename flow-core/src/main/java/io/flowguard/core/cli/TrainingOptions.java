@@ -85,6 +85,12 @@ final class TrainingOptions {
           "training with uniform noise over the grid cell (default: on; --no-dequantize turns it off)."})
   boolean dequantize;
 
+  @Option(names = "--dequantize-atoms", negatable = true, defaultValue = "false", fallbackValue = "true",
+      description = {"Also dequantize tied columns off a regular grid (or on a grid finer than 1e-3 std)",
+          "over the Voronoi cells of their distinct values, at most " + Preprocessor.MAX_ATOMS + " of them",
+          "(default: off; an experiment, see docs/defaults.md)."})
+  boolean dequantizeAtoms;
+
   @Option(names = "--tail-transform", negatable = true, defaultValue = "true", fallbackValue = "true",
       description = {"Give heavy-tailed columns the monotone marginal transform asinh((x - median) / spread),",
           "its log-Jacobian included in the density (default: on; --no-tail-transform turns it off)."})
@@ -96,7 +102,7 @@ final class TrainingOptions {
 
   /** The preprocessing the flags ask for. */
   Preprocessor.Options preprocessing() {
-    return new Preprocessor.Options(dequantize, tailTransform);
+    return new Preprocessor.Options(dequantize, tailTransform, dequantizeAtoms);
   }
 
   /** The default configuration for {@code data} with every given option applied over it. */

@@ -75,8 +75,16 @@ record ModelMetadata(String name, int version, FlowSpec spec, Preprocessor prepr
       n.put("mean", f.mean());
       n.put("std", f.std());
       // Version 2 fields, written only where they apply: a plain column reads the same as in version 1.
-      if (f.discrete()) {
+      if (f.cell() > 0) {
         n.put("cell", f.cell());
+      }
+      // Optional atoms of a column dequantized over Voronoi cells; readers before it ignore the field,
+      // which only training uses (the score is the density at the observed value either way).
+      if (f.atomic()) {
+        ArrayNode atoms = n.putArray("atoms");
+        for (double v : f.atoms()) {
+          atoms.add(v);
+        }
       }
       if (f.tailTransformed()) {
         ObjectNode t = n.putObject("transform");
@@ -270,6 +278,7 @@ record ModelMetadata(String name, int version, FlowSpec spec, Preprocessor prepr
       double cell = 0.0;
       double center = 0.0;
       double scale = 0.0;
+      List<Double> atoms = new ArrayList<>();
       // Version 1 defines no cell or transform: a version 1 file is read as it was written, even if a
       // tool added such fields to it (a version 1 reader would have ignored them).
       if (formatVersion >= 2) {
@@ -277,6 +286,16 @@ record ModelMetadata(String name, int version, FlowSpec spec, Preprocessor prepr
           cell = number(n, "cell", path + ".cell");
           if (!(cell > 0)) {
             throw corrupt(path + ".cell must be positive (absent for a continuous column), got " + cell, null);
+          }
+        }
+        if (n.has("atoms")) {
+          JsonNode at = array(n, "atoms", path + ".atoms");
+          for (int j = 0; j < at.size(); j++) {
+            JsonNode e = at.get(j);
+            if (!e.isNumber()) {
+              throw corrupt(path + ".atoms[" + j + "] must be a number, got " + e, null);
+            }
+            atoms.add(e.doubleValue());
           }
         }
         if (n.has("transform")) {
@@ -295,7 +314,7 @@ record ModelMetadata(String name, int version, FlowSpec spec, Preprocessor prepr
       }
       try {
         features.add(new Preprocessor.Feature(text(n, "name", path + ".name"), bool(n, "kept", path + ".kept"),
-            number(n, "mean", path + ".mean"), number(n, "std", path + ".std"), cell, center, scale));
+            number(n, "mean", path + ".mean"), number(n, "std", path + ".std"), cell, center, scale, atoms));
       } catch (IllegalArgumentException e) {
         throw corrupt(path + ": " + e.getMessage(), e);
       }

@@ -64,15 +64,41 @@ public final class Preprocessor {
   public static final double HEAVY_TAIL_SPREAD = 7.0;
 
   /**
+   * Distinct values are on a regular grid when every gap between neighbours is a whole multiple of the
+   * smallest gap up to this fraction of it (a CSV's 15 significant digits keep the round-off far below).
+   */
+  public static final double GRID_TOLERANCE = 1e-3;
+
+  /**
+   * The most distinct values an atom column ({@link Options#atoms()}) may have: its atoms are stored in
+   * the model, so this bounds a column's entry to 8 KiB of doubles. The development sets' tied columns
+   * off a regular grid have at most 594 distinct values; a column with more keeps the grid rule.
+   */
+  public static final int MAX_ATOMS = 1024;
+
+  /**
    * Which robust steps {@link #fit} may take; constant columns are always dropped.
    *
    * @param dequantize detect discrete columns and mark them for dequantization
    * @param tailTransform detect heavy-tailed columns and give them the asinh marginal transform
+   * @param atoms (with {@code dequantize}) dequantize a tied column that is not on a regular grid, or whose
+   *     grid is finer than {@link #DISCRETE_MIN_CELL_STD}, over the Voronoi cells of its distinct values
+   *     instead of one cell width (off by default; see docs/defaults.md)
    */
-  public record Options(boolean dequantize, boolean tailTransform) {
+  public record Options(boolean dequantize, boolean tailTransform, boolean atoms) {
+    /** Grid dequantization and the tail transform, no atom cells. */
+    public Options(boolean dequantize, boolean tailTransform) {
+      this(dequantize, tailTransform, false);
+    }
+
     /** Both robust steps: the default. */
     public static Options robust() {
       return new Options(true, true);
+    }
+
+    /** This with the atom rule on or off. */
+    public Options withAtoms(boolean on) {
+      return new Options(dequantize, tailTransform, on);
     }
 
     /** Plain standardization (the behaviour of model format version 1). */
@@ -92,11 +118,28 @@ public final class Preprocessor {
    * @param cell the grid cell width of a discrete column, in raw units; 0 for a continuous column
    * @param tailCenter the center of the asinh marginal transform (raw units; 0 when there is none)
    * @param tailScale the scale of the asinh marginal transform (raw units); 0: no transform
+   * @param atoms the distinct training values of an atom column (raw units, strictly increasing, 2 to
+   *     {@link #MAX_ATOMS} of them), dequantized over their Voronoi cells ({@link #atomCell}); empty for
+   *     any other column. An atom column has no {@code cell}.
    */
   public record Feature(String name, boolean kept, double mean, double std, double cell, double tailCenter,
-                        double tailScale) {
+                        double tailScale, List<Double> atoms) {
     public Feature {
       Objects.requireNonNull(name, "name");
+      atoms = List.copyOf(Objects.requireNonNull(atoms, "atoms"));
+      if (!atoms.isEmpty()) {
+        if (!kept || cell > 0 || atoms.size() < 2 || atoms.size() > MAX_ATOMS) {
+          throw new IllegalArgumentException("feature '" + name + "': an atom column must be kept, have no grid"
+              + " cell and 2 to " + MAX_ATOMS + " atoms, got " + atoms.size() + " atoms, cell " + cell);
+        }
+        for (int i = 0; i < atoms.size(); i++) {
+          double a = atoms.get(i);
+          if (!Double.isFinite(a) || (i > 0 && !(a > atoms.get(i - 1)))) {
+            throw new IllegalArgumentException("feature '" + name + "': atoms must be finite and strictly"
+                + " increasing, atom " + i + " is " + a);
+          }
+        }
+      }
       if (name.isEmpty()) {
         throw new IllegalArgumentException("feature names must not be empty");
       }
@@ -124,9 +167,20 @@ public final class Preprocessor {
       this(name, kept, mean, std, 0.0, 0.0, 0.0);
     }
 
-    /** Whether the column is dequantized over a grid cell during training. */
+    /** A column without atoms (model files without the atom field). */
+    public Feature(String name, boolean kept, double mean, double std, double cell, double tailCenter,
+                   double tailScale) {
+      this(name, kept, mean, std, cell, tailCenter, tailScale, List.of());
+    }
+
+    /** Whether the column is dequantized during training, over a grid cell or over its atoms' cells. */
     public boolean discrete() {
-      return cell > 0;
+      return cell > 0 || !atoms.isEmpty();
+    }
+
+    /** Whether the column is dequantized over the Voronoi cells of its atoms. */
+    public boolean atomic() {
+      return !atoms.isEmpty();
     }
 
     /** Whether the column goes through the asinh marginal transform. */
@@ -141,9 +195,13 @@ public final class Preprocessor {
   private final double[] std;
   private final double[] tailCenter;
   private final double[] tailScale;
-  /** Kept positions of discrete columns, and their cell widths. */
+  /** Kept positions of discrete columns, and their cell widths (0 for an atom column). */
   private final int[] discreteAt;
   private final double[] cell;
+  /** Per discrete column: its atoms (empty for a grid column), and their cells' lower and upper ends. */
+  private final double[][] atomAt;
+  private final double[][] atomLo;
+  private final double[][] atomHi;
   private final int[] transformedAt;
   private final double constantLogJacobian;
 
@@ -177,6 +235,9 @@ public final class Preprocessor {
     tailScale = new double[kept];
     discreteAt = new int[discrete];
     cell = new double[discrete];
+    atomAt = new double[discrete][];
+    atomLo = new double[discrete][];
+    atomHi = new double[discrete][];
     transformedAt = new int[transformed];
     double lj = 0.0;
     for (int i = 0, k = 0, q = 0, t = 0; i < this.features.size(); i++) {
@@ -194,12 +255,36 @@ public final class Preprocessor {
         }
         if (f.discrete()) {
           discreteAt[q] = k;
-          cell[q++] = f.cell();
+          cell[q] = f.cell();
+          int m = f.atoms().size();
+          atomAt[q] = new double[m];
+          atomLo[q] = new double[m];
+          atomHi[q] = new double[m];
+          for (int j = 0; j < m; j++) {
+            atomAt[q][j] = f.atoms().get(j);
+            double[] c = atomCell(f.atoms(), j);
+            atomLo[q][j] = c[0];
+            atomHi[q][j] = c[1];
+          }
+          q++;
         }
         k++;
       }
     }
     constantLogJacobian = lj;
+  }
+
+  /**
+   * The Voronoi cell {@code [lo, hi]} of atom {@code j}: from the midpoint to its lower neighbour to the
+   * midpoint to its upper neighbour; the end cells are mirrored (as wide on the outer side as on the
+   * inner). The cells partition {@code [lo_0, hi_last]}.
+   */
+  public static double[] atomCell(List<Double> atoms, int j) {
+    int m = atoms.size();
+    double a = atoms.get(j);
+    double lo = j > 0 ? 0.5 * (atoms.get(j - 1) + a) : a - 0.5 * (atoms.get(1) - a);
+    double hi = j < m - 1 ? 0.5 * (a + atoms.get(j + 1)) : a + 0.5 * (a - atoms.get(m - 2));
+    return new double[] {lo, hi};
   }
 
   /** As {@link #fit(List, double[], int, Options)} with {@link Options#robust()}. */
@@ -260,6 +345,10 @@ public final class Preprocessor {
         continue;
       }
       double cellWidth = options.dequantize() ? gridCell(sorted, sd) : 0.0;
+      List<Double> atoms = options.dequantize() && options.atoms() ? atoms(sorted, sd) : List.of();
+      if (!atoms.isEmpty()) {
+        cellWidth = 0.0;
+      }
       double tailScale = 0.0;
       double tailCenter = 0.0;
       if (options.tailTransform()) {
@@ -277,7 +366,8 @@ public final class Preprocessor {
         mu = moments[0];
         sd = moments[1];
       }
-      out.add(new Feature(names.get(c), true, mu, Math.max(sd, MIN_STD), cellWidth, tailCenter, tailScale));
+      out.add(new Feature(names.get(c), true, mu, Math.max(sd, MIN_STD), cellWidth, tailCenter, tailScale,
+          atoms));
     }
     return new Preprocessor(out);
   }
@@ -310,6 +400,38 @@ public final class Preprocessor {
     }
     boolean tied = distinct <= DISCRETE_MAX_DISTINCT_SHARE * n;
     return tied && distinct > 1 && gap >= DISCRETE_MIN_CELL_STD * sd ? gap : 0.0;
+  }
+
+  /**
+   * The atoms of a tied column (at most {@link #DISCRETE_MAX_DISTINCT_SHARE} of the rows distinct, 2 to
+   * {@link #MAX_ATOMS} distinct values) that the grid rule does not serve: its distinct values are not on
+   * a regular grid ({@link #GRID_TOLERANCE}) or the grid is finer than {@link #DISCRETE_MIN_CELL_STD}
+   * standard deviations. Empty for any other column (a regular grid keeps its grid cell).
+   */
+  static List<Double> atoms(double[] sorted, double sd) {
+    int n = sorted.length;
+    List<Double> distinct = new ArrayList<>();
+    distinct.add(sorted[0]);
+    double gap = Double.POSITIVE_INFINITY;
+    for (int r = 1; r < n; r++) {
+      if (sorted[r] != sorted[r - 1]) {
+        distinct.add(sorted[r]);
+        gap = Math.min(gap, sorted[r] - sorted[r - 1]);
+        if (distinct.size() > MAX_ATOMS) {
+          return List.of();
+        }
+      }
+    }
+    int m = distinct.size();
+    if (m < 2 || m > DISCRETE_MAX_DISTINCT_SHARE * n) {
+      return List.of();
+    }
+    boolean regular = true;
+    for (int j = 1; j < m && regular; j++) {
+      double ratio = (distinct.get(j) - distinct.get(j - 1)) / gap;
+      regular = Math.abs(ratio - Math.rint(ratio)) <= GRID_TOLERANCE;
+    }
+    return regular && gap >= DISCRETE_MIN_CELL_STD * sd ? List.of() : List.copyOf(distinct);
   }
 
   /** IQR / 1.349 (the standard deviation for a Gaussian); the mean absolute deviation from the median if the IQR is 0. */
@@ -485,6 +607,10 @@ public final class Preprocessor {
         for (int q = 0; q < discreteAt.length; q++) {
           int k = discreteAt[q];
           int i = r * d + k;
+          if (atomAt[q].length > 0) {
+            rows[i] = forward(k, atomNoise(q, backward(k, rows[i]), rng.nextDouble()));
+            continue;
+          }
           double jitter = cell[q] * (rng.nextDouble() - 0.5);
           if (tailScale[k] > 0) {
             double xRaw = tailCenter[k] + tailScale[k] * Math.sinh(rows[i] * std[k] + mean[k]) + jitter;
@@ -495,6 +621,33 @@ public final class Preprocessor {
         }
       }
     };
+  }
+
+  /** Kept column {@code k}: flow space to raw units. */
+  private double backward(int k, double y) {
+    double v = y * std[k] + mean[k];
+    return tailScale[k] > 0 ? tailCenter[k] + tailScale[k] * Math.sinh(v) : v;
+  }
+
+  /** Kept column {@code k}: raw units to flow space. */
+  private double forward(int k, double x) {
+    double v = tailScale[k] > 0 ? asinh((x - tailCenter[k]) / tailScale[k]) : x;
+    return (v - mean[k]) / std[k];
+  }
+
+  /**
+   * The dequantized value of raw {@code x} in atom column {@code q}: a point of the cell of the atom
+   * nearest to {@code x} (training rows sit on their atom up to the round-off of the standardization),
+   * {@code u} of the way from its lower end to its upper end.
+   */
+  double atomNoise(int q, double x, double u) {
+    double[] a = atomAt[q];
+    int j = Arrays.binarySearch(a, x);
+    if (j < 0) {
+      int above = -j - 1;
+      j = above == 0 ? 0 : above == a.length ? a.length - 1 : (x - a[above - 1] <= a[above] - x ? above - 1 : above);
+    }
+    return atomLo[q][j] + u * (atomHi[q][j] - atomLo[q][j]);
   }
 
   /**
@@ -518,7 +671,11 @@ public final class Preprocessor {
           + " does not affect the score; check it separately if a change in it matters");
       return notes;
     }
-    if (f.discrete()) {
+    if (f.atomic()) {
+      notes.add(String.format(Locale.ROOT, "column '%s' has %d atoms off a regular grid: dequantized over"
+          + " their Voronoi cells during training; its score is the density at the observed value", f.name(),
+          f.atoms().size()));
+    } else if (f.discrete()) {
       notes.add(String.format(Locale.ROOT, "column '%s' is discrete (grid cell %.6g): dequantized during"
           + " training; its score is the density at the grid value", f.name(), f.cell()));
     }

@@ -118,6 +118,51 @@ class ModelFormatTest {
     assertArrayEquals(m.flow().logProb(std, 64), back.flow().logProb(std, 64), 0.0);
   }
 
+  /** MODEL with its preprocessor refitted with the atom rule on a column of irregular levels. */
+  private static FlowModel atomModel() {
+    int n = 200;
+    double[] x = rawRows(n, 300);
+    double[] levels = {0.0, 0.3, 1.0, 2.7};
+    SplittableRandom rng = new SplittableRandom(301);
+    for (int r = 0; r < n; r++) {
+      x[r * 4 + 3] = levels[rng.nextInt(4)];
+    }
+    Preprocessor pre = Preprocessor.fit(NAMES, x, n, Preprocessor.Options.robust().withAtoms(true));
+    assertTrue(pre.features().get(3).atomic());
+    return new FlowModel(MODEL.name(), MODEL.version(), pre, MODEL.flow(), MODEL.calibration(), MODEL.provenance());
+  }
+
+  @Test
+  void atomColumnsRoundTripBitForBit() throws IOException {
+    FlowModel m = atomModel();
+    byte[] bytes = ModelFormat.toBytes(m);
+    FlowModel back = ModelFormat.read(bytes);
+    assertEquals(m.preprocessor(), back.preprocessor());
+    assertEquals(m.preprocessor().features().get(3).atoms(), back.preprocessor().features().get(3).atoms());
+    assertArrayEquals(bytes, ModelFormat.toBytes(back), "re-encoding gives the same bytes");
+    double[] raw = rawRows(64, 302);
+    assertArrayEquals(m.logDensity(raw, 64), back.logDensity(raw, 64), 0.0);
+  }
+
+  @Test
+  void invalidAtomListsAreCorruptMetadata() throws IOException {
+    byte[] bytes = ModelFormat.toBytes(atomModel());
+    double[] theta = parameters(bytes);
+    List<ObjectNode> bad = new ArrayList<>();
+    for (String atoms : List.of("[0.3, 0.0, 1.0]", "[1.0]", "[0.0, \"x\"]", "{}")) {
+      ObjectNode meta = metadata(bytes);
+      ((ObjectNode) meta.get("preprocessor").get("features").get(3)).set("atoms", new ObjectMapper().readTree(atoms));
+      bad.add(meta);
+    }
+    ObjectNode withCell = metadata(bytes);
+    ((ObjectNode) withCell.get("preprocessor").get("features").get(3)).put("cell", 0.3);
+    bad.add(withCell);
+    for (ObjectNode meta : bad) {
+      ModelFormatException e = expectFailure(forge(meta, theta));
+      assertEquals(Kind.CORRUPT_METADATA, e.kind(), meta.get("preprocessor") + " -> " + e);
+    }
+  }
+
   @ParameterizedTest
   @MethodSource("specs")
   void roundTripPreservesAllMetadata(FlowSpec spec) throws IOException {
