@@ -72,7 +72,8 @@ public final class Preprocessor {
   /**
    * The most distinct values an atom column ({@link Options#atoms()}) may have: its atoms are stored in
    * the model, so this bounds a column's entry to 8 KiB of doubles. The development sets' tied columns
-   * off a regular grid have at most 594 distinct values; a column with more keeps the grid rule.
+   * off a regular grid (or on a too-fine one) have at most about 650 distinct values; a column
+   * with more keeps the grid rule.
    */
   public static final int MAX_ATOMS = 1024;
 
