@@ -12,6 +12,7 @@ import io.flowguard.core.model.Retraining;
 import io.flowguard.job.FlowguardPipeline;
 import io.flowguard.job.JobConfig;
 import io.flowguard.job.retrain.ChallengerTrainer;
+import io.flowguard.job.retrain.MemoryReservoirStore;
 import io.flowguard.job.retrain.Reservoir;
 import io.flowguard.job.retrain.ReservoirMeta;
 import io.flowguard.job.retrain.ReservoirRow;
@@ -160,7 +161,7 @@ public final class InJobRetrainBench {
   static String stateSize(int n) throws Exception {
     System.out.printf(Locale.ROOT, "State of a %d-event reservoir ...%n", n);
     Reservoir reservoir = new Reservoir(n, 1.0, Reservoir.Algorithm.RECENT);
-    MemoryStore store = new MemoryStore();
+    MemoryReservoirStore store = new MemoryReservoirStore();
     String[] names = new String[EndToEndBench.DIM];
     for (int i = 0; i < names.length; i++) {
       names[i] = "f" + i;
@@ -179,14 +180,14 @@ public final class InJobRetrainBench {
         TypeInformation.of(ReservoirMeta.class).createSerializer(config);
     DataOutputSerializer out = new DataOutputSerializer(1 << 20);
     long rows = 0;
-    for (Map.Entry<Integer, ReservoirRow> e : store.rows.entrySet()) {
+    for (Map.Entry<Integer, ReservoirRow> e : store.rows().entrySet()) {
       out.clear();
       IntSerializer.INSTANCE.serialize(e.getKey(), out);
       rowSerializer.serialize(e.getValue(), out);
       rows += out.length();
     }
     long counts = 0;
-    for (Map.Entry<String, Integer> e : store.counts.entrySet()) {
+    for (Map.Entry<String, Integer> e : store.counts(false).entrySet()) {
       out.clear();
       StringSerializer.INSTANCE.serialize(e.getKey(), out);
       IntSerializer.INSTANCE.serialize(e.getValue(), out);
@@ -200,47 +201,6 @@ public final class InJobRetrainBench {
         + " Flink POJO; key counts %.1f KiB), what a full checkpoint of the operator writes for"
         + " one model, before compression", meta.size(), EndToEndBench.DIM, total / 1048576.0,
         rows / (double) meta.size(), EndToEndBench.DIM, counts / 1024.0);
-  }
-
-  /** The reservoir in plain maps. */
-  private static final class MemoryStore implements Reservoir.Store {
-    final Map<Integer, ReservoirRow> rows = new HashMap<>();
-    final Map<String, Integer> counts = new HashMap<>();
-    final Map<String, Integer> driftCounts = new HashMap<>();
-
-    @Override
-    public ReservoirRow row(int slot) {
-      return rows.get(slot);
-    }
-
-    @Override
-    public void putRow(int slot, ReservoirRow row) {
-      rows.put(slot, row);
-    }
-
-    @Override
-    public void removeRow(int slot) {
-      rows.remove(slot);
-    }
-
-    @Override
-    public int count(String key, boolean drift) {
-      return (drift ? driftCounts : counts).getOrDefault(key, 0);
-    }
-
-    @Override
-    public void setCount(String key, boolean drift, int count) {
-      if (count == 0) {
-        (drift ? driftCounts : counts).remove(key);
-      } else {
-        (drift ? driftCounts : counts).put(key, count);
-      }
-    }
-
-    @Override
-    public void clearCounts(boolean drift) {
-      (drift ? driftCounts : counts).clear();
-    }
   }
 
   // ---- retraining wall time ----

@@ -3,16 +3,19 @@ package io.flowguard.job.retrain;
 import java.util.HashMap;
 import java.util.Map;
 
-/** A {@link Reservoir.Store} in plain maps, for tests of the sampling rules. */
-final class MapStore implements Reservoir.Store {
+/**
+ * The in-memory store with the checks a test of the sampling rules wants: reading an empty slot or
+ * writing a negative count is a bug in {@link Reservoir}, so it fails the test at once.
+ */
+final class MapStore extends MemoryReservoirStore {
 
-  final Map<Integer, ReservoirRow> rows = new HashMap<>();
-  final Map<String, Integer> counts = new HashMap<>();
-  final Map<String, Integer> driftCounts = new HashMap<>();
+  final Map<Integer, ReservoirRow> rows = rows();
+  final Map<String, Integer> counts = counts(false);
+  final Map<String, Integer> driftCounts = counts(true);
 
   @Override
   public ReservoirRow row(int slot) {
-    ReservoirRow r = rows.get(slot);
+    ReservoirRow r = super.row(slot);
     if (r == null) {
       throw new AssertionError("no row in slot " + slot);
     }
@@ -20,35 +23,11 @@ final class MapStore implements Reservoir.Store {
   }
 
   @Override
-  public void putRow(int slot, ReservoirRow row) {
-    rows.put(slot, row);
-  }
-
-  @Override
-  public void removeRow(int slot) {
-    rows.remove(slot);
-  }
-
-  @Override
-  public int count(String key, boolean drift) {
-    return (drift ? driftCounts : counts).getOrDefault(key, 0);
-  }
-
-  @Override
   public void setCount(String key, boolean drift, int count) {
     if (count < 0) {
       throw new AssertionError("negative count for " + key);
     }
-    if (count == 0) {
-      (drift ? driftCounts : counts).remove(key);
-    } else {
-      (drift ? driftCounts : counts).put(key, count);
-    }
-  }
-
-  @Override
-  public void clearCounts(boolean drift) {
-    (drift ? driftCounts : counts).clear();
+    super.setCount(key, drift, count);
   }
 
   /** Rows per key in slots 0 .. n-1, counted from the rows themselves. */
