@@ -367,10 +367,63 @@ public final class Preprocessor {
         mu = moments[0];
         sd = moments[1];
       }
+      if (cellWidth > 0 || !atoms.isEmpty()) {
+        // Standardize what the flow is fitted on, the dequantized variable, rather than the grid values:
+        // a rare binary column has a cell of many standard deviations of its values.
+        moments = dequantizedMoments(sorted, cellWidth, atoms, tailCenter, tailScale);
+        mu = moments[0];
+        sd = moments[1];
+      }
       out.add(new Feature(names.get(c), true, mu, Math.max(sd, MIN_STD), cellWidth, tailCenter, tailScale,
           atoms));
     }
     return new Preprocessor(out);
+  }
+
+  /** Points per training value at which {@link #dequantizedMoments} integrates a transformed cell (midpoint rule). */
+  static final int DEQUANTIZED_MOMENT_POINTS = 16;
+
+  /**
+   * Mean and standard deviation of the dequantized variable in the flow's units before standardization
+   * (after the asinh transform when {@code tailScale > 0}): each sorted raw training value spread
+   * uniformly over its grid cell or its atom's Voronoi cell. Without a transform the moments are exact
+   * (the cells' centers' variance plus the mean of {@code width^2 / 12}); through the asinh each cell is
+   * integrated by the midpoint rule with {@value #DEQUANTIZED_MOMENT_POINTS} points. Deterministic,
+   * unlike a sample of the training noise.
+   */
+  static double[] dequantizedMoments(double[] sorted, double cellWidth, List<Double> atoms, double tailCenter,
+                                     double tailScale) {
+    int n = sorted.length;
+    int m = tailScale > 0 ? DEQUANTIZED_MOMENT_POINTS : 1;
+    double[] v = new double[n * m];
+    double withinCell = 0.0;
+    int atom = 0;
+    for (int r = 0; r < n; r++) {
+      double lo;
+      double width;
+      if (atoms.isEmpty()) {
+        lo = sorted[r] - 0.5 * cellWidth;
+        width = cellWidth;
+      } else {
+        while (atom < atoms.size() - 1 && atoms.get(atom) < sorted[r]) {
+          atom++;
+        }
+        double[] cell = atomCell(atoms, atom);
+        lo = cell[0];
+        width = cell[1] - cell[0];
+      }
+      if (tailScale > 0) {
+        for (int j = 0; j < m; j++) {
+          v[r * m + j] = asinh((lo + (j + 0.5) / m * width - tailCenter) / tailScale);
+        }
+      } else {
+        v[r] = lo + 0.5 * width;
+        withinCell += width * width / 12.0;
+      }
+    }
+    double[] moments = moments(v, v.length);
+    moments[1] = Math.sqrt(moments[1] * moments[1] + withinCell / n);
+    return moments;
   }
 
   /** Population mean and standard deviation, in two passes (one pass cancels for large offsets). */

@@ -211,4 +211,48 @@ class RobustPreprocessingTest {
     assertEquals(0.0, sum1 / m, 0.008);
     assertEquals(InputNoise.NONE, fitColumns(new double[][] {gaussian(100, 0, 1, 14)}).dequantization());
   }
+
+  /**
+   * A discrete column is standardized by what the flow is fitted on, the dequantized variable: a rare
+   * binary column (cell 1, value standard deviation 0.1) would otherwise become a box 10 units wide.
+   * Without a transform the moments are exact: variance of the values plus cell^2 / 12.
+   */
+  @Test
+  void discreteColumnsAreStandardizedByTheirDequantizedSpread() {
+    SplittableRandom rng = new SplittableRandom(15);
+    int n = 4000;
+    double[] rareBinary = new double[n];
+    double[] heavyCounts = new double[n];
+    for (int i = 0; i < n; i++) {
+      rareBinary[i] = i % 100 == 0 ? 1 : 0;
+      heavyCounts[i] = Math.floor(Math.exp(2.5 * rng.nextGaussian()));
+    }
+    Preprocessor p = fitColumns(new double[][] {rareBinary, heavyCounts});
+    Preprocessor.Feature binary = p.features().get(0);
+    assertTrue(binary.discrete() && !binary.tailTransformed());
+    double q = 0.01;
+    assertEquals(q, binary.mean(), 1e-12);
+    assertEquals(Math.sqrt(q * (1 - q) + 1.0 / 12), binary.std(), 1e-12);
+    assertTrue(p.features().get(1).discrete() && p.features().get(1).tailTransformed());
+
+    // The dequantized training rows have mean 0 and variance 1 in every discrete column.
+    double[] x = new double[2 * n];
+    for (int r = 0; r < n; r++) {
+      x[2 * r] = rareBinary[r];
+      x[2 * r + 1] = heavyCounts[r];
+    }
+    double[] y = p.apply(x, n);
+    p.dequantization().perturb(y, n, new SplittableRandom(16));
+    for (int k = 0; k < 2; k++) {
+      double sum = 0;
+      double sq = 0;
+      for (int r = 0; r < n; r++) {
+        sum += y[2 * r + k];
+        sq += y[2 * r + k] * y[2 * r + k];
+      }
+      double mean = sum / n;
+      assertEquals(0.0, mean, 0.05, "column " + k);
+      assertEquals(1.0, sq / n - mean * mean, 0.05, "column " + k);
+    }
+  }
 }
