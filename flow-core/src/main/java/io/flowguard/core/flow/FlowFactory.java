@@ -79,14 +79,16 @@ public final class FlowFactory {
           CouplingTransform.alternatingMask(d, l), spec.hidden(), act, affine);
       case FlowSpec.NICE -> new CouplingTransform(layout, name + ".coupling",
           CouplingTransform.alternatingMask(d, l), spec.hidden(), act, new ShiftElement());
-      case FlowSpec.MAF -> new MaskedAutoregressive(layout, name + ".maf", order(d, l), spec.hidden(), act, affine);
+      case FlowSpec.MAF -> new MaskedAutoregressive(layout, name + ".maf", order(d, l), spec.hidden(), act, affine,
+          spec.conditionerBoundOrZero());
       case FlowSpec.IAF -> new InverseTransform(
-          new MaskedAutoregressive(layout, name + ".iaf", order(d, l), spec.hidden(), act, affine));
+          new MaskedAutoregressive(layout, name + ".iaf", order(d, l), spec.hidden(), act, affine,
+              spec.conditionerBoundOrZero()));
       case FlowSpec.SPLINE_COUPLING -> new CouplingTransform(layout, name + ".coupling",
           CouplingTransform.alternatingMask(d, l), spec.hidden(), act,
           new RationalQuadraticSpline(spec.bins(), spec.splineBound()));
       case FlowSpec.SPLINE_AUTOREGRESSIVE -> new MaskedAutoregressive(layout, name + ".made", order(d, l),
-          spec.hidden(), act, new RationalQuadraticSpline(spec.bins(), spec.splineBound()));
+          spec.hidden(), act, new RationalQuadraticSpline(spec.bins(), spec.splineBound()), spec.conditionerBoundOrZero());
       default -> throw new IllegalArgumentException("unknown flow family " + spec.family());
     };
   }

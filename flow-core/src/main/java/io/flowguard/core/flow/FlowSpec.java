@@ -26,7 +26,10 @@ import java.util.Locale;
  * Coupling layers alternate checkerboard masks; autoregressive layers alternate natural and reversed
  * orderings. {@code mixing} adds a layer between flow layers: {@code none}, {@code reverse},
  * {@code permute} (seeded random permutation) or {@code lu} (learned LU linear map). {@code actNorm}
- * puts an ActNorm (data-initialized) before every layer. Missing fields take the defaults below.
+ * puts an ActNorm (data-initialized) before every layer. {@code conditionerBound} (autoregressive
+ * families only; absent = none) feeds each MADE {@code b tanh(x / b)} instead of x, so the shifts and
+ * scales are bounded functions of the earlier dimensions and a far outlier cannot extrapolate them into
+ * an absurd density. Missing fields take the defaults below.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record FlowSpec(
@@ -41,7 +44,8 @@ public record FlowSpec(
     @JsonProperty("actNorm") Boolean actNorm,
     @JsonProperty("mixing") String mixing,
     @JsonProperty("base") BaseSpec base,
-    @JsonProperty("structureSeed") Long structureSeed) {
+    @JsonProperty("structureSeed") Long structureSeed,
+    @JsonProperty("conditionerBound") Double conditionerBound) {
 
   /** The base distribution: {@code standard-normal}, {@code diagonal-normal} or {@code gaussian-mixture}. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -126,6 +130,36 @@ public record FlowSpec(
     }
     base = base == null ? BaseSpec.standardNormal() : base;
     structureSeed = structureSeed == null ? 0L : structureSeed;
+    if (conditionerBound != null) {
+      if (!(conditionerBound >= 0) || Double.isInfinite(conditionerBound)) {
+        throw new IllegalArgumentException("conditionerBound must be finite and >= 0, got " + conditionerBound);
+      }
+      if (isCoupling(family) && conditionerBound > 0) {
+        throw new IllegalArgumentException("conditionerBound applies to the autoregressive families (maf, iaf,"
+            + " spline-autoregressive), not to " + family);
+      }
+      // 0 is "none", written as an absent field so that such a spec equals one that never had it.
+      conditionerBound = conditionerBound == 0 ? null : conditionerBound;
+    }
+  }
+
+  /** As the canonical constructor, without a conditioner bound (the form before it existed). */
+  public FlowSpec(String family, int dim, Integer layers, int[] hidden, String activation, Double scaleBound,
+                  Integer bins, Double splineBound, Boolean actNorm, String mixing, BaseSpec base,
+                  Long structureSeed) {
+    this(family, dim, layers, hidden, activation, scaleBound, bins, splineBound, actNorm, mixing, base,
+        structureSeed, null);
+  }
+
+  /** The conditioner bound {@code b} of the autoregressive layers, 0 when there is none. */
+  public double conditionerBoundOrZero() {
+    return conditionerBound == null ? 0.0 : conditionerBound;
+  }
+
+  /** This spec with conditioner bound {@code b} (0: none). */
+  public FlowSpec withConditionerBound(double b) {
+    return new FlowSpec(family, dim, layers, hidden, activation, scaleBound, bins, splineBound, actNorm, mixing, base,
+        structureSeed, b);
   }
 
   /** A spec with defaults for everything but the family and dimension. */
@@ -135,37 +169,37 @@ public record FlowSpec(
 
   public FlowSpec withLayers(int n) {
     return new FlowSpec(family, dim, n, hidden, activation, scaleBound, bins, splineBound, actNorm, mixing, base,
-        structureSeed);
+        structureSeed, conditionerBound);
   }
 
   public FlowSpec withHidden(int... h) {
     return new FlowSpec(family, dim, layers, h, activation, scaleBound, bins, splineBound, actNorm, mixing, base,
-        structureSeed);
+        structureSeed, conditionerBound);
   }
 
   public FlowSpec withBase(BaseSpec b) {
     return new FlowSpec(family, dim, layers, hidden, activation, scaleBound, bins, splineBound, actNorm, mixing, b,
-        structureSeed);
+        structureSeed, conditionerBound);
   }
 
   public FlowSpec withActNorm(boolean on) {
     return new FlowSpec(family, dim, layers, hidden, activation, scaleBound, bins, splineBound, on, mixing, base,
-        structureSeed);
+        structureSeed, conditionerBound);
   }
 
   public FlowSpec withMixing(String m) {
     return new FlowSpec(family, dim, layers, hidden, activation, scaleBound, bins, splineBound, actNorm, m, base,
-        structureSeed);
+        structureSeed, conditionerBound);
   }
 
   public FlowSpec withActivation(String a) {
     return new FlowSpec(family, dim, layers, hidden, a, scaleBound, bins, splineBound, actNorm, mixing, base,
-        structureSeed);
+        structureSeed, conditionerBound);
   }
 
   public FlowSpec withSpline(int nBins, double bound) {
     return new FlowSpec(family, dim, layers, hidden, activation, scaleBound, nBins, bound, actNorm, mixing, base,
-        structureSeed);
+        structureSeed, conditionerBound);
   }
 
   static boolean isCoupling(String family) {

@@ -34,6 +34,12 @@ public final class AutoConfig {
 
   /** Smoothing noise in units of Scott's bandwidth {@code n^(-1/(d+4))}. */
   public static final double NOISE_FACTOR = 0.5;
+  /**
+   * Each MADE sees {@code b tanh(x / b)} of its inputs with this b, in standardized units: nearly x within
+   * the bulk of the data, constant far outside it, so a far outlier gets a large NLL from the base
+   * rather than an absurd one from shifts and scales extrapolated linearly (see docs/defaults.md).
+   */
+  public static final double CONDITIONER_BOUND = 6.0;
   /** Components of the Gaussian-mixture base (room for separate modes without bridging them). */
   public static final int MIXTURE_COMPONENTS = 16;
   /** Decay of the moving average of the parameters that validation judges and training keeps. */
@@ -90,10 +96,12 @@ public final class AutoConfig {
       width = Math.min(width, 64);
     }
     FlowSpec spec = FlowSpec.of(FlowSpec.MAF, dim).withLayers(layers).withHidden(width, width)
-        .withBase(FlowSpec.BaseSpec.mixture(MIXTURE_COMPONENTS));
+        .withBase(FlowSpec.BaseSpec.mixture(MIXTURE_COMPONENTS)).withConditionerBound(CONDITIONER_BOUND);
     why.add(String.format(Locale.ROOT, "flow: MAF, %d layers (%s), 2 hidden layers of %d ReLU units (8 x %d"
         + " columns, within 32..%d), a base of " + MIXTURE_COMPONENTS + " Gaussians", layers, rows < 1000 ? "fewer than 1000 rows" : "1000 rows or more", width, dim,
         rows < 1000 ? 64 : 128));
+    why.add(String.format(Locale.ROOT, "conditioners: inputs bounded by %.0f tanh(x / %.0f), so far outliers"
+        + " cannot extrapolate shifts and scales", CONDITIONER_BOUND, CONDITIONER_BOUND));
 
     double validation = 0.1;
     int trainRows = Math.max(1, rows - (int) Math.round(rows * validation));

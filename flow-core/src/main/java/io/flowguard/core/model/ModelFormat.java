@@ -30,7 +30,7 @@ import java.util.Objects;
  * <pre>
  * offset        size  field
  * 0             8     magic "FLOWGARD" (ASCII)
- * 8             2     u16 format version (2; 1 is still read)
+ * 8             2     u16 format version (3; 1 and 2 are still read)
  * 10            2     u16 flags (0)
  * 12            4     u32 metadata length L
  * 16            8     u64 parameter count P
@@ -53,9 +53,11 @@ public final class ModelFormat {
 
   /**
    * The format version this Flowguard writes and the newest it reads. Version 2 added discrete columns'
-   * grid cells and marginal transforms to the preprocessor; version 1 files are still read.
+   * grid cells and marginal transforms to the preprocessor; version 3 the spec's {@code conditionerBound}
+   * (a version 2 reader would refuse it as an unknown spec field, so it gets a clear "newer version"
+   * message instead). Version 1 and 2 files are still read.
    */
-  public static final int FORMAT_VERSION = 2;
+  public static final int FORMAT_VERSION = 3;
   /** The 8 ASCII bytes every model file starts with. */
   public static final String MAGIC = "FLOWGARD";
   /** Bytes before the metadata. */

@@ -242,6 +242,11 @@ record ModelMetadata(String name, int version, FlowSpec spec, Preprocessor prepr
       // equally a property of the file, never a crash of the reader.
       throw corrupt("spec: " + e.getMessage(), e);
     }
+    if (formatVersion < 3 && spec.conditionerBound() != null) {
+      // A version 1 or 2 reader rejects the unknown spec field, so such a file was never valid.
+      throw corrupt("spec.conditionerBound is a version 3 field but the file declares format version "
+          + formatVersion, null);
+    }
     Preprocessor pre = readPreprocessor(object(root, "preprocessor", "preprocessor"), formatVersion);
     Calibration cal = readCalibration(object(root, "calibration", "calibration"));
     Provenance prov = readProvenance(object(root, "provenance", "provenance"));

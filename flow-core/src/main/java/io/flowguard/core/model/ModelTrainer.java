@@ -124,7 +124,8 @@ public final class ModelTrainer {
   /** The spec with its dimension set to {@code dim}. */
   public static FlowSpec withDim(FlowSpec spec, int dim) {
     return new FlowSpec(spec.family(), dim, spec.layers(), spec.hidden(), spec.activation(), spec.scaleBound(),
-        spec.bins(), spec.splineBound(), spec.actNorm(), spec.mixing(), spec.base(), spec.structureSeed());
+        spec.bins(), spec.splineBound(), spec.actNorm(), spec.mixing(), spec.base(), spec.structureSeed(),
+        spec.conditionerBound());
   }
 
   /**

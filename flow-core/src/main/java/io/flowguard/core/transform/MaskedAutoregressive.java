@@ -1,6 +1,7 @@
 package io.flowguard.core.transform;
 
 import io.flowguard.core.nn.Activation;
+import io.flowguard.core.nn.FastMath;
 import io.flowguard.core.nn.Made;
 import io.flowguard.core.nn.Mlp;
 import io.flowguard.core.nn.ParameterLayout;
@@ -45,6 +46,13 @@ public final class MaskedAutoregressive implements Transform {
   private final Mlp made;
   private final ElementwiseBijection element;
   private final int paramsPerDim;
+  /**
+   * The MADE sees {@code b tanh(x / b)} instead of {@code x} when {@code b > 0}: the element parameters are
+   * then bounded functions of the earlier dimensions, constant far outside the data, so the transform
+   * cannot extrapolate shifts and scales linearly into absurd densities for far outliers. 0: the MADE
+   * sees x.
+   */
+  private final double conditionerBound;
 
   /**
    * What a traced pass keeps, in either direction: the (final) x, the element parameters the MADE
@@ -75,6 +83,18 @@ public final class MaskedAutoregressive implements Transform {
    */
   public MaskedAutoregressive(ParameterLayout layout, String name, int[] order, int[] hidden,
                               Activation activation, ElementwiseBijection element) {
+    this(layout, name, order, hidden, activation, element, 0.0);
+  }
+
+  /**
+   * @param conditionerBound {@code b > 0}: the MADE's inputs are {@code b tanh(x / b)}; 0: x as it is
+   */
+  public MaskedAutoregressive(ParameterLayout layout, String name, int[] order, int[] hidden,
+                              Activation activation, ElementwiseBijection element, double conditionerBound) {
+    if (!(conditionerBound >= 0) || Double.isInfinite(conditionerBound)) {
+      throw new IllegalArgumentException("the conditioner bound must be finite and >= 0, got " + conditionerBound);
+    }
+    this.conditionerBound = conditionerBound;
     this.dim = order.length;
     if (dim < 1) {
       throw new IllegalArgumentException("an autoregressive transform needs at least one dimension");
@@ -157,7 +177,7 @@ public final class MaskedAutoregressive implements Transform {
   @Override
   public void inverse(double[] theta, double[] x, double[] z, double[] logDet, int n, Workspace ws) {
     double[] params = ws.take(n * dim * paramsPerDim);
-    made.forward(theta, x, n, params, ws);
+    made.forward(theta, conditionerInput(x, n, ws), n, params, ws);
     elementInverse(x, params, z, logDet, n, ws.take(element.scratchSize()));
   }
 
@@ -169,8 +189,12 @@ public final class MaskedAutoregressive implements Transform {
     double[] params = ws.take(n * dim * paramsPerDim);
     double[] scratch = ws.take(element.scratchSize());
     int stride = dim * paramsPerDim;
+    double[] u = conditionerBound > 0 ? ws.take(n * dim) : x;
     for (int k = 0; k < dim; k++) {
-      made.forward(theta, x, n, params, ws);
+      if (conditionerBound > 0) {
+        squash(x, u, n * dim);
+      }
+      made.forward(theta, u, n, params, ws);
       int i = sequence[k];
       for (int r = 0; r < n; r++) {
         int idx = r * dim + i;
@@ -194,7 +218,7 @@ public final class MaskedAutoregressive implements Transform {
   @Override
   public Trace inverseTrace(double[] theta, double[] x, double[] z, double[] logDet, int n) {
     double[] xs = Arrays.copyOf(x, n * dim);
-    Mlp.Trace mt = made.forwardTrace(theta, xs, n);
+    Mlp.Trace mt = made.forwardTrace(theta, conditionerInput(xs), n);
     double[] params = mt.output();
     elementInverse(xs, params, z, logDet, n, new double[element.scratchSize()]);
     return new MafTrace(xs, params, mt, n);
@@ -206,7 +230,7 @@ public final class MaskedAutoregressive implements Transform {
     // The backward pass works on the density map at the sampled x; the MADE outputs at the final x are
     // the parameters sampling used, since each dimension's outputs ignore the dimensions fixed later.
     double[] xs = Arrays.copyOf(x, n * dim);
-    Mlp.Trace mt = made.forwardTrace(theta, xs, n);
+    Mlp.Trace mt = made.forwardTrace(theta, conditionerInput(xs), n);
     return new MafTrace(xs, mt.output(), mt, n);
   }
 
@@ -317,5 +341,47 @@ public final class MaskedAutoregressive implements Transform {
       sink = t.discard;
     }
     made.backward(theta, t.mlp, gParams, gxCond, sink);
+    if (conditionerBound > 0) {
+      // d/dx [b tanh(x / b)] = 1 - tanh(x / b)^2
+      int len = t.n * dim;
+      double inv = 1.0 / conditionerBound;
+      for (int i = 0; i < len; i++) {
+        double th = FastMath.tanh(t.x[i] * inv);
+        gxCond[i] *= 1.0 - th * th;
+      }
+    }
+  }
+
+  /** What the MADE sees of {@code n} rows x: x itself, or its bounded image in workspace scratch. */
+  private double[] conditionerInput(double[] x, int n, Workspace ws) {
+    if (conditionerBound == 0) {
+      return x;
+    }
+    double[] u = ws.take(n * dim);
+    squash(x, u, n * dim);
+    return u;
+  }
+
+  /** As {@link #conditionerInput(double[], int, Workspace)}, in a new array (traced passes). */
+  private double[] conditionerInput(double[] xs) {
+    if (conditionerBound == 0) {
+      return xs;
+    }
+    double[] u = new double[xs.length];
+    squash(xs, u, xs.length);
+    return u;
+  }
+
+  private void squash(double[] x, double[] u, int len) {
+    double b = conditionerBound;
+    double inv = 1.0 / b;
+    for (int i = 0; i < len; i++) {
+      u[i] = b * FastMath.tanh(x[i] * inv);
+    }
+  }
+
+  /** The conditioner bound b ({@code b tanh(x / b)} is what the MADE sees), 0 when there is none. */
+  public double conditionerBound() {
+    return conditionerBound;
   }
 }

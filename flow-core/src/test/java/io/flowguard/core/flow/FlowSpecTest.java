@@ -184,4 +184,28 @@ class FlowSpecTest {
     assertRejected("{\"dim\":2,\"scaleBound\":0}", "scaleBound");
     assertRejected("{\"family\":\"spline-autoregressive\",\"dim\":2,\"bins\":5000}", "bins", "5000");
   }
+
+  @Test
+  void conditionerBoundRoundTripsSurvivesEveryWithAndIsRejectedWhereItDoesNotApply() {
+    FlowSpec s = FlowSpec.of(FlowSpec.MAF, 3).withConditionerBound(4.0);
+    assertEquals(4.0, FlowSpec.fromJson(s.toJson()).conditionerBoundOrZero(), 0.0);
+    assertTrue(s.toJson().contains("\"conditionerBound\":4.0"), s.toJson());
+    FlowSpec changed = s.withLayers(2).withHidden(8).withBase(FlowSpec.BaseSpec.mixture(3)).withActNorm(true)
+        .withMixing("lu").withActivation("tanh");
+    assertEquals(4.0, changed.conditionerBoundOrZero(), 0.0, "every with* keeps the bound");
+    assertEquals(4.0, FlowSpec.of(FlowSpec.SPLINE_AUTOREGRESSIVE, 3).withConditionerBound(4.0).withSpline(6, 3.0)
+        .conditionerBoundOrZero(), 0.0);
+    // Absent and 0 are the same spec: no bound.
+    assertNull(FlowSpec.of(FlowSpec.MAF, 3).conditionerBound());
+    assertEquals(FlowSpec.of(FlowSpec.MAF, 3), FlowSpec.of(FlowSpec.MAF, 3).withConditionerBound(0));
+    assertThrows(IllegalArgumentException.class, () -> FlowSpec.of(FlowSpec.MAF, 3).withConditionerBound(-1));
+    assertThrows(IllegalArgumentException.class,
+        () -> FlowSpec.of(FlowSpec.MAF, 3).withConditionerBound(Double.NaN));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> FlowSpec.of(FlowSpec.REALNVP, 3).withConditionerBound(4.0));
+    assertTrue(e.getMessage().contains("autoregressive"), e.getMessage());
+    Flow f = FlowFactory.create(s.withLayers(2).withHidden(8, 8), 1);
+    double[] x = {100, -100, 0.5};
+    assertTrue(Double.isFinite(f.logProb(x, 1)[0]));
+  }
 }

@@ -66,8 +66,10 @@ class AutoConfigTest {
   void theSeedIsPassedThroughAndTheRationaleNamesEveryChoice() {
     AutoConfig.Choice c = AutoConfig.choose(2000, 5, 42);
     assertEquals(42, c.training().seed());
-    assertEquals(4, c.rationale().size());
+    assertEquals(5, c.rationale().size());
     assertTrue(c.rationale().get(0).startsWith("flow: MAF"));
+    assertEquals(AutoConfig.CONDITIONER_BOUND, c.spec().conditionerBoundOrZero(), 0.0);
+    assertTrue(c.rationale().get(1).startsWith("conditioners: inputs bounded"), c.rationale().get(1));
   }
 
   @Test

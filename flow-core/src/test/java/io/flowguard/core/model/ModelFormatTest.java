@@ -292,7 +292,8 @@ class ModelFormatTest {
     b[8] = 7;
     ModelFormatException e = expectFailure(b);
     assertEquals(Kind.NEWER_VERSION, e.kind());
-    assertTrue(e.getMessage().contains("format version 7 is newer than this Flowguard supports (2); upgrade Flowguard"),
+    assertTrue(e.getMessage().contains("format version 7 is newer than this Flowguard supports ("
+        + ModelFormat.FORMAT_VERSION + "); upgrade Flowguard"),
         e.getMessage());
   }
 
@@ -481,7 +482,7 @@ class ModelFormatTest {
     double[] raw = rawRows(64, 22);
     assertArrayEquals(m.logDensity(raw, 64), back.logDensity(raw, 64), 0.0);
     ObjectNode meta = metadata(bytes);
-    assertEquals(2, meta.get("provenance").get("formatVersion").asInt());
+    assertEquals(ModelFormat.FORMAT_VERSION, meta.get("provenance").get("formatVersion").asInt());
     assertEquals("asinh", meta.at("/preprocessor/features/0/transform/kind").asText());
     assertEquals(1.0, meta.at("/preprocessor/features/2/cell").asDouble(), 0.0);
     assertTrue(meta.at("/preprocessor/features/2/transform").isMissingNode(), "absent where it does not apply");
@@ -644,5 +645,37 @@ class ModelFormatTest {
         return k;
       }
     };
+  }
+
+  @Test
+  void aBoundedConditionerRoundTripsBitForBitAndScoresTheSame() throws IOException {
+    FlowModel m = model(small(FlowSpec.MAF).withConditionerBound(4.0), 31);
+    byte[] bytes = ModelFormat.toBytes(m);
+    FlowModel back = ModelFormat.read(bytes);
+    assertEquals(4.0, back.spec().conditionerBoundOrZero(), 0.0);
+    assertArrayEquals(bytes, ModelFormat.toBytes(back));
+    double[] raw = rawRows(64, 32);
+    assertArrayEquals(m.logDensity(raw, 64), back.logDensity(raw, 64), 0.0);
+    assertEquals(4.0, metadata(bytes).at("/spec/conditionerBound").asDouble(), 0.0);
+    assertEquals(3, bytes[8], "written as format version 3");
+    // Without a bound the field is absent, so such a spec reads in any version.
+    assertTrue(metadata(BYTES).at("/spec/conditionerBound").isMissingNode());
+  }
+
+  @Test
+  void version2FilesStillReadAndAConditionerBoundInThemIsCorrupt() throws IOException {
+    FlowModel plain = model(small(FlowSpec.MAF), 33);
+    byte[] current = ModelFormat.toBytes(plain);
+    ObjectNode meta = metadata(current);
+    ((ObjectNode) meta.get("provenance")).put("formatVersion", 2);
+    FlowModel v2 = ModelFormat.read(forge(2, 0, new ObjectMapper().writeValueAsBytes(meta), parameters(current)));
+    double[] raw = rawRows(16, 34);
+    assertArrayEquals(plain.logDensity(raw, 16), v2.logDensity(raw, 16), 0.0);
+    assertEquals(2, v2.provenance().formatVersion());
+
+    ((ObjectNode) meta.get("spec")).put("conditionerBound", 4.0);
+    ModelFormatException e = expectFailure(forge(2, 0, new ObjectMapper().writeValueAsBytes(meta), parameters(current)));
+    assertEquals(Kind.CORRUPT_METADATA, e.kind());
+    assertTrue(e.getMessage().contains("spec.conditionerBound is a version 3 field"), e.getMessage());
   }
 }
