@@ -15,7 +15,9 @@ import java.util.Locale;
  *   <li><b>Family:</b> MAF (density in one pass, works from d = 1) with ReLU MADE conditioners, layers
  *       alternating natural and reversed orderings, on a base of {@value #MIXTURE_COMPONENTS} Gaussians
  *       (initialized by k-means++ on the latent codes), so separate modes of normal behaviour need not
- *       be joined by a bridge of density.
+ *       be joined by a bridge of density. Each MADE sees {@value #CONDITIONER_BOUND}
+ *       {@code tanh(x / }{@value #CONDITIONER_BOUND}{@code )} of its inputs, so far outliers cannot
+ *       extrapolate shifts and scales.
  *   <li><b>Capacity from n:</b> fewer layers and narrower conditioners for small data sets, where a flow
  *       otherwise memorizes the training rows.
  *   <li><b>Smoothing noise:</b> every minibatch gets Gaussian noise of standard deviation
