@@ -66,6 +66,8 @@ public final class MaskedAutoregressive implements Transform {
     final int n;
     /** Where discarded parameter gradients go; allocated on first need, reused by every iteration. */
     double[] discard;
+    /** d/dx of the conditioner squash at x, when there is one; computed on first need, reused likewise. */
+    double[] squashSlope;
 
     MafTrace(double[] x, double[] params, Mlp.Trace mlp, int n) {
       this.x = x;
@@ -342,12 +344,18 @@ public final class MaskedAutoregressive implements Transform {
     }
     made.backward(theta, t.mlp, gParams, gxCond, sink);
     if (conditionerBound > 0) {
-      // d/dx [b tanh(x / b)] = 1 - tanh(x / b)^2
       int len = t.n * dim;
-      double inv = 1.0 / conditionerBound;
+      if (t.squashSlope == null) {
+        // d/dx [b tanh(x / b)] = 1 - tanh(x / b)^2
+        t.squashSlope = new double[len];
+        double inv = 1.0 / conditionerBound;
+        for (int i = 0; i < len; i++) {
+          double th = FastMath.tanh(t.x[i] * inv);
+          t.squashSlope[i] = 1.0 - th * th;
+        }
+      }
       for (int i = 0; i < len; i++) {
-        double th = FastMath.tanh(t.x[i] * inv);
-        gxCond[i] *= 1.0 - th * th;
+        gxCond[i] *= t.squashSlope[i];
       }
     }
   }
