@@ -25,7 +25,10 @@ final class TrainingOptions {
       description = {"The flow architecture: a JSON file, inline JSON, or a family name (realnvp, nice, maf, iaf,",
           "spline-coupling, spline-autoregressive). 'dim' is taken from the data. Default: automatic, a MAF",
           "sized by the data: 3 layers and hidden width 8 x columns within 32..64 below 1000 training rows,",
-          "5 layers and width within 32..128 from 1000 rows, on a base of 8 Gaussians (docs/defaults.md)."})
+          "5 layers and width within 32..128 from 1000 rows, on a base of "
+              + io.flowguard.core.model.AutoConfig.MIXTURE_COMPONENTS + " Gaussians, conditioner inputs bounded by "
+              + "b tanh(x / b) with b = " + (int) io.flowguard.core.model.AutoConfig.CONDITIONER_BOUND
+              + " (docs/defaults.md)."})
   String spec;
 
   @Option(names = "--seed", defaultValue = "0", paramLabel = "N",
