@@ -115,7 +115,7 @@ public final class ModelTrainer {
       calNll[i] = -(lp[i] + pre.logJacobian(cal.values(), i * cal.dim()));
     }
     Calibration calibration = Calibration.fit(calNll, options.training().seed());
-    Provenance provenance = Provenance.create(spec, options.training(),
+    Provenance provenance = Provenance.create(spec, options.training(), options.preprocessing(),
         Provenance.fingerprint(data.columns(), data.values(), n), n, Provenance.TrainingMetrics.of(result));
     FlowModel model = new FlowModel(options.name(), options.version(), pre, flow, calibration, provenance);
     return new Trained(model, result);

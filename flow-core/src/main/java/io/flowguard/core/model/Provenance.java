@@ -27,7 +27,7 @@ import java.util.Properties;
  * that a model was trained on the data set one thinks it was. Informational: scoring never reads it.
  *
  * @param spec the flow spec as JSON ({@link FlowSpec#toJson})
- * @param trainingConfig the training hyper-parameters as a JSON object (see {@link #configMap}); held in
+ * @param trainingConfig the training hyper-parameters and the preprocessing options as a JSON object (see {@link #configMap}); held in
  *     the canonical form a JSON round trip produces, so a provenance read from a file equals the one
  *     written
  * @param seed the training seed
@@ -130,17 +130,74 @@ public record Provenance(String spec, Map<String, Object> trainingConfig, long s
   }
 
   /**
-   * A provenance stamped now, with this Flowguard's version and the current format version.
+   * Keys of the preprocessing options ({@link Preprocessor.Options}) in {@link #trainingConfig}, beside the
+   * training hyper-parameters. Models written before they were recorded lack them and read as
+   * {@link Preprocessor.Options#robust()}, which is what those models were trained with unless
+   * {@code --no-dequantize} / {@code --no-tail-transform} was given.
+   */
+  public static final String DEQUANTIZE = "dequantize";
+  /** See {@link #DEQUANTIZE}. */
+  public static final String TAIL_TRANSFORM = "tailTransform";
+  /** See {@link #DEQUANTIZE}. */
+  public static final String DEQUANTIZE_ATOMS = "dequantizeAtoms";
+
+  /**
+   * A provenance stamped now, with this Flowguard's version and the current format version; the
+   * preprocessing options are the robust defaults.
    */
   public static Provenance create(FlowSpec spec, TrainingConfig config, String dataSha256, long trainingRows,
                                   TrainingMetrics metrics) {
-    return new Provenance(spec.toJson(), configMap(config), config.seed(), dataSha256, trainingRows, metrics,
-        Instant.now().toString(), currentFlowguardVersion(), ModelFormat.FORMAT_VERSION);
+    return create(spec, config, Preprocessor.Options.robust(), dataSha256, trainingRows, metrics);
+  }
+
+  /**
+   * A provenance stamped now, recording the training configuration and the preprocessing options the model
+   * was trained with, so that a retrain reproduces both.
+   */
+  public static Provenance create(FlowSpec spec, TrainingConfig config, Preprocessor.Options preprocessing,
+                                  String dataSha256, long trainingRows, TrainingMetrics metrics) {
+    return new Provenance(spec.toJson(), configMap(config, preprocessing), config.seed(), dataSha256,
+        trainingRows, metrics, Instant.now().toString(), currentFlowguardVersion(), ModelFormat.FORMAT_VERSION);
   }
 
   /** The training configuration as a JSON object (its record components by name). */
   public static Map<String, Object> configMap(TrainingConfig config) {
     return JSON.convertValue(config, new TypeReference<LinkedHashMap<String, Object>>() {});
+  }
+
+  /**
+   * The training configuration as a JSON object followed by the preprocessing options ({@link #DEQUANTIZE},
+   * {@link #TAIL_TRANSFORM}, {@link #DEQUANTIZE_ATOMS}).
+   */
+  public static Map<String, Object> configMap(TrainingConfig config, Preprocessor.Options preprocessing) {
+    Map<String, Object> m = configMap(config);
+    m.put(DEQUANTIZE, preprocessing.dequantize());
+    m.put(TAIL_TRANSFORM, preprocessing.tailTransform());
+    m.put(DEQUANTIZE_ATOMS, preprocessing.atoms());
+    return m;
+  }
+
+  /**
+   * The preprocessing options recorded in {@link #trainingConfig}; a key that is absent (a model written
+   * before they were recorded) takes its {@link Preprocessor.Options#robust()} value.
+   *
+   * @throws IllegalArgumentException if a recorded option is not a boolean
+   */
+  public Preprocessor.Options preprocessingOptions() {
+    Preprocessor.Options robust = Preprocessor.Options.robust();
+    return new Preprocessor.Options(flag(DEQUANTIZE, robust.dequantize()), flag(TAIL_TRANSFORM,
+        robust.tailTransform()), flag(DEQUANTIZE_ATOMS, robust.atoms()));
+  }
+
+  private boolean flag(String key, boolean absent) {
+    Object v = trainingConfig.get(key);
+    if (v == null) {
+      return absent;
+    }
+    if (!(v instanceof Boolean b)) {
+      throw new IllegalArgumentException("provenance.trainingConfig." + key + " must be true or false, got " + v);
+    }
+    return b;
   }
 
   /**

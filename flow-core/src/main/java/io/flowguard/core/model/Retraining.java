@@ -32,7 +32,8 @@ import java.util.SplittableRandom;
  *   <li>A seeded random {@link Settings#holdOutFraction} of the candidates is held out (or the caller's
  *       explicit held-out table is used and every candidate is trained on).</li>
  *   <li>The challenger is trained by {@link ModelTrainer#train} with the champion's spec and the training
- *       configuration recorded in its provenance ({@link #trainingConfigFor}), or the automatic one without a
+ *       configuration and preprocessing options recorded in its provenance ({@link #trainingConfigFor},
+ *       {@link Provenance#preprocessingOptions}), or the automatic one without a
  *       champion ({@link ModelTrainer.Options#automatic}); its version is the champion's + 1 (1 without one) and its provenance carries a
  *       {@link Lineage}.</li>
  *   <li>Validation on the held-out rows, in this order (the first failing check is the reason):
@@ -305,7 +306,7 @@ public final class Retraining {
     if (champion.isPresent()) {
       TrainingConfig config = trainingConfigFor(champion, train.rows(), request.seed(), s);
       options = new ModelTrainer.Options(request.name(), version, champion.get().spec(), config,
-          s.calibrationFraction());
+          s.calibrationFraction(), champion.get().provenance().preprocessingOptions());
     } else {
       // A first model gets what `flowguard train` would choose for these rows (AutoConfig), within the step bound.
       ModelTrainer.Options auto = ModelTrainer.Options.automatic(request.name(), version, train, request.seed(),

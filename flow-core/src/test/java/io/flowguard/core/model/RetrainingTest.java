@@ -175,6 +175,63 @@ class RetrainingTest {
   }
 
   @Test
+  void theChampionsPreprocessingOptionsAreRecordedAndReusedByItsChallenger() throws IOException {
+    // "vib" rounded to a grid of 0.05 is discrete; "load" made heavy-tailed (cubed) gets the asinh by default
+    // (and so does the skewed "temp").
+    Dataset base = normal(1500, 0.0, 23);
+    double[] x = base.values().clone();
+    for (int r = 0; r < base.rows(); r++) {
+      double load = (x[r * 3] - 50) / 10;
+      x[r * 3] = 50 + 10 * load * load * load;
+      x[r * 3 + 2] = Math.round(x[r * 3 + 2] / 0.05) * 0.05;
+    }
+    Dataset data = new Dataset("discrete and heavy-tailed", NAMES, x, base.rows());
+    TrainingConfig quick = CONFIG.withSteps(60).withEvalEvery(20);
+    FlowModel robust = ModelTrainer.train(data, new ModelTrainer.Options("pump", 1, SPEC, quick, 0.2),
+        TrainingListener.NONE).model();
+    assertEquals(List.of("vib"), robust.preprocessor().discreteFeatures());
+    assertTrue(robust.preprocessor().tailTransformedFeatures().contains("load"),
+        robust.preprocessor().tailTransformedFeatures().toString());
+    assertEquals(Preprocessor.Options.robust(), robust.provenance().preprocessingOptions());
+
+    FlowModel plain = ModelTrainer.train(data, new ModelTrainer.Options("pump", 1, SPEC, quick, 0.2,
+        Preprocessor.Options.standardizeOnly()), TrainingListener.NONE).model();
+    assertEquals(List.of(), plain.preprocessor().discreteFeatures());
+    assertEquals(List.of(), plain.preprocessor().tailTransformedFeatures());
+    FlowModel read = ModelFormat.read(ModelFormat.toBytes(plain));
+    assertEquals(Preprocessor.Options.standardizeOnly(), read.provenance().preprocessingOptions(),
+        "the options survive the model file");
+
+    Outcome o = Retraining.run(Request.refresh(read, data, 5, Lineage.Trigger.OFFLINE, "test window",
+        SETTINGS.withMaxSteps(60)));
+    FlowModel c = o.challenger().orElseThrow();
+    assertEquals(Preprocessor.Options.standardizeOnly(), c.provenance().preprocessingOptions());
+    assertEquals(List.of(), c.preprocessor().discreteFeatures(), "the challenger is not dequantized either");
+    assertEquals(List.of(), c.preprocessor().tailTransformedFeatures());
+  }
+
+  @Test
+  void aProvenanceWithoutPreprocessingOptionsReadsAsRobustAndAMalformedOneIsRefused() {
+    Provenance p = CHAMPION.provenance();
+    java.util.Map<String, Object> old = new java.util.LinkedHashMap<>(p.trainingConfig());
+    old.remove(Provenance.DEQUANTIZE);
+    old.remove(Provenance.TAIL_TRANSFORM);
+    old.remove(Provenance.DEQUANTIZE_ATOMS);
+    assertEquals(Preprocessor.Options.robust(), withConfig(p, old).preprocessingOptions(),
+        "a model written before the options were recorded was trained with the robust preprocessing");
+    java.util.Map<String, Object> bad = new java.util.LinkedHashMap<>(p.trainingConfig());
+    bad.put(Provenance.DEQUANTIZE, "yes");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> withConfig(p, bad).preprocessingOptions());
+    assertTrue(e.getMessage().contains("dequantize"), e.getMessage());
+  }
+
+  private static Provenance withConfig(Provenance p, java.util.Map<String, Object> config) {
+    return new Provenance(p.spec(), config, p.seed(), p.dataSha256(), p.trainingRows(), p.metrics(), p.createdAt(),
+        p.flowguardVersion(), p.formatVersion(), p.lineage());
+  }
+
+  @Test
   void aFirstModelIsTrainedWithTheDefaultsAndPromotedAsVersionOne() {
     Outcome o = Retraining.run(Request.initial("fresh", normal(1500, 0.0, 20), 3, "first data",
         SETTINGS.withMaxSteps(60)));
