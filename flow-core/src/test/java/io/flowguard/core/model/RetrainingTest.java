@@ -17,7 +17,9 @@ import io.flowguard.core.model.Retraining.Settings;
 import io.flowguard.core.train.TrainingConfig;
 import io.flowguard.core.train.TrainingListener;
 import java.io.IOException;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.SplittableRandom;
@@ -213,20 +215,20 @@ class RetrainingTest {
   @Test
   void aProvenanceWithoutPreprocessingOptionsReadsAsRobustAndAMalformedOneIsRefused() {
     Provenance p = CHAMPION.provenance();
-    java.util.Map<String, Object> old = new java.util.LinkedHashMap<>(p.trainingConfig());
+    Map<String, Object> old = new LinkedHashMap<>(p.trainingConfig());
     old.remove(Provenance.DEQUANTIZE);
     old.remove(Provenance.TAIL_TRANSFORM);
     old.remove(Provenance.DEQUANTIZE_ATOMS);
     assertEquals(Preprocessor.Options.robust(), withConfig(p, old).preprocessingOptions(),
         "a model written before the options were recorded was trained with the robust preprocessing");
-    java.util.Map<String, Object> bad = new java.util.LinkedHashMap<>(p.trainingConfig());
+    Map<String, Object> bad = new LinkedHashMap<>(p.trainingConfig());
     bad.put(Provenance.DEQUANTIZE, "yes");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> withConfig(p, bad).preprocessingOptions());
     assertTrue(e.getMessage().contains("dequantize"), e.getMessage());
   }
 
-  private static Provenance withConfig(Provenance p, java.util.Map<String, Object> config) {
+  private static Provenance withConfig(Provenance p, Map<String, Object> config) {
     return new Provenance(p.spec(), config, p.seed(), p.dataSha256(), p.trainingRows(), p.metrics(), p.createdAt(),
         p.flowguardVersion(), p.formatVersion(), p.lineage());
   }
