@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Runs the scoring benchmark (io.flowguard.bench.LogProbBenchmark) and prints the JMH table in events/s.
+# Runs a JMH benchmark of io.flowguard.bench and prints its table: the scoring benchmark
+# (LogProbBenchmark, events/s) unless the first argument names another (TrainingBenchmark, ms/step).
 #
-#   bench/run.sh                           # defaults: 2 forks, 3 x 1 s warmup, 5 x 1 s measurement
+#   bench/run.sh                           # scoring; defaults: 2 forks, 3 x 1 s warmup, 5 x 1 s measurement
 #   bench/run.sh -f 1 -wi 2 -w 1 -i 3 -r 1 # quicker, rougher
 #   bench/run.sh -p model=maf-d10 -p batch=64
+#   bench/run.sh TrainingBenchmark         # training: ms per optimizer step of the default architecture
 #
 # Any JMH option is passed through (java -jar bench/target/benchmarks.jar -h lists them).
 # Builds bench/target/benchmarks.jar first when it is missing or older than the sources
@@ -35,4 +37,9 @@ fi
 export OMP_NUM_THREADS=1
 export OPENBLAS_NUM_THREADS=1
 
-exec java -jar "$jar" LogProbBenchmark "$@"
+benchmark=LogProbBenchmark
+if [[ "${1:-}" == *Benchmark ]]; then
+  benchmark=$1
+  shift
+fi
+exec java -jar "$jar" "$benchmark" "$@"

@@ -194,27 +194,22 @@ public final class GaussianMixture implements BaseDistribution {
     }
   }
 
-  /** Fills comp[c] = log pi_c + log N_c(z_r) and returns their log-sum-exp. */
-  private double componentLogProbs(double[] theta, double[] z, int r, double[] comp) {
-    double maxLogit = Double.NEGATIVE_INFINITY;
-    for (int c = 0; c < k; c++) {
-      maxLogit = Math.max(maxLogit, theta[logitOff + c]);
-    }
-    double sumExp = 0.0;
-    for (int c = 0; c < k; c++) {
-      sumExp += Math.exp(theta[logitOff + c] - maxLogit);
-    }
-    double logNorm = maxLogit + Math.log(sumExp);
+  /**
+   * Fills comp[c] = log pi_c + log N_c(z_r) and returns their log-sum-exp. {@code logNorm} is the
+   * log-sum-exp of the logits and {@code inv} the k x d inverse standard deviations, computed once per
+   * call of {@link #logProbBackward} rather than per row (the same values, so the same arithmetic).
+   */
+  private double componentLogProbs(double[] theta, double[] z, int r, double logNorm, double[] inv, double[] comp) {
     double max = Double.NEGATIVE_INFINITY;
     int o = r * dim;
     for (int c = 0; c < k; c++) {
       double s = theta[logitOff + c] - logNorm - dim * HALF_LOG_2PI;
       int mo = meanOff + c * dim;
       int so = logStdOff + c * dim;
+      int io = c * dim;
       for (int i = 0; i < dim; i++) {
-        double ls = theta[so + i];
-        double u = (z[o + i] - theta[mo + i]) * Math.exp(-ls);
-        s += -0.5 * u * u - ls;
+        double u = (z[o + i] - theta[mo + i]) * inv[io + i];
+        s += -0.5 * u * u - theta[so + i];
       }
       comp[c] = s;
       max = Math.max(max, s);
@@ -233,6 +228,7 @@ public final class GaussianMixture implements BaseDistribution {
   public void logProbBackward(double[] theta, double[] z, int n, double[] gLogP, double[] gz, double[] gTheta) {
     double[] comp = new double[k];
     double[] weights = new double[k];
+    double[] inv = new double[k * dim];
     double maxLogit = Double.NEGATIVE_INFINITY;
     for (int c = 0; c < k; c++) {
       maxLogit = Math.max(maxLogit, theta[logitOff + c]);
@@ -242,11 +238,15 @@ public final class GaussianMixture implements BaseDistribution {
       weights[c] = Math.exp(theta[logitOff + c] - maxLogit);
       sumExp += weights[c];
     }
+    double logNorm = maxLogit + Math.log(sumExp);
     for (int c = 0; c < k; c++) {
       weights[c] /= sumExp;
     }
+    for (int j = 0; j < k * dim; j++) {
+      inv[j] = Math.exp(-theta[logStdOff + j]);
+    }
     for (int r = 0; r < n; r++) {
-      double lse = componentLogProbs(theta, z, r, comp);
+      double lse = componentLogProbs(theta, z, r, logNorm, inv, comp);
       double g = gLogP[r];
       int o = r * dim;
       for (int i = 0; i < dim; i++) {
@@ -254,15 +254,18 @@ public final class GaussianMixture implements BaseDistribution {
       }
       for (int c = 0; c < k; c++) {
         double resp = Math.exp(comp[c] - lse);
+        double gr = g * resp;
         gTheta[logitOff + c] += g * (resp - weights[c]);
         int mo = meanOff + c * dim;
         int so = logStdOff + c * dim;
+        int io = c * dim;
         for (int i = 0; i < dim; i++) {
-          double inv = Math.exp(-theta[so + i]);
-          double u = (z[o + i] - theta[mo + i]) * inv;
-          gz[o + i] -= g * resp * u * inv;
-          gTheta[mo + i] += g * resp * u * inv;
-          gTheta[so + i] += g * resp * (u * u - 1.0);
+          double iv = inv[io + i];
+          double u = (z[o + i] - theta[mo + i]) * iv;
+          double gu = gr * u * iv;
+          gz[o + i] -= gu;
+          gTheta[mo + i] += gu;
+          gTheta[so + i] += gr * (u * u - 1.0);
         }
       }
     }

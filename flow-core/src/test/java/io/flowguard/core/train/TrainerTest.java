@@ -240,6 +240,51 @@ class TrainerTest {
   }
 
   @Test
+  void theUpdateOverRunsOfTheMasksIsThePerIndexUpdateBitForBit() {
+    // Adam walks the trainable indices as runs of one decay flag (a loop the JIT can vectorize). The
+    // masks here switch every one to five indices (and start and end with a STATE index), so a wrong run
+    // boundary would skip, repeat or mis-decay an index; the expected values are the per-index loop
+    // with the same formulas, so the tolerance is 0.
+    int p = 41;
+    boolean[] trainable = trainableMask(p);
+    boolean[] decay = decayMask(p);
+    trainable[0] = false;
+    trainable[p - 1] = false;
+    double lr = 0.05;
+    double wd = 0.2;
+    Adam adam = new Adam(trainable, decay, wd, 5.0);
+    double[] theta = randomVector(p, 7);
+    double[] expected = theta.clone();
+    double[] m = new double[p];
+    double[] v = new double[p];
+    for (int t = 1; t <= 4; t++) {
+      double[] grad = randomVector(p, 20 + t);
+      for (int i = 0; i < p; i++) {
+        grad[i] *= t == 1 ? 40.0 : 1.0; // the first step is clipped
+      }
+      adam.step(theta, grad, lr);
+      double norm = Adam.norm(grad);
+      double scale = norm > 5.0 ? 5.0 / norm : 1.0;
+      double c1 = 1.0 - Math.pow(Adam.BETA1, t);
+      double c2 = 1.0 - Math.pow(Adam.BETA2, t);
+      for (int i = 0; i < p; i++) {
+        if (!trainable[i]) {
+          continue;
+        }
+        double g = grad[i] * scale;
+        m[i] = Adam.BETA1 * m[i] + (1 - Adam.BETA1) * g;
+        v[i] = Adam.BETA2 * v[i] + (1 - Adam.BETA2) * g * g;
+        double update = (m[i] / c1) / (Math.sqrt(v[i] / c2) + Adam.EPS);
+        if (decay[i]) {
+          update += wd * expected[i];
+        }
+        expected[i] -= lr * update;
+      }
+    }
+    assertArrayEquals(expected, theta, 0.0);
+  }
+
+  @Test
   void clipZeroDisablesClipping() {
     assertEquals(1.0, new Adam(new boolean[1], new boolean[1], 0.0, 0.0).clipScale(1e6), 0.0);
   }
