@@ -108,34 +108,25 @@ final class Adam {
     double c1 = 1.0 - Math.pow(BETA1, t);
     double c2 = 1.0 - Math.pow(BETA2, t);
     for (int j = 0; j < runStart.length; j++) {
-      if (weightDecay > 0 && runDecays[j]) {
-        update(theta, grad, lr, scale, c1, c2, weightDecay, runStart[j], runEnd[j]);
-      } else {
-        update(theta, grad, lr, scale, c1, c2, 0.0, runStart[j], runEnd[j]);
-      }
+      update(theta, grad, lr, scale, c1, c2, runDecays[j] ? weightDecay : 0.0, runStart[j], runEnd[j]);
     }
   }
 
-  /** The update of indices {@code [from, to)}, with decoupled decay {@code wd} when it is positive. */
+  /**
+   * The update of indices {@code [from, to)}, with decoupled decay {@code wd} when it is positive (a
+   * loop-invariant test, which the JIT hoists out of the loop).
+   */
   private void update(double[] theta, double[] grad, double lr, double scale, double c1, double c2, double wd,
                       int from, int to) {
-    if (wd > 0) {
-      for (int i = from; i < to; i++) {
-        double g = grad[i] * scale;
-        m1[i] = BETA1 * m1[i] + (1 - BETA1) * g;
-        m2[i] = BETA2 * m2[i] + (1 - BETA2) * g * g;
-        double update = (m1[i] / c1) / (Math.sqrt(m2[i] / c2) + EPS);
+    for (int i = from; i < to; i++) {
+      double g = grad[i] * scale;
+      m1[i] = BETA1 * m1[i] + (1 - BETA1) * g;
+      m2[i] = BETA2 * m2[i] + (1 - BETA2) * g * g;
+      double update = (m1[i] / c1) / (Math.sqrt(m2[i] / c2) + EPS);
+      if (wd > 0) {
         update += wd * theta[i];
-        theta[i] -= lr * update;
       }
-    } else {
-      for (int i = from; i < to; i++) {
-        double g = grad[i] * scale;
-        m1[i] = BETA1 * m1[i] + (1 - BETA1) * g;
-        m2[i] = BETA2 * m2[i] + (1 - BETA2) * g * g;
-        double update = (m1[i] / c1) / (Math.sqrt(m2[i] / c2) + EPS);
-        theta[i] -= lr * update;
-      }
+      theta[i] -= lr * update;
     }
   }
 }
