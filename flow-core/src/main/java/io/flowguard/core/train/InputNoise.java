@@ -4,9 +4,9 @@ import java.util.SplittableRandom;
 
 /**
  * A random perturbation of training rows, drawn afresh for every minibatch (e.g. dequantization noise
- * over the grid cell of a discrete column). The {@link Trainer} applies it to minibatches, to the rows
- * that initialize data-dependent layers, and once (with a fixed seed) to the validation rows, so that
- * early stopping judges the same target density the optimizer fits.
+ * over the grid cell of a discrete column). The {@link Trainer} applies it to minibatches and to the
+ * rows that initialize data-dependent layers; the validation rows stay as given (clean), so early
+ * stopping judges the fitted density on real rows.
  */
 @FunctionalInterface
 public interface InputNoise {
