@@ -16,8 +16,6 @@ final class Adam {
   static final double BETA2 = 0.999;
   static final double EPS = 1e-8;
 
-  private final boolean[] trainable;
-  private final boolean[] decay;
   private final double weightDecay;
   private final double gradClip;
   private final double[] m1;
@@ -42,33 +40,31 @@ final class Adam {
     if (trainable.length != decay.length) {
       throw new IllegalArgumentException("mask lengths differ: " + trainable.length + " and " + decay.length);
     }
-    this.trainable = trainable.clone();
-    this.decay = decay.clone();
     this.weightDecay = weightDecay;
     this.gradClip = gradClip;
     this.m1 = new double[trainable.length];
     this.m2 = new double[trainable.length];
     int runs = 0;
     for (int i = 0; i < trainable.length; i++) {
-      if (trainable[i] && (i == 0 || !trainable[i - 1] || decay[i] != decay[i - 1])) {
-        runs++;
-      }
+      runs += startsRun(trainable, decay, i) ? 1 : 0;
     }
     runStart = new int[runs];
     runEnd = new int[runs];
     runDecays = new boolean[runs];
-    int j = -1;
-    for (int i = 0; i < trainable.length; i++) {
-      if (!trainable[i]) {
-        continue;
-      }
-      if (i == 0 || !trainable[i - 1] || decay[i] != decay[i - 1]) {
+    for (int i = 0, j = -1; i < trainable.length; i++) {
+      if (startsRun(trainable, decay, i)) {
         j++;
         runStart[j] = i;
         runDecays[j] = decay[i];
       }
-      runEnd[j] = i + 1;
+      if (trainable[i]) {
+        runEnd[j] = i + 1;
+      }
     }
+  }
+
+  private static boolean startsRun(boolean[] trainable, boolean[] decay, int i) {
+    return trainable[i] && (i == 0 || !trainable[i - 1] || decay[i] != decay[i - 1]);
   }
 
   /** Steps taken so far. */
