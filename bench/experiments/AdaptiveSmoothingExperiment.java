@@ -17,7 +17,9 @@ import java.util.*;
  * ("ada"; dequantization as the product does it, then the per-row noise; validation rows clean). Prints
  * the AUROCs, steps run, sigma and the range of sigma_i. Not a product path.
  *
- * <p>System properties: {@code fg.alphad} (ALPHA_D, 1: the k-nearest-neighbour rate), {@code fg.clip} (3).
+ * <p>System properties: {@code fg.alphad} (ALPHA_D, 1: the k-nearest-neighbour rate), {@code fg.alpha} (an
+ * exponent independent of d instead, e.g. Abramson's 0.5), {@code fg.clip} (3), {@code fg.nocontrol}
+ * (skip the control, false).
  *
  *   mvn -B -q -pl flow-core -am package -DskipTests
  *   java -cp "flow-core/target/flowguard.jar:flow-core/target/lib/*" \
@@ -26,6 +28,8 @@ import java.util.*;
 public class AdaptiveSmoothingExperiment {
   static double ALPHA_D = Double.parseDouble(System.getProperty("fg.alphad", "1")); // alpha = ALPHA_D / d
   static double CLIP = Double.parseDouble(System.getProperty("fg.clip", "3"));
+  static String ALPHA = System.getProperty("fg.alpha"); // an absolute exponent instead of ALPHA_D / d
+  static boolean CONTROL = !Boolean.getBoolean("fg.nocontrol");
 
   static long key(double[] rows, int off, int d) {
     long h = 1125899906842597L;
@@ -67,15 +71,16 @@ public class AdaptiveSmoothingExperiment {
       TrainingResult r0 = new Trainer(tc, TrainingListener.NONE).fit(pilot, x, nf, true, pre.dequantization());
       sb.append(String.format(Locale.ROOT, " def=%.4f(%d)", auroc(pilot, xt, jac, m, sp), r0.steps()));
       double[] theta0 = pilot.parameters().clone();
-      // control: continue with the same isotropic noise
-      Flow ctl = FlowFactory.create(spec, seed);
-      System.arraycopy(theta0, 0, ctl.parameters(), 0, theta0.length);
-      TrainingResult r1 = new Trainer(tc.withSeed(seed + 1), TrainingListener.NONE).fit(ctl, x, nf, false, pre.dequantization());
-      sb.append(String.format(Locale.ROOT, " iso=%.4f(%d)", auroc(ctl, xt, jac, m, sp), r1.steps()));
+      if (CONTROL) { // continue with the same isotropic noise
+        Flow ctl = FlowFactory.create(spec, seed);
+        System.arraycopy(theta0, 0, ctl.parameters(), 0, theta0.length);
+        TrainingResult r1 = new Trainer(tc.withSeed(seed + 1), TrainingListener.NONE).fit(ctl, x, nf, false, pre.dequantization());
+        sb.append(String.format(Locale.ROOT, " iso=%.4f(%d)", auroc(ctl, xt, jac, m, sp), r1.steps()));
+      }
       // adaptive: sigma_i from the pilot's density of the fit rows
       double[] lf = pilot.logProb(x, nf);
       double g = 0; for (double v : lf) g += v; g /= nf;
-      double alpha = ALPHA_D / d;
+      double alpha = ALPHA != null ? Double.parseDouble(ALPHA) : ALPHA_D / d;
       Map<Long, Double> sig = new HashMap<>();
       double smin = Double.POSITIVE_INFINITY, smax = 0;
       for (int r = 0; r < nf; r++) {
