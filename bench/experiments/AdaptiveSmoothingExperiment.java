@@ -48,12 +48,7 @@ public class AdaptiveSmoothingExperiment {
       Dataset train = features.rows(sp.train());
       Dataset test = features.rows(sp.test());
       ModelTrainer.Options o = ModelTrainer.Options.automatic("e", 1, train, seed, 0.2);
-      int n = train.rows();
-      int nCal = Math.max(Calibration.MIN_VALIDATION, (int) Math.round(n * 0.2));
-      int[] order = Shuffle.permutation(n, new SplittableRandom(seed ^ 0x9E3779B97F4A7C15L));
-      int[] fitRows = Arrays.copyOfRange(order, nCal, n);
-      Arrays.sort(fitRows);
-      Dataset fit = train.rows(fitRows);
+      Dataset fit = ModelTrainer.fitted(train, 0.2, seed);
       Preprocessor pre = Preprocessor.fit(train.columns(), fit.values(), fit.rows(), o.preprocessing());
       FlowSpec spec = ModelTrainer.withDim(o.spec(), pre.dim());
       int d = pre.dim();

@@ -18,7 +18,7 @@ import java.util.*;
  * the map used. Prints the AUROC / mean test NLL of normal rows (raw units) of that model, the AUROC of
  * the independence model (product of the smoothed marginals), the seconds of the marginal fit and of
  * the flow's training, and steps run / allowed (E = stopped early). Same rows as ModelTrainer fits on
- * (its calibration hold-out replicated). Not a product path.
+ * (ModelTrainer.fitted). Not a product path.
  *
  * <p>With {@code -Dfg.mixture=true} it also fits the default model on the same rows and prints its AUROC /
  * test NLL and the AUROC of the equal-weight mixture of the two densities (a line "def=... mix=...").
@@ -233,12 +233,7 @@ public class MarginalGaussianizationExperiment {
       Dataset train = features.rows(sp.train());
       Dataset test = features.rows(sp.test());
       ModelTrainer.Options o = ModelTrainer.Options.automatic("e", 1, train, seed, 0.2);
-      int n = train.rows();
-      int nCal = Math.max(Calibration.MIN_VALIDATION, (int) Math.round(n * 0.2));
-      int[] order = Shuffle.permutation(n, new SplittableRandom(seed ^ 0x9E3779B97F4A7C15L));
-      int[] fitRows = Arrays.copyOfRange(order, nCal, n);
-      Arrays.sort(fitRows);
-      Dataset fit = train.rows(fitRows);
+      Dataset fit = ModelTrainer.fitted(train, 0.2, seed);
       long t0 = System.nanoTime();
       int D = fit.dim(), nf = fit.rows();
       double[] fv = fit.values();

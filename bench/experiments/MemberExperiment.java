@@ -13,7 +13,7 @@ import java.util.*;
  * `evaluate` uses (so K1 reproduces the default), the others with derived seeds, and prints the AUROC
  * and the protocol's test NLL of the log-mean-exp ensembles of the first 1..K members, then each
  * member's AUROC, fit seconds and steps run / allowed (E = stopped early). STEP_SCALE multiplies the
- * step budget. Not a product path: ModelTrainer's split is replicated here on purpose.
+ * step budget. Not a product path; the fitted rows are ModelTrainer.fitted's.
  *
  *   mvn -B -q -pl flow-core -am package -DskipTests
  *   java -cp "flow-core/target/flowguard.jar:flow-core/target/lib/*" bench/experiments/MemberExperiment.java \
@@ -33,12 +33,7 @@ public class MemberExperiment {
       Dataset train = features.rows(sp.train());
       Dataset test = features.rows(sp.test());
       ModelTrainer.Options o = ModelTrainer.Options.automatic("e", 1, train, seed, 0.2);
-      int n = train.rows();
-      int nCal = Math.max(Calibration.MIN_VALIDATION, (int) Math.round(n * 0.2));
-      int[] order = Shuffle.permutation(n, new SplittableRandom(seed ^ 0x9E3779B97F4A7C15L));
-      int[] fitRows = Arrays.copyOfRange(order, nCal, n);
-      Arrays.sort(fitRows);
-      Dataset fit = train.rows(fitRows);
+      Dataset fit = ModelTrainer.fitted(train, 0.2, seed);
       Preprocessor pre = Preprocessor.fit(train.columns(), fit.values(), fit.rows(), o.preprocessing());
       FlowSpec spec = ModelTrainer.withDim(o.spec(), pre.dim());
       double[] x = pre.apply(fit.values(), fit.rows());

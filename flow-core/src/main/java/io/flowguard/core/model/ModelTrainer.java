@@ -61,6 +61,17 @@ public final class ModelTrainer {
     return rows - calibrationRows(rows, calibrationFraction);
   }
 
+  /**
+   * The rows of {@code data} that {@link #train} fits the flow on with this calibration fraction and
+   * seed (the training seed), in data order; the others are its calibration hold-out. For experiments
+   * and tools that must fit exactly what {@code train} fits.
+   *
+   * @throws IllegalArgumentException if {@code data} has too few rows to train and calibrate
+   */
+  public static Dataset fitted(Dataset data, double calibrationFraction, long seed) {
+    return split(data, calibrationFraction, seed).fit();
+  }
+
   private static int calibrationRows(int rows, double calibrationFraction) {
     return Math.max(Calibration.MIN_VALIDATION, (int) Math.round(rows * calibrationFraction));
   }

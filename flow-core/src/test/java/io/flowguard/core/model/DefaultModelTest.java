@@ -65,6 +65,28 @@ class DefaultModelTest {
   }
 
   /** A model over the given preprocessor with a near-identity random MAF (no training needed). */
+  @Test
+  void fittedRowsAreTheRowsTrainFitsOn() {
+    int n = 400;
+    SplittableRandom rng = new SplittableRandom(5);
+    double[] x = new double[n * 2];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = rng.nextDouble() * (1 + i % 7);
+    }
+    Dataset data = new Dataset("uniform", List.of("a", "b"), x, n);
+    long seed = 11;
+    Dataset fit = ModelTrainer.fitted(data, 0.2, seed);
+    assertEquals(ModelTrainer.fitRows(n, 0.2), fit.rows());
+    // The preprocessor train learns is a function of exactly the fitted rows (means and spreads of both
+    // columns), so it equals the one fitted on them; another seed's rows give another one.
+    ModelTrainer.Options options = new ModelTrainer.Options("u", 1, FlowSpec.of(FlowSpec.MAF, 2).withLayers(1)
+        .withHidden(8, 8), TrainingConfig.defaults().withSteps(25).withSeed(seed), 0.2);
+    Preprocessor trained = ModelTrainer.train(data, options, TrainingListener.NONE).model().preprocessor();
+    assertEquals(Preprocessor.fit(data.columns(), fit.values(), fit.rows()), trained);
+    Dataset other = ModelTrainer.fitted(data, 0.2, seed + 1);
+    assertTrue(!Preprocessor.fit(data.columns(), other.values(), other.rows()).equals(trained));
+  }
+
   private static FlowModel model(Preprocessor pre, long seed) {
     FlowSpec spec = FlowSpec.of(FlowSpec.MAF, pre.dim()).withLayers(2).withHidden(8, 8);
     Flow flow = FlowFactory.create(spec, seed);
