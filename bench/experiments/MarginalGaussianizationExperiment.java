@@ -143,33 +143,27 @@ public class MarginalGaussianizationExperiment {
       }
     }
 
+    /** The segment k of sorted knots with knots[k] <= v < knots[k + 1], the end segments beyond them. */
+    static int segment(double[] knots, double v) {
+      int m = knots.length;
+      if (v <= knots[0]) return 0;
+      if (v >= knots[m - 1]) return m - 2;
+      int k = Arrays.binarySearch(knots, v);
+      if (k < 0) k = -k - 2;
+      return Math.min(k, m - 2);
+    }
+
     /** u and writes log slope into out[0]. */
     double forward(double xr, double[] ls) {
       double x = t(xr);
-      int m = gx.length;
-      int k;
-      if (x <= gx[0]) k = 0;
-      else if (x >= gx[m - 1]) k = m - 2;
-      else {
-        k = Arrays.binarySearch(gx, x);
-        if (k < 0) k = -k - 2;
-        if (k > m - 2) k = m - 2;
-      }
+      int k = segment(gx, x);
       double s = (gu[k + 1] - gu[k]) / (gx[k + 1] - gx[k]);
       if (ls != null) ls[0] = Math.log(s) + logdt(xr);
       return gu[k] + s * (x - gx[k]);
     }
 
     double inverse(double u) {
-      int m = gu.length;
-      int k;
-      if (u <= gu[0]) k = 0;
-      else if (u >= gu[m - 1]) k = m - 2;
-      else {
-        k = Arrays.binarySearch(gu, u);
-        if (k < 0) k = -k - 2;
-        if (k > m - 2) k = m - 2;
-      }
+      int k = segment(gu, u);
       double s = (gu[k + 1] - gu[k]) / (gx[k + 1] - gx[k]);
       return tinv(gx[k] + (u - gu[k]) / s);
     }
