@@ -5,6 +5,8 @@ import io.flowguard.connectors.event.EventCodec;
 import io.flowguard.connectors.event.EventDecoder;
 import io.flowguard.connectors.kafka.KafkaIo;
 import io.flowguard.connectors.kafka.SinkOptions;
+import io.flowguard.connectors.model.ModelHistory;
+import io.flowguard.connectors.model.ModelTopic;
 import io.flowguard.job.retrain.Reservoir;
 import java.io.IOException;
 import java.io.Reader;
@@ -74,7 +76,7 @@ public final class JobConfig implements Serializable {
       "Topic of rejected records (reason, message, original bytes, source coordinates).");
   public static final Option GROUP_ID = new Option("group.id", "flowguard",
       "Kafka consumer group of the event and model sources.");
-  public static final Option MODEL_TOPIC = new Option("model.topic", "models",
+  public static final Option MODEL_TOPIC = new Option("model.topic", ModelTopic.DEFAULT_TOPIC,
       "Compacted model topic (key = model name, value = model file); used unless model.directory"
           + " is set.");
   public static final Option MODEL_DIRECTORY = new Option("model.directory", "",
@@ -113,7 +115,7 @@ public final class JobConfig implements Serializable {
   public static final Option JOB_NAME = new Option("job.name", "flowguard",
       "The Flink job name.");
   public static final Option MODEL_EVENTS_TOPIC = new Option("model-events.topic",
-      "flowguard-model-events", "Topic of model lifecycle events (promoted, rejected, failed"
+      ModelHistory.DEFAULT_EVENTS_TOPIC, "Topic of model lifecycle events (promoted, rejected, failed"
           + " retrainings; JSON, key = model name). Used when retrain.enabled is true.");
   public static final Option MODEL_HISTORY_VERSIONS = new Option("model.history.versions", "10",
       "Versions per model kept in the model history topic (<model.topic>-history) when the job"

@@ -28,7 +28,7 @@ class JobConfigTest {
     assertEquals("scores", c.scoresTopic());
     assertEquals("alerts", c.alertsTopic());
     assertEquals("dead-letters", c.deadLettersTopic());
-    assertEquals("models", c.modelTopic());
+    assertEquals("flowguard-models", c.modelTopic());
     assertEquals(Optional.empty(), c.modelDirectory());
     assertEquals(0.001, c.falseAlarmRate());
     assertArrayEquals(new int[] {32, 128}, c.typicalityWindows());
@@ -117,7 +117,7 @@ class JobConfigTest {
     assertEquals("flowguard-model-events", c.modelEventsTopic());
     assertEquals(10, c.modelHistoryVersions());
     io.flowguard.job.retrain.RetrainSettings s = io.flowguard.job.retrain.RetrainSettings.of(c);
-    assertEquals("models-history", s.historyTopic());
+    assertEquals("flowguard-models-history", s.historyTopic());
     assertEquals(Duration.ofMillis(200), s.pollInterval());
   }
 

@@ -51,7 +51,7 @@ public final class ModelsCommand implements Runnable {
     @Option(names = "--bootstrap-servers", required = true, paramLabel = "HOST:PORT", description = "Kafka brokers.")
     String bootstrapServers;
 
-    @Option(names = "--model-topic", defaultValue = "flowguard-models", paramLabel = "TOPIC",
+    @Option(names = "--model-topic", defaultValue = ModelTopic.DEFAULT_TOPIC, paramLabel = "TOPIC",
         description = "The compacted model topic (default: ${DEFAULT-VALUE}).")
     String modelTopic;
 

@@ -2,6 +2,7 @@ package io.flowguard.connectors.cli;
 
 import io.flowguard.connectors.kafka.KafkaIo;
 import io.flowguard.connectors.model.ModelHistory;
+import io.flowguard.connectors.model.ModelTopic;
 import io.flowguard.core.model.FlowModel;
 import io.flowguard.core.model.ModelFormat;
 import java.nio.file.Files;
@@ -34,7 +35,7 @@ public final class PublishCommand implements Callable<Integer> {
   @Option(names = "--bootstrap-servers", required = true, paramLabel = "HOST:PORT", description = "Kafka brokers.")
   String bootstrapServers;
 
-  @Option(names = "--topic", defaultValue = "flowguard-models", paramLabel = "TOPIC",
+  @Option(names = "--topic", defaultValue = ModelTopic.DEFAULT_TOPIC, paramLabel = "TOPIC",
       description = "The model topic (created compacted if missing; default: ${DEFAULT-VALUE}).")
   String topic;
 

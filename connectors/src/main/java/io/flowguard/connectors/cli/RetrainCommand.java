@@ -96,7 +96,7 @@ public final class RetrainCommand implements Callable<Integer> {
   @Option(names = "--publish", description = "Publish a promoted challenger and write a model event (otherwise a dry run).")
   boolean publish;
 
-  @Option(names = "--model-topic", defaultValue = "flowguard-models", paramLabel = "TOPIC",
+  @Option(names = "--model-topic", defaultValue = ModelTopic.DEFAULT_TOPIC, paramLabel = "TOPIC",
       description = "The compacted model topic (default: ${DEFAULT-VALUE}).")
   String modelTopic;
 

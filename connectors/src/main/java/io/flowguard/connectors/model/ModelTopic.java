@@ -38,6 +38,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 public final class ModelTopic {
 
+  /** The model topic when none is named: the job's {@code model.topic} and the CLI's default. */
+  public static final String DEFAULT_TOPIC = "flowguard-models";
+
   /** The largest model file accepted, 32 MiB (Kafka's default record limit is 1 MiB). */
   public static final int MAX_MODEL_BYTES = 32 << 20;
 

@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     versionProvider = FlowguardCli.Version.class,
     subcommands = {TrainCommand.class, EvaluateCommand.class, ScoreCommand.class, InspectCommand.class,
-        ReportCommand.class, BenchCommand.class, ExampleCommand.class, CommandLine.HelpCommand.class},
+        ReportCommand.class, BenchCommand.class, ExampleCommand.class, RollbackCommand.class,
+        CommandLine.HelpCommand.class},
     description = {
         "Anomaly detection with normalizing flows: train a density model of normal events, score events by",
         "their exact log-density, and run the scoring inside Apache Flink.",
