@@ -10,7 +10,7 @@
 # retraining wall time (10 000 and 50 000 rows), exactly-once throughput with and without a
 # retraining running (alternated runs, medians):
 #
-#   flink-job/bench.sh retrain                           # 100 000 events, 3 runs each
+#   flink-job/bench.sh retrain                           # 200 000 events, 3 runs each
 #   flink-job/bench.sh retrain --events 50000 --runs 5 --big-runs 0
 #
 # Builds flink-job/target/flowguard-demo.jar (and target/lib) first when it is missing or older

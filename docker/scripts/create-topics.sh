@@ -1,8 +1,8 @@
 #!/bin/sh
 # One-shot: creates Flowguard's topics if they are missing (runs in the apache/kafka image).
 #
-# Topic names and sizes come from the environment (see docker-compose.yml); an existing topic is left
-# as it is. The model topic is compacted (the latest model per name is kept forever) and accepts
+# Topic names and partitions come from the environment (see docker-compose.yml); an existing topic is
+# left as it is. The model topic is compacted (the latest model per name is kept forever) and accepts
 # records of up to 32 MiB plus framing, as the publisher and the job expect.
 set -eu
 
@@ -33,6 +33,7 @@ create "${MODEL_TOPIC:-flowguard-models}" 1 \
 create "${MODEL_TOPIC:-flowguard-models}-history" 1 \
   --config cleanup.policy=compact \
   --config "max.message.bytes=${MODEL_MAX_MESSAGE_BYTES}"
-create "${MODEL_EVENTS_TOPIC:-flowguard-model-events}" 1
+# The model-events topic under the name the job (model-events.topic) and the CLI use by default.
+create flowguard-model-events 1
 
 "${KAFKA_TOPICS}" --bootstrap-server "${BOOTSTRAP_SERVERS}" --describe --topic "${MODEL_TOPIC:-flowguard-models}"

@@ -25,8 +25,9 @@ import java.util.Locale;
  *       Gaussian KDE bandwidth, scaled): the flow then fits the density a kernel estimate of that
  *       bandwidth targets, with a parametric model that needs no training rows at scoring time. The
  *       bandwidth shrinks as n grows, so large data sets are smoothed little.
- *   <li><b>Training length:</b> minibatches of {@code clamp(n / 8, 32, 256)} rows; validation every
- *       epoch (at least every {@value #MIN_EVAL_EVERY} steps) with early stopping after
+ *   <li><b>Training length:</b> minibatches of {@code clamp(n / 8, 32, 256)} rows; validation on 10 % of
+ *       the rows (at most {@value #MAX_VALIDATION_ROWS}) every epoch, but at least {@value #MIN_EVAL_EVERY}
+ *       steps apart and at least {@value #MIN_EVALUATIONS} times in the budget, with early stopping after
  *       {@value #PATIENCE} evaluations without improvement; a step budget from a cost model of one
  *       step ({@link #stepSeconds}) that bounds training at about {@value #TIME_BUDGET_SECONDS} s of
  *       one core.
@@ -55,6 +56,16 @@ public final class AutoConfig {
   public static final int MIN_EVAL_EVERY = 25;
   /** Evaluations without validation improvement before stopping. */
   public static final int PATIENCE = 12;
+  /**
+   * Fewest validations the step budget holds, as many as the step floor validated every
+   * {@value #MIN_EVAL_EVERY} steps (more than {@value #PATIENCE}): on large data an epoch can be longer than
+   * the whole budget, and validating once an epoch would then leave early stopping nothing to act on.
+   */
+  public static final int MIN_EVALUATIONS = 20;
+  /** Share of the fitted rows held out for validation... */
+  public static final double VALIDATION_FRACTION = 0.1;
+  /** ... but at most this many rows: enough to judge a likelihood, and validation stays cheap on large data. */
+  public static final int MAX_VALIDATION_ROWS = 10_000;
   /**
    * Training-time bound in seconds of one core, through the step-cost model below. A model of the cost
    * rather than a clock keeps training deterministic: the same data and seed give the same model on
@@ -105,18 +116,25 @@ public final class AutoConfig {
     why.add(String.format(Locale.ROOT, "conditioners: inputs bounded by %.0f tanh(x / %.0f), so far outliers"
         + " cannot extrapolate shifts and scales", CONDITIONER_BOUND, CONDITIONER_BOUND));
 
-    double validation = 0.1;
+    double validation = Math.min(VALIDATION_FRACTION, (double) MAX_VALIDATION_ROWS / rows);
     int trainRows = Math.max(1, rows - (int) Math.round(rows * validation));
     int batch = Math.max(32, Math.min(256, trainRows / 8));
     batch = Math.min(batch, trainRows);
     int stepsPerEpoch = Math.max(1, trainRows / batch);
-    int evalEvery = Math.max(MIN_EVAL_EVERY, stepsPerEpoch);
     long parameters = approximateParameters(dim, layers, width);
     int budgetSteps = (int) Math.min(MAX_STEPS, Math.max(MIN_STEPS, TIME_BUDGET_SECONDS / stepSeconds(batch, parameters)));
-    int steps = Math.max(evalEvery, budgetSteps - budgetSteps % evalEvery);
+    // Once an epoch, but at least MIN_EVAL_EVERY steps apart and at least MIN_EVALUATIONS times in the budget.
+    int evalEvery = Math.max(MIN_EVAL_EVERY, Math.min(stepsPerEpoch, budgetSteps / MIN_EVALUATIONS));
+    // A whole number of validation intervals (the last step is judged), rounded down unless that falls
+    // below the step floor.
+    int steps = budgetSteps - budgetSteps % evalEvery;
+    if (steps < MIN_STEPS) {
+      steps += evalEvery;
+    }
     double noise = NOISE_FACTOR * Math.pow(rows, -1.0 / (dim + 4));
-    why.add(String.format(Locale.ROOT, "training: batch %d, at most %d steps (%.0f epochs), validation every %d steps,"
-        + " early stop after %d without improvement", batch, steps, (double) steps / stepsPerEpoch, evalEvery, PATIENCE));
+    why.add(String.format(Locale.ROOT, "training: batch %d, at most %d steps (%.0f epochs), validation on %d rows every"
+        + " %d steps, early stop after %d without improvement", batch, steps, (double) steps / stepsPerEpoch,
+        rows - trainRows, evalEvery, PATIENCE));
     why.add(String.format(Locale.ROOT, "parameters: moving average with decay %.3g (Polyak averaging)", AVERAGING));
     why.add(String.format(Locale.ROOT, "smoothing noise: %.3f standard deviations = %.2f x n^(-1/(d+4)) with n = %d,"
         + " d = %d, %s", noise, NOISE_FACTOR, rows, dim, NOISE_SCHEDULE.equals("constant") ? "constant"

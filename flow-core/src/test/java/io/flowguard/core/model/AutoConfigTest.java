@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flowguard.core.flow.FlowSpec;
+import io.flowguard.core.train.TrainingConfig;
 import org.junit.jupiter.api.Test;
 
 /** The default-model rule: capacity, batch, step budget and smoothing noise as functions of n and d. */
@@ -28,8 +29,40 @@ class AutoConfigTest {
     assertEquals(5, c.spec().layers());
     assertEquals(72, c.spec().hidden()[0], "8 x 9 columns");
     assertEquals(256, c.training().batchSize());
-    assertEquals(27_000 / 256, c.training().evalEvery(), "one epoch of the 90 % training split");
+    // An epoch of the 90 % training split is 27 000 / 256 = 105 steps, more than 1/20 of the budget.
+    assertEquals(c.training().steps() / AutoConfig.MIN_EVALUATIONS, c.training().evalEvery());
+    assertTrue(c.training().evalEvery() < 27_000 / 256);
     assertEquals(AutoConfig.PATIENCE, c.training().patience());
+  }
+
+  /**
+   * On large data one epoch is longer than the step budget. Validation still comes often enough for early
+   * stopping to act (at least MIN_EVALUATIONS > PATIENCE evaluations), the floor of MIN_STEPS holds, the budget
+   * is kept to within one validation interval where the floor does not bind, and the validation split stops
+   * growing at MAX_VALIDATION_ROWS.
+   */
+  @Test
+  void onLargeDataEarlyStoppingActsWithinTheBudget() {
+    for (int rows : new int[] {100_000, 1_000_000}) {
+      for (int d : new int[] {10, 36}) {
+        AutoConfig.Choice c = AutoConfig.choose(rows, d, 0);
+        TrainingConfig t = c.training();
+        String at = rows + " x " + d + ": " + t.steps() + " steps, validation every " + t.evalEvery();
+        assertTrue(t.steps() >= AutoConfig.MIN_STEPS, at);
+        assertTrue(t.steps() / t.evalEvery() >= AutoConfig.MIN_EVALUATIONS, at);
+        assertEquals(0, t.steps() % t.evalEvery(), at);
+        long params = AutoConfig.approximateParameters(d, c.spec().layers(), c.spec().hidden()[0]);
+        double seconds = (t.steps() - t.evalEvery()) * AutoConfig.stepSeconds(t.batchSize(), params);
+        // The step floor binds for wide data (as in theStepBudgetBoundsTrainingWork); otherwise the budget holds.
+        assertTrue(t.steps() == AutoConfig.MIN_STEPS || seconds <= AutoConfig.TIME_BUDGET_SECONDS, at + ": " + seconds + " s");
+        assertEquals(AutoConfig.MAX_VALIDATION_ROWS, Math.round(rows * t.validationFraction()), at);
+      }
+    }
+    assertTrue(AutoConfig.MIN_EVALUATIONS > AutoConfig.PATIENCE);
+    assertEquals(AutoConfig.MIN_STEPS, AutoConfig.MIN_EVALUATIONS * AutoConfig.MIN_EVAL_EVERY,
+        "the step floor validated at the shortest interval is the fewest evaluations");
+    // Below the cap the split is 10 %.
+    assertEquals(0.1, AutoConfig.choose(50_000, 10, 0).training().validationFraction());
   }
 
   @Test
