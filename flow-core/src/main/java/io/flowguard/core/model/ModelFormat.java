@@ -90,8 +90,10 @@ public final class ModelFormat {
    */
   public static byte[] toBytes(FlowModel model) {
     Objects.requireNonNull(model, "model");
-    // An older model (read from a version 1 file) is written as the current version: every version 1
-    // model is a valid version 2 model. A newer one cannot be written faithfully.
+    // An older model (read from a version 1 or 2 file) is written as the current version: each version
+    // only added optional fields (2: grid cells and marginal transforms; 3: the spec's conditionerBound)
+    // whose absence means what the older version meant, so the rewritten file scores the same. A newer
+    // model cannot be written faithfully.
     if (model.provenance().formatVersion() > FORMAT_VERSION) {
       throw new IllegalArgumentException("the provenance says format version " + model.provenance().formatVersion()
           + " but this Flowguard writes version " + FORMAT_VERSION);

@@ -508,8 +508,15 @@ class ModelFormatTest {
       assertEquals(Double.parseDouble(f[4]), m.logDensity(raw, 1)[0], 0.0, line);
     }
     FlowModel again = ModelFormat.read(ModelFormat.toBytes(m));
-    assertEquals(ModelFormat.FORMAT_VERSION, again.provenance().formatVersion(), "a version 1 model is written as 2");
+    assertEquals(ModelFormat.FORMAT_VERSION, again.provenance().formatVersion(),
+        "a version 1 model is written as the current version");
     assertEquals(m.preprocessor(), again.preprocessor());
+    for (String line : lines.subList(1, lines.size())) {
+      String[] f = line.split(",");
+      double[] raw = {Double.parseDouble(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[2]),
+          Double.parseDouble(f[3])};
+      assertEquals(m.logDensity(raw, 1)[0], again.logDensity(raw, 1)[0], 0.0, "rewritten, it scores the same: " + line);
+    }
   }
 
   @Test
