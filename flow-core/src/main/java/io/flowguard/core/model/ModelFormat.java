@@ -13,6 +13,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -21,6 +22,7 @@ import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The model file: one self-describing, checksummed binary file per {@link FlowModel}. Never Java
@@ -140,21 +142,32 @@ public final class ModelFormat {
   /**
    * Writes a model file atomically: to a temporary file in the same directory, forced to disk, then
    * moved over {@code path}, so a reader (or a crash) never sees a half-written model. Where the file
-   * system cannot move atomically, the move falls back to a plain replace.
+   * system cannot move atomically, the move falls back to a plain replace. The file gets the permissions
+   * of any new file in that directory (the process's umask), as if written by {@link Files#write}.
    */
   public static void write(FlowModel model, Path path) throws IOException {
     byte[] bytes = toBytes(model);
     Path target = path.toAbsolutePath();
     Path dir = target.getParent();
     Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+    Path tmp = null;
     try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-        ByteBuffer b = ByteBuffer.wrap(bytes);
-        while (b.hasRemaining()) {
-          ch.write(b);
+      // Not Files.createTempFile: it creates the file owner-only (0600), and the move would keep that.
+      for (int attempt = 0; tmp == null; attempt++) {
+        Path candidate = dir.resolve("." + target.getFileName() + "."
+            + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
+        try (FileChannel ch = FileChannel.open(candidate, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+          tmp = candidate;
+          ByteBuffer b = ByteBuffer.wrap(bytes);
+          while (b.hasRemaining()) {
+            ch.write(b);
+          }
+          ch.force(true);
+        } catch (FileAlreadyExistsException e) {
+          if (attempt >= 100) {
+            throw e;
+          }
         }
-        ch.force(true);
       }
       try {
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -162,7 +175,9 @@ public final class ModelFormat {
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
       }
     } finally {
-      Files.deleteIfExists(tmp);
+      if (tmp != null) {
+        Files.deleteIfExists(tmp);
+      }
     }
   }
 
