@@ -40,6 +40,8 @@ final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
+    OptionChecks.atLeast(spec.commandLine(), "--events", events, 1);
+    OptionChecks.atLeast(spec.commandLine(), "--rounds", rounds, 1);
     byte[] bytes = java.nio.file.Files.readAllBytes(modelFile);
     FlowModel model = ModelFormat.read(bytes);
     double[] loads = new double[21];

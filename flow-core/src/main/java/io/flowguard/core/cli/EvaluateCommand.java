@@ -25,6 +25,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /**
  * {@code flowguard evaluate}: the evaluation protocols on one labelled data set ({@code --data}) or on
@@ -88,6 +89,16 @@ final class EvaluateCommand implements Callable<Integer> {
   @Mixin
   TrainingOptions training;
 
+  /**
+   * Refused rather than left out: without it, {@code --seed} would read as an unknown option; the seeds of
+   * evaluate's splits, training included, are {@code --seeds}.
+   */
+  @Option(names = "--seed", hidden = true, paramLabel = "N")
+  void refuseSeed(String value) {
+    throw new ParameterException(spec.commandLine(), "evaluate takes the seed of each split (and of its training)"
+        + " from --seeds, e.g. --seeds " + value + " or --seeds 0,1,2; --seed is train's option");
+  }
+
   @picocli.CommandLine.Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
@@ -95,6 +106,7 @@ final class EvaluateCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter stdout = spec.commandLine().getOut();
+    training.validate(spec.commandLine());
     if ((data == null) == (suite == null)) {
       throw new IllegalArgumentException("give exactly one of --data FILE and --suite DIR");
     }

@@ -88,7 +88,7 @@ public final class FlowguardCli implements Runnable {
       return userError ? EXIT_USAGE : EXIT_FAILURE;
     });
     cli.setParameterExceptionHandler((ex, a) -> {
-      err.println("flowguard: " + ex.getMessage());
+      err.println(ex.getCommandLine().getCommandSpec().qualifiedName() + ": " + ex.getMessage());
       CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
       err.println("Run '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
       err.flush();

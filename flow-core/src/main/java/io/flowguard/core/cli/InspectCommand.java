@@ -61,7 +61,7 @@ final class InspectCommand implements Callable<Integer> {
         t.threshold(), t.probability(), t.xi(), t.sigma());
     out.printf("  %-22s %s%n", "false-alarm rate", "NLL threshold");
     for (double rate : new double[] {1e-2, 1e-3, 1e-4}) {
-      out.printf(Locale.ROOT, "  %-22g %.4f%n", rate, c.nllThreshold(rate));
+      out.printf(Locale.ROOT, "  %-22s %.4f%n", Rates.format(rate), c.nllThreshold(rate));
     }
     out.printf("  typicality |mean NLL - H| thresholds:%n  %-8s", "M");
     for (double alpha : Calibration.DEFAULT_ALPHAS) {

@@ -55,6 +55,7 @@ final class ReportCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    OptionChecks.falseAlarmRate(spec.commandLine(), rate);
     FlowModel model = ModelFormat.read(modelFile);
     Dataset ds = data == null ? null : DataReader.read(data);
     Path html = write(model, ds, out, rate);
@@ -114,15 +115,15 @@ final class ReportCommand implements Callable<Integer> {
     facts.put("entropy estimate H", String.format(Locale.ROOT, "%.4f nats", c.entropy()));
     facts.put("tail fit", String.format(Locale.ROOT, "%s beyond NLL %.4f: xi %.3f, sigma %.3f", c.tail().kind(),
         c.tail().threshold(), c.tail().xi(), c.tail().sigma()));
-    facts.put("anomaly threshold", String.format(Locale.ROOT, "NLL > %.4f at false-alarm rate %g", c.nllThreshold(rate),
-        rate));
+    facts.put("anomaly threshold", String.format(Locale.ROOT, "NLL > %.4f at false-alarm rate %s", c.nllThreshold(rate),
+        Rates.format(rate)));
     Provenance p = model.provenance();
     facts.put("training", String.format(Locale.ROOT, "%d rows (SHA-256 %s), seed %d, %d steps, %.1f s",
         p.trainingRows(), p.dataSha256().substring(0, 16) + "...", p.seed(), p.metrics().steps(), p.metrics().seconds()));
     facts.put("created", p.createdAt() + " by Flowguard " + p.flowguardVersion());
     List<String> names = pre.keptFeatures();
     ReportInput input = new ReportInput(model.name() + " v" + model.version(), model.flow(), names, standardized, n,
-        nll, c.nllThreshold(rate), "false-alarm rate " + rate, curve, c.entropy(), facts);
+        nll, c.nllThreshold(rate), "false-alarm rate " + Rates.format(rate), curve, c.entropy(), facts);
     return Report.write(input, dir).get(0);
   }
 }

@@ -50,6 +50,7 @@ final class ScoreCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter stdout = spec.commandLine().getOut();
+    OptionChecks.falseAlarmRate(spec.commandLine(), rate);
     FlowModel model = ModelFormat.read(modelFile);
     Dataset ds = DataReader.read(data);
     int[] columns = ds.indicesOf(model.preprocessor().featureNames(), "model '" + model.name() + "'");
@@ -95,8 +96,8 @@ final class ScoreCommand implements Callable<Integer> {
         }
       }
     }
-    stdout.printf(Locale.ROOT, "Scored %d events with %s v%d: %d anomalies at false-alarm rate %g (%.2f %%)%n",
-        ds.rows(), model.name(), model.version(), anomalies, rate, 100.0 * anomalies / ds.rows());
+    stdout.printf(Locale.ROOT, "Scored %d events with %s v%d: %d anomalies at false-alarm rate %s (%.2f %%)%n",
+        ds.rows(), model.name(), model.version(), anomalies, Rates.format(rate), 100.0 * anomalies / ds.rows());
     stdout.printf("Wrote %s%n", out);
     return 0;
   }

@@ -56,6 +56,11 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--no-report", description = "Do not write the HTML report.")
   boolean noReport;
 
+  @Option(names = "--seed", defaultValue = "0", paramLabel = "N",
+      description = "Seed of the calibration and validation splits, initialization and minibatches"
+          + " (default: ${DEFAULT-VALUE}).")
+  long seed;
+
   @Mixin
   TrainingOptions training;
 
@@ -66,12 +71,14 @@ final class TrainCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter stdout = spec.commandLine().getOut();
+    training.validate(spec.commandLine());
+    OptionChecks.atLeast(spec.commandLine(), "--model-version", version, 1);
     Dataset ds = DataReader.read(data);
     for (String c : ignore) {
       ds = ds.without(c);
     }
     err.printf(Locale.ROOT, "Read %d rows x %d features from %s%n", ds.rows(), ds.dim(), data);
-    AutoConfig.Choice choice = training.resolve(ds, training.seed);
+    AutoConfig.Choice choice = training.resolve(ds, seed);
     for (String line : choice.rationale()) {
       err.println("Config: " + line);
     }

@@ -13,7 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /**
  * The training options shared by {@code train} and {@code evaluate} (a picocli mixin). Every option left
@@ -30,10 +32,6 @@ final class TrainingOptions {
               + "b tanh(x / b) with b = " + (int) io.flowguard.core.model.AutoConfig.CONDITIONER_BOUND
               + " (docs/defaults.md)."})
   String spec;
-
-  @Option(names = "--seed", defaultValue = "0", paramLabel = "N",
-      description = "Seed of splits, initialization and minibatches (default: ${DEFAULT-VALUE}).")
-  long seed;
 
   @Option(names = "--epochs", paramLabel = "N",
       description = {"Maximum passes over the training rows. Default: automatic, a step budget that bounds",
@@ -103,6 +101,45 @@ final class TrainingOptions {
       description = "Fraction of rows held out (never trained on) to calibrate tail probabilities (default: ${DEFAULT-VALUE}).")
   double calibration;
 
+  /**
+   * Checks every given option against its range before any data is read or trained on, so that a bad
+   * value is a usage error naming the option rather than a failure deep in training.
+   */
+  void validate(CommandLine cli) {
+    if (epochs != null) {
+      OptionChecks.atLeast(cli, "--epochs", epochs, 1);
+    }
+    if (batch != null) {
+      OptionChecks.atLeast(cli, "--batch", batch, 1);
+    }
+    if (lr != null) {
+      OptionChecks.positive(cli, "--lr", lr);
+    }
+    if (validation != null) {
+      OptionChecks.fractionBelowOne(cli, "--validation", validation, " (0 trains on every row)");
+    }
+    if (patience != null) {
+      OptionChecks.atLeast(cli, "--patience", patience, 1);
+    }
+    if (weightDecay != null) {
+      OptionChecks.nonNegative(cli, "--weight-decay", weightDecay, "");
+    }
+    if (clip != null) {
+      OptionChecks.nonNegative(cli, "--clip", clip, " (0 disables clipping)");
+    }
+    if (noise != null) {
+      OptionChecks.nonNegative(cli, "--noise", noise, " (0 disables the noise)");
+    }
+    if (averaging != null) {
+      OptionChecks.fractionBelowOne(cli, "--averaging", averaging, " (0 disables averaging)");
+    }
+    if (noiseSchedule != null && !TrainingConfig.NOISE_SCHEDULES.contains(noiseSchedule)) {
+      throw new ParameterException(cli, "--noise-schedule must be one of "
+          + String.join(", ", TrainingConfig.NOISE_SCHEDULES) + ", got " + noiseSchedule);
+    }
+    OptionChecks.openFraction(cli, "--calibration", calibration);
+  }
+
   /** The preprocessing the flags ask for. */
   Preprocessor.Options preprocessing() {
     return new Preprocessor.Options(dequantize, tailTransform, dequantizeAtoms);
@@ -119,9 +156,6 @@ final class TrainingOptions {
       why.set(0, "flow: given by --spec: " + chosenSpec.toJson());
     }
     TrainingConfig c = auto.training().withSeed(trainingSeed);
-    if (epochs != null && epochs < 1) {
-      throw new IllegalArgumentException("--epochs must be at least 1, got " + epochs);
-    }
     if (validation != null) {
       c = c.withValidationFraction(validation);
     }
@@ -157,10 +191,6 @@ final class TrainingOptions {
       c = c.withAveraging(averaging);
     }
     if (noiseSchedule != null) {
-      if (!TrainingConfig.NOISE_SCHEDULES.contains(noiseSchedule)) {
-        throw new IllegalArgumentException("--noise-schedule must be one of "
-            + String.join(", ", TrainingConfig.NOISE_SCHEDULES) + ", got " + noiseSchedule);
-      }
       c = c.withNoiseSchedule(noiseSchedule);
     }
     if (!c.equals(auto.training().withSeed(trainingSeed))) {
