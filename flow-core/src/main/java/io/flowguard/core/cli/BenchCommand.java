@@ -42,7 +42,7 @@ final class BenchCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     OptionChecks.atLeast(spec.commandLine(), "--events", events, 1);
     OptionChecks.atLeast(spec.commandLine(), "--rounds", rounds, 1);
-    byte[] bytes = java.nio.file.Files.readAllBytes(modelFile);
+    byte[] bytes = ModelFormat.readFile(modelFile);
     FlowModel model = ModelFormat.read(bytes);
     double[] loads = new double[21];
     for (int i = 0; i < loads.length; i++) {

@@ -113,6 +113,7 @@ final class EvaluateCommand implements Callable<Integer> {
     if (!only.isEmpty() && suite == null) {
       throw new IllegalArgumentException("--only selects data sets of --suite; with --data there is one data set");
     }
+    OutputPaths.checkDirectory(out, "--out");
     Evaluation.Plan plan = new Evaluation.Plan(flowSettings(), Baselines.parse(baselines), seeds);
     if (suite != null) {
       return runSuite(plan, err, stdout);
@@ -228,6 +229,8 @@ final class EvaluateCommand implements Callable<Integer> {
     try (var in = Files.newBufferedReader(file)) {
       String h = in.readLine();
       return h != null && StreamingProtocol.isSeriesHeader(List.of(h.replace("\uFEFF", "").split(",", -1)));
+    } catch (java.nio.charset.CharacterCodingException e) {
+      return false; // not text: the table reader says so, naming the file
     }
   }
 

@@ -3,6 +3,14 @@ package io.flowguard.core.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -78,9 +86,8 @@ public final class FlowguardCli implements Runnable {
         ex.printStackTrace(err);
       }
       boolean userError = ex instanceof IllegalArgumentException || ex instanceof IOException
-          || ex instanceof java.io.UncheckedIOException;
-      String message = ex.getMessage() != null ? ex.getMessage() : ex.getClass().getSimpleName();
-      err.println("flowguard " + commandLine.getCommandName() + ": " + message);
+          || ex instanceof UncheckedIOException;
+      err.println(commandLine.getCommandSpec().qualifiedName() + ": " + message(ex));
       if (!verbose) {
         err.println("(run with --verbose for details)");
       }
@@ -95,6 +102,52 @@ public final class FlowguardCli implements Runnable {
       return EXIT_USAGE;
     });
     return cli.execute(args);
+  }
+
+  /**
+   * What an error says to the user. File-system errors carry only a path (or a bare reason such as
+   * "Is a directory"), so they are spelled out here once: "PATH: no such file; check the path".
+   */
+  static String message(Throwable ex) {
+    Throwable e = ex;
+    while (e instanceof UncheckedIOException && e.getCause() != null) {
+      e = e.getCause();
+    }
+    if (e instanceof FileSystemException f && f.getFile() != null) {
+      String path = f.getFile() + (f.getOtherFile() != null ? " -> " + f.getOtherFile() : "");
+      return path + ": " + fileProblem(f);
+    }
+    if (e instanceof CharacterCodingException) {
+      return "the input is not UTF-8 text (is it a CSV or JSON-lines file?)";
+    }
+    return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+  }
+
+  private static String fileProblem(FileSystemException f) {
+    String reason = f.getReason();
+    if (f instanceof NoSuchFileException) {
+      return "no such file; check the path";
+    }
+    if (f instanceof AccessDeniedException) {
+      return "permission denied; check its permissions or choose another path";
+    }
+    if (f instanceof FileAlreadyExistsException) {
+      return "exists and is not a directory; choose another path";
+    }
+    if (f instanceof NotDirectoryException) {
+      return "is not a directory";
+    }
+    if (f instanceof DirectoryNotEmptyException) {
+      return "is a directory (not empty); give a file path";
+    }
+    if (reason == null) {
+      return f.getClass().getSimpleName();
+    }
+    if (reason.equals("Is a directory")) {
+      return "is a directory; give a file path";
+    }
+    // The JDK's reasons are the C library's messages: "Read-only file system", "No space left on device".
+    return Character.toLowerCase(reason.charAt(0)) + reason.substring(1);
   }
 
   /** Reads the version Maven wrote into the jar. */

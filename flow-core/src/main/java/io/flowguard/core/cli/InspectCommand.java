@@ -35,7 +35,7 @@ final class InspectCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    byte[] bytes = Files.readAllBytes(modelFile);
+    byte[] bytes = ModelFormat.readFile(modelFile);
     FlowModel m = ModelFormat.read(bytes);
     String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     out.printf("Model        %s v%d%n", m.name(), m.version());

@@ -56,8 +56,10 @@ final class ReportCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     OptionChecks.falseAlarmRate(spec.commandLine(), rate);
+    OutputPaths.checkDirectory(out, "--out");
     FlowModel model = ModelFormat.read(modelFile);
-    Dataset ds = data == null ? null : DataReader.read(data);
+    List<String> features = model.preprocessor().featureNames();
+    Dataset ds = data == null ? null : DataReader.read(data, features::contains).features();
     Path html = write(model, ds, out, rate);
     spec.commandLine().getOut().printf("Wrote %s%n", html);
     return 0;

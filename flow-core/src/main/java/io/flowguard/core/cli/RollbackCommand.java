@@ -53,6 +53,7 @@ final class RollbackCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    OutputPaths.checkFile(out, "--out", currentFile.getFileName().toString());
     FlowModel old = read(oldFile, "--model");
     FlowModel current = read(currentFile, "--current");
     if (!old.name().equals(current.name())) {

@@ -2,8 +2,10 @@ package io.flowguard.core.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
 import io.flowguard.core.data.DataReader;
 import io.flowguard.core.data.Dataset;
+import io.flowguard.core.data.Table;
 import io.flowguard.core.model.FlowModel;
 import io.flowguard.core.model.ModelFormat;
 import io.flowguard.core.score.Scorer;
@@ -12,6 +14,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -51,9 +54,20 @@ final class ScoreCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter stdout = spec.commandLine().getOut();
     OptionChecks.falseAlarmRate(spec.commandLine(), rate);
+    OutputPaths.checkFile(out, "--out", "scored.csv");
     FlowModel model = ModelFormat.read(modelFile);
-    Dataset ds = DataReader.read(data);
-    int[] columns = ds.indicesOf(model.preprocessor().featureNames(), "model '" + model.name() + "'");
+    List<String> features = model.preprocessor().featureNames();
+    Table table = DataReader.read(data, features::contains);
+    Dataset ds = table.features();
+    int[] columns = table.featureIndices(features, "model '" + model.name() + "'");
+    // Every column of the file in its order: a feature as the number scored, any other as the file had it.
+    List<String> names = table.columns();
+    int[] featureAt = new int[names.size()];
+    int[] carriedAt = new int[names.size()];
+    for (int c = 0; c < names.size(); c++) {
+      featureAt[c] = ds.columns().indexOf(names.get(c));
+      carriedAt[c] = table.carriedColumns().indexOf(names.get(c));
+    }
     Scorer scorer = new Scorer(model, rate);
     Scorer.Score score = new Scorer.Score();
     double[] raw = new double[columns.length];
@@ -65,7 +79,11 @@ final class ScoreCommand implements Callable<Integer> {
     }
     try (BufferedWriter w = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
       if (!json) {
-        w.write(String.join(",", ds.columns()) + ",log_density,nll,tail_probability,anomaly\n");
+        StringBuilder header = new StringBuilder();
+        for (String name : names) {
+          header.append(csvField(name)).append(',');
+        }
+        w.write(header + "log_density,nll,tail_probability,anomaly\n");
       }
       int d = ds.dim();
       for (int r = 0; r < ds.rows(); r++) {
@@ -76,8 +94,12 @@ final class ScoreCommand implements Callable<Integer> {
         anomalies += score.anomaly ? 1 : 0;
         if (json) {
           ObjectNode node = mapper.createObjectNode();
-          for (int c = 0; c < d; c++) {
-            node.put(ds.columns().get(c), ds.values()[r * d + c]);
+          for (int c = 0; c < names.size(); c++) {
+            if (featureAt[c] >= 0) {
+              node.put(names.get(c), ds.values()[r * d + featureAt[c]]);
+            } else {
+              putCell(node, names.get(c), table.carried(r, carriedAt[c]));
+            }
           }
           node.put("log_density", score.logDensity);
           node.put("nll", score.nll);
@@ -87,8 +109,15 @@ final class ScoreCommand implements Callable<Integer> {
           w.write('\n');
         } else {
           StringBuilder line = new StringBuilder();
-          for (int c = 0; c < d; c++) {
-            line.append(ds.values()[r * d + c]).append(',');
+          for (int c = 0; c < names.size(); c++) {
+            if (featureAt[c] >= 0) {
+              line.append(ds.values()[r * d + featureAt[c]]);
+            } else {
+              Table.Cell cell = table.carried(r, carriedAt[c]);
+              boolean empty = cell.kind() == Table.Cell.Kind.NULL || cell.kind() == Table.Cell.Kind.MISSING;
+              line.append(empty ? "" : csvField(cell.text()));
+            }
+            line.append(',');
           }
           line.append(score.logDensity).append(',').append(score.nll).append(',').append(score.tailProbability)
               .append(',').append(score.anomaly ? 1 : 0).append('\n');
@@ -100,5 +129,23 @@ final class ScoreCommand implements Callable<Integer> {
         ds.rows(), model.name(), model.version(), anomalies, Rates.format(rate), 100.0 * anomalies / ds.rows());
     stdout.printf("Wrote %s%n", out);
     return 0;
+  }
+
+  /** A carried value in a JSON object: a string stays a string, a number keeps its digits as written. */
+  private static void putCell(ObjectNode node, String name, Table.Cell cell) {
+    switch (cell.kind()) {
+      case TEXT -> node.put(name, cell.text());
+      case NUMBER, BOOLEAN, JSON -> node.putRawValue(name, new RawValue(cell.text()));
+      case NULL -> node.putNull(name);
+      case MISSING -> { }
+    }
+  }
+
+  /** A CSV field, quoted (RFC 4180) when it holds a comma, a quote or a line break. */
+  static String csvField(String text) {
+    if (text.indexOf(',') < 0 && text.indexOf('"') < 0 && text.indexOf('\n') < 0 && text.indexOf('\r') < 0) {
+      return text;
+    }
+    return '"' + text.replace("\"", "\"\"") + '"';
   }
 }

@@ -1,7 +1,9 @@
 package io.flowguard.core.cli;
 
+import io.flowguard.core.data.DataFormatException;
 import io.flowguard.core.data.DataReader;
 import io.flowguard.core.data.Dataset;
+import io.flowguard.core.data.Table;
 import io.flowguard.core.model.AutoConfig;
 import io.flowguard.core.model.FlowModel;
 import io.flowguard.core.model.ModelFormat;
@@ -10,8 +12,10 @@ import io.flowguard.core.model.Preprocessor;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -73,11 +77,19 @@ final class TrainCommand implements Callable<Integer> {
     PrintWriter stdout = spec.commandLine().getOut();
     training.validate(spec.commandLine());
     OptionChecks.atLeast(spec.commandLine(), "--model-version", version, 1);
-    Dataset ds = DataReader.read(data);
-    for (String c : ignore) {
-      ds = ds.without(c);
+    OutputPaths.checkFile(out, "--out", "model.fgm");
+    if (!noReport) {
+      OutputPaths.checkDirectory(ReportCommand.reportDirFor(out), "the report directory",
+          "move that file away or pass --no-report");
     }
-    err.printf(Locale.ROOT, "Read %d rows x %d features from %s%n", ds.rows(), ds.dim(), data);
+    Table table = read();
+    Dataset ds = table.features();
+    if (ds.dim() == 0) {
+      throw new IllegalArgumentException(data + ": no feature columns left; the columns are " + table.columns()
+          + " and all of them are ignored or event metadata");
+    }
+    err.printf(Locale.ROOT, "Read %d rows x %d features from %s%s%n", ds.rows(), ds.dim(), data,
+        table.carriedColumns().isEmpty() ? "" : " (not features: " + String.join(", ", table.carriedColumns()) + ")");
     AutoConfig.Choice choice = training.resolve(ds, seed);
     for (String line : choice.rationale()) {
       err.println("Config: " + line);
@@ -117,5 +129,36 @@ final class TrainCommand implements Callable<Integer> {
       ReportCommand.writeBeside(model, ds, out, stdout);
     }
     return 0;
+  }
+
+  /** The data, every column a feature but the --ignore'd ones (which must exist), which are read as text. */
+  private Table read() throws java.io.IOException {
+    Set<String> seen = new LinkedHashSet<>();
+    Table table;
+    try {
+      table = DataReader.read(data, column -> {
+        seen.add(column);
+        return !ignore.contains(column);
+      });
+    } catch (DataFormatException e) {
+      checkIgnored(seen);
+      String column = e.nonNumericColumn().orElse(null);
+      if (column != null && !ignore.contains(column)) {
+        throw new IllegalArgumentException(e.getMessage() + ". If '" + column + "' is not a feature (an id, a label),"
+            + " leave it out with --ignore " + column, e);
+      }
+      throw e;
+    }
+    checkIgnored(seen);
+    return table;
+  }
+
+  private void checkIgnored(Set<String> columns) {
+    for (String c : ignore) {
+      if (!columns.isEmpty() && !columns.contains(c)) {
+        throw new IllegalArgumentException("--ignore " + c + ": " + data + " has no column '" + c + "'; its columns are "
+            + columns);
+      }
+    }
   }
 }

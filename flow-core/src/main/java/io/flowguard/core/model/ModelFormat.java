@@ -14,6 +14,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -206,12 +207,24 @@ public final class ModelFormat {
 
   /** Reads a model file, rejecting files larger than {@link #MAX_FILE_BYTES} before reading them. */
   public static FlowModel read(Path path) throws IOException {
+    return read(readFile(path));
+  }
+
+  /**
+   * The bytes of a model file, for callers that need them as well as the model (checksums, timing):
+   * a directory is a {@link FileSystemException} naming it, and a file larger than
+   * {@link #MAX_FILE_BYTES} is rejected before it is read.
+   */
+  public static byte[] readFile(Path path) throws IOException {
+    if (Files.isDirectory(path)) {
+      throw new FileSystemException(path.toString(), null, "is a directory, not a model file");
+    }
     long size = Files.size(path);
     if (size > MAX_FILE_BYTES) {
       throw new ModelFormatException(Kind.TOO_LARGE, path + " is " + size + " bytes; a model file is at most "
           + MAX_FILE_BYTES + " bytes. Is this a model file?");
     }
-    return read(Files.readAllBytes(path));
+    return Files.readAllBytes(path);
   }
 
   /**
