@@ -1,14 +1,18 @@
 package io.flowguard.core.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flowguard.core.flow.FlowSpec;
+import io.flowguard.core.data.DataReader;
 import io.flowguard.core.data.Dataset;
 import io.flowguard.core.model.AutoConfig;
 import io.flowguard.core.model.ModelTrainer;
 import io.flowguard.core.model.Preprocessor;
 import io.flowguard.core.train.TrainingConfig;
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -208,23 +212,41 @@ final class TrainingOptions {
   /** The --spec value for data of {@code dim} modelled features. */
   private FlowSpec parseSpec(int dim) throws IOException {
     String json;
+    String where;
     String s = spec.trim();
     if (s.startsWith("{")) {
       json = s;
-    } else if (Files.exists(Path.of(s))) {
-      json = Files.readString(Path.of(s));
+      where = "--spec";
+    } else if (Files.isRegularFile(Path.of(s))) {
+      where = "--spec " + s;
+      try {
+        json = Files.readString(Path.of(s));
+      } catch (CharacterCodingException e) {
+        throw new IllegalArgumentException(where + " is not UTF-8 text; give a JSON file, inline JSON or a family name");
+      }
     } else if (s.matches("[a-z-]+")) {
       return ModelTrainer.withDim(FlowSpec.of(s, Math.max(dim, 2)), dim);
     } else {
       throw new IllegalArgumentException("--spec '" + s + "' is neither a file, inline JSON, nor a family name");
     }
-    ObjectNode node;
+    JsonNode node;
     try {
-      node = (ObjectNode) new ObjectMapper().readTree(json);
-    } catch (IOException | ClassCastException e) {
-      throw new IllegalArgumentException("--spec: not a JSON object (" + e.getMessage() + ")");
+      node = SPEC_JSON.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(where + ": not valid JSON (" + DataReader.jsonProblem(e) + " at line "
+          + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
     }
-    node.put("dim", dim);
-    return FlowSpec.fromJson(node.toString());
+    if (!(node instanceof ObjectNode object)) {
+      throw new IllegalArgumentException(where + ": expected a JSON object such as {\"family\": \"maf\", \"layers\": 5}");
+    }
+    object.put("dim", dim);
+    try {
+      return FlowSpec.fromJson(object.toString());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+    }
   }
+
+  private static final ObjectMapper SPEC_JSON = new ObjectMapper()
+      .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 }

@@ -25,14 +25,15 @@ record CliRun(int code, String out, String err) {
   }
 
   /**
-   * Asserts the product rule for a user error: exit 2, and on stderr the one line that says what is wrong
-   * (it contains {@code expected}) and no stack trace.
+   * Asserts the product rule for a user error: exit 2, no stack trace, and on stderr one error line
+   * ("flowguard COMMAND: ...") that says what is wrong: it contains {@code expected}.
    */
   CliRun assertUserError(String expected) {
     assertEquals(FlowguardCli.EXIT_USAGE, code, err);
     assertFalse(err.contains("\tat ") || err.contains("Exception"), "no stack trace or exception name: " + err);
-    String first = err.lines().findFirst().orElse("");
-    assertEquals(true, first.contains(expected), "the first line says what is wrong: expected '" + expected
+    List<String> errors = err.lines().filter(l -> l.startsWith("flowguard")).toList();
+    assertEquals(1, errors.size(), "one error line: " + err);
+    assertEquals(true, errors.get(0).contains(expected), "the error line says what is wrong: expected '" + expected
         + "' in\n" + err);
     return this;
   }

@@ -120,4 +120,34 @@ class OptionErrorsTest {
   void ratesPrintAsPeopleWriteThem(double rate, String printed) {
     assertEquals(printed, Rates.format(rate));
   }
+
+  @Test
+  void badSpecJsonSaysWhatAndWhereWithoutParserInternals() {
+    CliRun r = CliRun.of("train", "--data", data.toString(), "--out", dir.resolve("never.fgm").toString(), "--ignore",
+        "label", "--spec", "{bad");
+    r.assertUserError("--spec: not valid JSON (Unexpected character ('b' (code 98)): was expecting double-quote to"
+        + " start field name at line 1, column 2)");
+    assertFalse(r.err().contains("REDACTED") || r.err().contains("Feature"), r.err());
+  }
+
+  @Test
+  void specTextAfterTheObjectIsInvalidJson() {
+    CliRun.of("train", "--data", data.toString(), "--out", dir.resolve("never.fgm").toString(), "--ignore", "label",
+        "--spec", "{\"family\": \"maf\"} x").assertUserError("--spec: not valid JSON (Unrecognized token 'x'");
+  }
+
+  @Test
+  void anUnknownSpecFieldListsTheFieldsInsteadOfJavaClasses() {
+    CliRun r = CliRun.of("train", "--data", data.toString(), "--out", dir.resolve("never.fgm").toString(), "--ignore",
+        "label", "--spec", "{\"family\": \"maf\", \"layer\": 3}");
+    r.assertUserError("--spec: invalid flow spec: unknown field \"layer\"; the fields are actNorm, activation, base,");
+    assertFalse(r.err().contains("io.flowguard"), r.err());
+  }
+
+  @Test
+  void aSpecFieldOfTheWrongTypeSaysWhatItMustBe() {
+    CliRun.of("train", "--data", data.toString(), "--out", dir.resolve("never.fgm").toString(), "--ignore", "label",
+        "--spec", "{\"family\": \"maf\", \"hidden\": [\"wide\"]}")
+        .assertUserError("--spec: invalid flow spec: field \"hidden[0]\" must be an integer");
+  }
 }
