@@ -49,7 +49,7 @@ public final class FlowguardCli implements Runnable {
   public static final int EXIT_FAILURE = 1;
 
   @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
-      description = "Print stack traces of errors (for bug reports).")
+      description = "Print stack traces of errors and the libraries' INFO log lines (for bug reports).")
   boolean verbose;
 
   @picocli.CommandLine.Spec
@@ -60,8 +60,32 @@ public final class FlowguardCli implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
+  /** The slf4j-simple setting of the level below which log lines are not printed. */
+  static final String LOG_LEVEL_PROPERTY = "org.slf4j.simpleLogger.defaultLogLevel";
+  /** An environment variable that sets the CLI's log level (e.g. info, debug). */
+  static final String LOG_LEVEL_ENV = "FLOWGUARD_LOG_LEVEL";
+
   public static void main(String[] args) {
+    // Before any logger exists: the libraries' INFO lines (ND4J prints ~20 on start-up) would bury the
+    // CLI's own output. Set here, not in a simplelogger.properties, so that no other program that has
+    // flow-core on its class path (the Flink job, tests) loses its logging.
+    System.setProperty(LOG_LEVEL_PROPERTY,
+        logLevel(args, System.getProperty(LOG_LEVEL_PROPERTY), System.getenv(LOG_LEVEL_ENV)));
     System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /**
+   * The CLI's log level: a level given with -Dorg.slf4j.simpleLogger.defaultLogLevel, else
+   * {@value #LOG_LEVEL_ENV}, else info with --verbose, else warn.
+   */
+  static String logLevel(String[] args, String property, String environment) {
+    if (property != null && !property.isBlank()) {
+      return property;
+    }
+    if (environment != null && !environment.isBlank()) {
+      return environment.trim().toLowerCase(java.util.Locale.ROOT);
+    }
+    return java.util.Arrays.asList(args).contains("--verbose") ? "info" : "warn";
   }
 
   /** Runs the CLI with the given streams and returns the exit code (for tests). */
