@@ -20,9 +20,11 @@ import picocli.CommandLine.Parameters;
     name = "inspect",
     mixinStandardHelpOptions = true,
     description = {
-        "Show what a model file holds: feature schema and preprocessing, flow spec, calibration",
-        "(entropy, tail fit, NLL thresholds, typicality thresholds), provenance, and checksum status.",
-        "A corrupt, truncated or incompatible file is reported with the reason and a non-zero exit code.",
+        "Show what a model file holds: features, preprocessing, flow, calibration and provenance.",
+        "",
+        "Lists the feature schema and preprocessing, the flow spec, the calibration (entropy, tail fit, NLL",
+        "thresholds, typicality thresholds), the provenance, and whether the checksum verifies. A corrupt,",
+        "truncated or incompatible file is reported with the reason and a non-zero exit code.",
         ""})
 final class InspectCommand implements Callable<Integer> {
 

@@ -26,10 +26,11 @@ import picocli.CommandLine.Option;
     name = "report",
     mixinStandardHelpOptions = true,
     description = {
-        "Write an HTML report (report.html and PNGs) on a model: the training curve, the NLL histogram",
-        "with the anomaly threshold, a chi-square QQ plot of squared latent norms (on the diagonal when",
-        "the flow Gaussianizes the data), latent scatter plots, and for 2-D models the learned density",
-        "and the forward map's deformation of a latent grid.",
+        "Write an HTML report on a model (report.html and PNGs) that shows what it learned.",
+        "",
+        "Figures: the training curve, the NLL histogram with the anomaly threshold, a chi-square QQ plot of",
+        "squared latent norms (on the diagonal when the flow Gaussianizes the data), latent scatter plots,",
+        "and for 2-D models the learned density and the forward map's deformation of a latent grid.",
         "",
         "With --data the figures show those events; without, events sampled from the model itself.",
         "",
@@ -40,14 +41,15 @@ final class ReportCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, paramLabel = "MODEL", description = "A model file.")
   Path modelFile;
 
-  @Option(names = "--data", paramLabel = "FILE", description = "Events to show (.csv or .jsonl); default: model samples.")
+  @Option(names = "--data", paramLabel = "FILE", description = "Events to show (CSV or JSON lines; columns other than the model's features may hold anything);"
+          + " default: events sampled from the model.")
   Path data;
 
   @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory for report.html and the PNGs.")
   Path out;
 
   @Option(names = "--false-alarm-rate", defaultValue = "0.001", paramLabel = "RATE",
-      description = "Where the threshold line is drawn (default: ${DEFAULT-VALUE}).")
+      description = "The false-alarm rate, in (0, 1), at which the threshold line is drawn (default: ${DEFAULT-VALUE}).")
   double rate;
 
   @picocli.CommandLine.Spec

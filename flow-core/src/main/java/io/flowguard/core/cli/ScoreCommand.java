@@ -27,8 +27,10 @@ import picocli.CommandLine.Option;
     description = {
         "Score every row of a file with a model: log_density, nll, tail_probability and anomaly.",
         "",
-        "Rows are matched to the model's features by column name (order-free; extra columns such as",
-        "ids or labels are copied through). Output is CSV or JSON lines, chosen by the --out extension.",
+        "Rows are matched to the model's features by column name, in any order. Every other column (ids,",
+        "labels, timestamps, free text) is copied through as the file has it, and so are, in JSON lines, the",
+        "event metadata key, ts and model and the fields beside an event's \"features\"; feature columns are",
+        "written as the numbers scored. Output is CSV or JSON lines, chosen by the --out extension.",
         "",
         "  flowguard score --model pump.fgm --data today.csv --out today-scored.csv",
         ""})
@@ -37,14 +39,15 @@ final class ScoreCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, paramLabel = "MODEL", description = "A model file written by 'train'.")
   Path modelFile;
 
-  @Option(names = "--data", required = true, paramLabel = "FILE", description = "Events: .csv with header, or .jsonl.")
+  @Option(names = "--data", required = true, paramLabel = "FILE", description = "Events: a CSV file with a header, or JSON lines (.jsonl, .ndjson, .json).")
   Path data;
 
   @Option(names = "--out", required = true, paramLabel = "FILE", description = "Output .csv or .jsonl.")
   Path out;
 
   @Option(names = "--false-alarm-rate", defaultValue = "0.001", paramLabel = "RATE",
-      description = "An event is an anomaly when its tail probability is below this (default: ${DEFAULT-VALUE}).")
+      description = "An event is an anomaly when its tail probability is below this rate, in (0, 1)"
+          + " (default: ${DEFAULT-VALUE}).")
   double rate;
 
   @picocli.CommandLine.Spec

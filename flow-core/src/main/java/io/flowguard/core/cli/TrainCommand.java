@@ -26,21 +26,23 @@ import picocli.CommandLine.Option;
     name = "train",
     mixinStandardHelpOptions = true,
     description = {
-        "Train a flow on normal events and write a model file, and an HTML report beside it (MODEL-report/).",
+        "Train a flow on normal events and write a model file, with an HTML report beside it.",
         "",
-        "The data is a CSV with a header or JSON lines, one row per event, numeric features only: train",
-        "on NORMAL events (the model learns what normal looks like; anomalies are what it then flags).",
-        "Constant columns are dropped, discrete columns dequantized, heavy-tailed ones transformed, the",
-        "rest standardized; a share of the rows is held out to calibrate tail probabilities and",
-        "typicality thresholds. Without --spec and training options the model is configured from the",
-        "data's size (docs/defaults.md); train prints what it chose, inspect shows it later. Example:",
+        "The data is a CSV with a header or JSON lines, one row per event: train on NORMAL events (the model",
+        "learns what normal looks like; anomalies are what it then flags). Every column is a numeric feature",
+        "except those --ignore names (ids, labels, free text: never parsed) and, in JSON lines, the event",
+        "metadata key, ts and model and the fields beside an event's \"features\". Constant columns are",
+        "dropped, discrete columns dequantized, heavy-tailed ones transformed, the rest standardized; a share",
+        "of the rows is held out to calibrate tail probabilities and typicality thresholds. Without --spec",
+        "and training options the model is configured from the data's size (docs/defaults.md); train prints",
+        "what it chose, inspect shows it later. The report goes to MODEL-report/ beside the model. Example:",
         "",
         "  flowguard train --data normal.csv --out pump.fgm --name pump",
         "  flowguard inspect pump.fgm",
         ""})
 final class TrainCommand implements Callable<Integer> {
 
-  @Option(names = "--data", required = true, paramLabel = "FILE", description = "Normal events: .csv with header, or .jsonl.")
+  @Option(names = "--data", required = true, paramLabel = "FILE", description = "Normal events: a CSV file with a header, or JSON lines (.jsonl, .ndjson, .json).")
   Path data;
 
   @Option(names = "--out", required = true, paramLabel = "MODEL", description = "The model file to write (e.g. model.fgm).")
@@ -54,7 +56,8 @@ final class TrainCommand implements Callable<Integer> {
   int version;
 
   @Option(names = "--ignore", split = ",", paramLabel = "COLUMN",
-      description = "Columns that are not features (e.g. a label or an id), comma-separated.")
+      description = "Columns that are not features (e.g. an id or a label), comma-separated: never parsed, so they"
+          + " may hold any text.")
   List<String> ignore = List.of();
 
   @Option(names = "--no-report", description = "Do not write the HTML report.")

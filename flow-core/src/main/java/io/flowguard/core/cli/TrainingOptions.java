@@ -28,18 +28,18 @@ import picocli.CommandLine.ParameterException;
 final class TrainingOptions {
 
   @Option(names = "--spec", paramLabel = "SPEC",
-      description = {"The flow architecture: a JSON file, inline JSON, or a family name (realnvp, nice, maf, iaf,",
-          "spline-coupling, spline-autoregressive). 'dim' is taken from the data. Default: automatic, a MAF",
-          "sized by the data: 3 layers and hidden width 8 x columns within 32..64 below 1000 training rows,",
-          "5 layers and width within 32..128 from 1000 rows, on a base of "
+      description = "The flow architecture: a JSON file, inline JSON, or a family name (realnvp, nice, maf, iaf, "
+          + "spline-coupling, spline-autoregressive). 'dim' is taken from the data. Default: automatic, a MAF "
+          + "sized by the data: 3 layers and hidden width 8 x columns within 32..64 below 1000 training rows, "
+          + "5 layers and width within 32..128 from 1000 rows, on a base of "
               + io.flowguard.core.model.AutoConfig.MIXTURE_COMPONENTS + " Gaussians, conditioner inputs bounded by "
               + "b tanh(x / b) with b = " + (int) io.flowguard.core.model.AutoConfig.CONDITIONER_BOUND
-              + " (docs/defaults.md)."})
+              + " (docs/defaults.md).")
   String spec;
 
   @Option(names = "--epochs", paramLabel = "N",
-      description = {"Maximum passes over the training rows. Default: automatic, a step budget that bounds",
-          "training work (at most " + AutoConfig.MAX_STEPS + " steps); early stopping usually ends sooner."})
+      description = "Maximum passes over the training rows. Default: automatic, a step budget that bounds "
+          + "training work (at most " + AutoConfig.MAX_STEPS + " steps); early stopping usually ends sooner.")
   Integer epochs;
 
   @Option(names = "--batch", paramLabel = "N",
@@ -54,9 +54,9 @@ final class TrainingOptions {
   Double validation;
 
   @Option(names = "--patience", paramLabel = "EVALUATIONS",
-      description = {"Validation evaluations without improvement before stopping. Default: automatic,",
+      description = "Validation evaluations without improvement before stopping. Default: automatic, " +
           AutoConfig.PATIENCE + " evaluations of one epoch each (at least " + AutoConfig.MIN_EVAL_EVERY
-              + " steps apart); with --epochs, evaluations are one epoch apart."})
+              + " steps apart); with --epochs, evaluations are one epoch apart.")
   Integer patience;
 
   @Option(names = "--weight-decay", paramLabel = "W",
@@ -68,37 +68,37 @@ final class TrainingOptions {
   Double clip;
 
   @Option(names = "--noise", paramLabel = "SIGMA",
-      description = {"Standard deviation of Gaussian smoothing noise added to every training row, in",
-          "standardized units; 0 disables. Default: automatic, " + AutoConfig.NOISE_FACTOR
-              + " x n^(-1/(d+4)) (Scott's KDE bandwidth rule, scaled)."})
+      description = "Standard deviation of Gaussian smoothing noise added to every training row, in "
+          + "standardized units; 0 disables. Default: automatic, " + AutoConfig.NOISE_FACTOR
+              + " x n^(-1/(d+4)) (Scott's KDE bandwidth rule, scaled).")
   Double noise;
 
   @Option(names = "--noise-schedule", paramLabel = "SCHEDULE",
-      description = {"How the smoothing noise changes during training: constant, or annealed from",
-          "its start value to zero over the step budget (linear or cosine in the step);",
-          "early stopping on clean validation rows then keeps the best noise level's fit.",
-          "Default: automatic, " + AutoConfig.NOISE_SCHEDULE + "."})
+      description = "How the smoothing noise changes during training: constant, or annealed from "
+          + "its start value to zero over the step budget (linear or cosine in the step); "
+          + "early stopping on clean validation rows then keeps the best noise level's fit. "
+          + "Default: automatic, " + AutoConfig.NOISE_SCHEDULE + ".")
   String noiseSchedule;
 
   @Option(names = "--averaging", paramLabel = "DECAY",
-      description = {"Decay of the moving average of the parameters that validation judges and training keeps",
-          "(Polyak averaging); 0 disables. Default: automatic, " + AutoConfig.AVERAGING + "."})
+      description = "Decay of the moving average of the parameters that validation judges and training keeps "
+          + "(Polyak averaging); 0 disables. Default: automatic, " + AutoConfig.AVERAGING + ".")
   Double averaging;
 
   @Option(names = "--dequantize", negatable = true, defaultValue = "true", fallbackValue = "true",
-      description = {"Detect discrete columns (values on a grid, most rows tied) and dequantize them during",
-          "training with uniform noise over the grid cell (default: on; --no-dequantize turns it off)."})
+      description = "Detect discrete columns (values on a grid, most rows tied) and dequantize them during "
+          + "training with uniform noise over the grid cell (default: on; --no-dequantize turns it off).")
   boolean dequantize;
 
   @Option(names = "--dequantize-atoms", negatable = true, defaultValue = "false", fallbackValue = "true",
-      description = {"Also dequantize tied columns off a regular grid (or on a grid finer than 1e-3 std)",
-          "over the Voronoi cells of their distinct values, at most " + Preprocessor.MAX_ATOMS + " of them",
-          "(default: off; an experiment, see docs/defaults.md)."})
+      description = "Also dequantize tied columns off a regular grid (or on a grid finer than 1e-3 std) "
+          + "over the Voronoi cells of their distinct values, at most " + Preprocessor.MAX_ATOMS + " of them "
+          + "(default: off; an experiment, see docs/defaults.md).")
   boolean dequantizeAtoms;
 
   @Option(names = "--tail-transform", negatable = true, defaultValue = "true", fallbackValue = "true",
-      description = {"Give heavy-tailed columns the monotone marginal transform asinh((x - median) / spread),",
-          "its log-Jacobian included in the density (default: on; --no-tail-transform turns it off)."})
+      description = "Give heavy-tailed columns the monotone marginal transform asinh((x - median) / spread), "
+          + "its log-Jacobian included in the density (default: on; --no-tail-transform turns it off).")
   boolean tailTransform;
 
   @Option(names = "--calibration", defaultValue = "0.2", paramLabel = "FRACTION",
