@@ -53,6 +53,9 @@ public final class DataReader {
       .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
       .build();
 
+  /** The carried values of a row of a file whose columns are all features (shared: a table holds many rows). */
+  private static final Table.Cell[] NO_CELLS = new Table.Cell[0];
+
   /** The streaming format's event metadata: carried, never features. */
   private static final Set<String> EVENT_METADATA = Set.of("key", "ts", "model");
 
@@ -120,7 +123,7 @@ public final class DataReader {
           throw new DataFormatException(src + " line " + lineNo + ": " + fields.size() + " fields, the header has "
               + d + " (" + String.join(",", columns) + ")");
         }
-        Table.Cell[] row = new Table.Cell[carriedNames.size()];
+        Table.Cell[] row = carriedNames.isEmpty() ? NO_CELLS : new Table.Cell[carriedNames.size()];
         for (int c = 0, k = 0; c < d; c++) {
           if (feature[c]) {
             values.add(parse(fields.get(c), src, lineNo, c, columns.get(c)));
@@ -323,7 +326,7 @@ public final class DataReader {
             }
           }
         }
-        Table.Cell[] cells = new Table.Cell[carriedNames.size()];
+        Table.Cell[] cells = carriedNames.isEmpty() ? NO_CELLS : new Table.Cell[carriedNames.size()];
         Arrays.fill(cells, Table.Cell.MISSING);
         for (Map.Entry<String, Raw> e : row.fields().entrySet()) {
           Integer k = carriedIndex.get(e.getKey());
