@@ -29,9 +29,11 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     subcommands = {ModelsCommand.ListCommand.class, ModelsCommand.RollbackCommand.class},
     description = {
-        "Look at a model's history and roll back. Every publication through 'flowguard retrain', a job's",
-        "retraining or 'models rollback' keeps the model file in the history topic (MODEL-TOPIC-history, last",
-        "10 versions by default) beside the compacted model topic, which holds only the newest version.",
+        "List a model's published versions and roll back to an earlier one.",
+        "",
+        "Every publication through 'flowguard retrain', a job's retraining or 'models rollback' keeps the",
+        "model file in the history topic (MODEL-TOPIC-history, last 10 versions by default) beside the",
+        "compacted model topic, which holds only the newest version.",
         "",
         "  flowguard models list --bootstrap-servers kafka:9092 --model pump",
         "  flowguard models rollback --bootstrap-servers kafka:9092 --model pump --to 3",
@@ -91,10 +93,12 @@ public final class ModelsCommand implements Runnable {
       name = "list",
       mixinStandardHelpOptions = true,
       description = {
-          "List the stored versions of a model, oldest first: version, when it was created, its parent, why it",
-          "was made (initial, scheduled, drift, offline, rollback), the rows it was trained on and its mean",
-          "held-out NLL at validation (nats per event; the parent's on the same rows in brackets). '*' marks",
-          "the active version, the one on the model topic that jobs score with.",
+          "List the stored versions of a model, oldest first, and which one the jobs run.",
+          "",
+          "Per version: when it was created, its parent, why it was made (initial, scheduled, drift, offline,",
+          "rollback), the rows it was trained on and its mean held-out NLL at validation (nats per event; the",
+          "parent's on the same rows in brackets). '*' marks the active version, the one on the model topic",
+          "that jobs score with.",
           ""})
   static final class ListCommand implements Callable<Integer> {
 
@@ -148,11 +152,12 @@ public final class ModelsCommand implements Runnable {
       name = "rollback",
       mixinStandardHelpOptions = true,
       description = {
-          "Put an older version back into service: its parameters, preprocessing and calibration are",
-          "re-published as a NEW version (the newest + 1) with lineage 'rollback of VERSION', because every",
-          "job activates the highest version it has seen: a re-published old version number would be ignored.",
-          "All running jobs converge on it within one model-topic poll. A ROLLED_BACK record goes to",
-          "--events-topic.",
+          "Put an older version back into service, re-published as the newest version + 1.",
+          "",
+          "Its parameters, preprocessing and calibration are re-published as a NEW version (the newest + 1)",
+          "with lineage 'rollback of VERSION', because every job activates the highest version it has seen: a",
+          "re-published old version number would be ignored. All running jobs converge on it within one",
+          "model-topic poll. A ROLLED_BACK record goes to --events-topic.",
           "",
           "  flowguard models rollback --bootstrap-servers kafka:9092 --model pump --to 3",
           ""})

@@ -19,11 +19,13 @@ import picocli.CommandLine.Parameters;
     name = "publish",
     mixinStandardHelpOptions = true,
     description = {
-        "Publish a model file to the compacted model topic (key = model name, value = the file), where every",
-        "running Flowguard job picks it up and hot-swaps it in when its version is the highest seen.",
-        "The file is verified first: a corrupt or incompatible model is never published. It is also kept in",
-        "the history topic (TOPIC-history, the last --keep versions), so 'flowguard models list' shows it and",
-        "'flowguard models rollback' can bring it back later.",
+        "Publish a model file to the model topic, where every running job hot-swaps it in.",
+        "",
+        "The compacted model topic holds one record per model (key = model name, value = the file); a job",
+        "takes it when its version is the highest it has seen. The file is verified first: a corrupt or",
+        "incompatible model is never published. It is also kept in the history topic (TOPIC-history, the",
+        "last --keep versions), so 'flowguard models list' shows it and 'flowguard models rollback' can",
+        "bring it back later.",
         "",
         "  flowguard publish pump.fgm --bootstrap-servers localhost:9092 --topic flowguard-models",
         ""})

@@ -47,8 +47,9 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-        "Refresh a model from the recent events of a Kafka topic (for cron-style operations), without",
-        "stopping the jobs that score with it:",
+        "Refresh a model from the recent events of a Kafka topic, without stopping the jobs that use it.",
+        "",
+        "For cron-style operations:",
         "",
         "  1. read the events of the last --since (e.g. PT24H) from --topic: from the offsets at now - since",
         "     to the end offsets at start; records that do not decode are counted and reported, never fatal;",

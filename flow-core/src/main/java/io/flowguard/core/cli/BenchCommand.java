@@ -17,9 +17,10 @@ import picocli.CommandLine.Option;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = {
-        "Measure the scoring throughput of a model on one thread (the Scorer that stream operators use),",
-        "at batch 1 and batch 256, on events sampled from the model itself (median of rounds), and the time",
-        "to load the model file (parse, checksum, rebuild).",
+        "Measure a model's scoring throughput on one thread, and how long its file takes to load.",
+        "",
+        "Scores events sampled from the model itself with the Scorer that stream operators use, at batch 1",
+        "and batch 256 (median of --rounds), and times loading the model file (parse, checksum, rebuild).",
         "For publication-grade figures use the JMH benchmarks (bench/run.sh).",
         ""})
 final class BenchCommand implements Callable<Integer> {
@@ -28,10 +29,10 @@ final class BenchCommand implements Callable<Integer> {
   Path modelFile;
 
   @Option(names = "--events", defaultValue = "200000", paramLabel = "N",
-      description = "Events per measured round (default: ${DEFAULT-VALUE}).")
+      description = "Events per measured round, at least 1 (default: ${DEFAULT-VALUE}).")
   int events;
 
-  @Option(names = "--rounds", defaultValue = "5", paramLabel = "N", description = "Measured rounds (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--rounds", defaultValue = "5", paramLabel = "N", description = "Measured rounds, at least 1 (default: ${DEFAULT-VALUE}).")
   int rounds;
 
   @picocli.CommandLine.Spec
@@ -40,7 +41,9 @@ final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    byte[] bytes = java.nio.file.Files.readAllBytes(modelFile);
+    OptionChecks.atLeast(spec.commandLine(), "--events", events, 1);
+    OptionChecks.atLeast(spec.commandLine(), "--rounds", rounds, 1);
+    byte[] bytes = ModelFormat.readFile(modelFile);
     FlowModel model = ModelFormat.read(bytes);
     double[] loads = new double[21];
     for (int i = 0; i < loads.length; i++) {

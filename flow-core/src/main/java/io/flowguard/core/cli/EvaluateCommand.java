@@ -25,6 +25,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /**
  * {@code flowguard evaluate}: the evaluation protocols on one labelled data set ({@code --data}) or on
@@ -36,12 +37,13 @@ import picocli.CommandLine.Option;
     description = {
         "Measure detection quality on labelled data with the project's evaluation protocols.",
         "",
-        "Tabular data (CSV whose last column is the label): for each seed, shuffle the normal rows (label 0);",
-        "train on the first 60 %%; test on the other 40 %% plus every anomaly (label 1). Features are",
-        "standardized with training statistics only. Series (CSV with header timestamp,value,label): the first",
-        "15 %% trains, the rest is scored in order, on windows of 8 standardized values and their differences.",
-        "Reports AUROC and average precision of the NLL score, the mean test NLL of normal test rows",
-        "(nats/row, standardized space), fit seconds and scoring events/s, per seed and their mean.",
+        "Tabular data (CSV or JSON lines with a 0/1 --label-column anywhere, every other column a feature;",
+        "under --suite the label must be a data set's last column): for each seed, shuffle the normal rows",
+        "(label 0); train on the first 60 %%; test on the other 40 %% plus every anomaly (label 1). Features",
+        "are standardized with training statistics only. Series (CSV with header timestamp,value,label): the",
+        "first 15 %% trains, the rest is scored in order, on windows of 8 standardized values and their",
+        "differences. Reports AUROC and average precision of the NLL score, the mean test NLL of normal test",
+        "rows (nats/row, standardized space), fit seconds and scoring events/s, per seed and their mean.",
         "",
         "--baselines kde,gmm fits classical density estimators on the same split, beside the flow:",
         "kde = Gaussian kernel density (Scott's bandwidth, isotropic in the standardized space, as scikit-learn),",
@@ -55,7 +57,8 @@ import picocli.CommandLine.Option;
 final class EvaluateCommand implements Callable<Integer> {
 
   @Option(names = "--data", paramLabel = "FILE",
-      description = "One labelled CSV (or .jsonl), or a timestamp,value,label series. Give --data or --suite.")
+      description = "One labelled data set: a CSV or JSON-lines file (the label column anywhere), or a series"
+          + " whose header is timestamp,value,label. Give --data or --suite.")
   Path data;
 
   @Option(names = "--suite", paramLabel = "DIR",
@@ -68,11 +71,12 @@ final class EvaluateCommand implements Callable<Integer> {
   List<String> only = new ArrayList<>();
 
   @Option(names = "--label-column", defaultValue = "label", paramLabel = "NAME",
-      description = "0/1 label column, 1 = anomaly (default: ${DEFAULT-VALUE}).")
+      description = "The 0/1 label column, 1 = anomaly (default: ${DEFAULT-VALUE}); under --suite, the last column"
+          + " of each data set.")
   String labelColumn;
 
   @Option(names = "--seeds", defaultValue = "0,1,2", split = ",", paramLabel = "N",
-      description = "Seeds of the splits (default: ${DEFAULT-VALUE}).")
+      description = "Seeds of the splits, each also the seed of that split's training (default: ${DEFAULT-VALUE}).")
   List<Long> seeds;
 
   @Option(names = "--baselines", split = ",", paramLabel = "NAME",
@@ -88,6 +92,16 @@ final class EvaluateCommand implements Callable<Integer> {
   @Mixin
   TrainingOptions training;
 
+  /**
+   * Refused rather than left out: without it, {@code --seed} would read as an unknown option; the seeds of
+   * evaluate's splits, training included, are {@code --seeds}.
+   */
+  @Option(names = "--seed", hidden = true, paramLabel = "N")
+  void refuseSeed(String value) {
+    throw new ParameterException(spec.commandLine(), "evaluate takes the seed of each split (and of its training)"
+        + " from --seeds, e.g. --seeds " + value + " or --seeds 0,1,2; --seed is train's option");
+  }
+
   @picocli.CommandLine.Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
@@ -95,12 +109,14 @@ final class EvaluateCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter stdout = spec.commandLine().getOut();
+    training.validate(spec.commandLine());
     if ((data == null) == (suite == null)) {
       throw new IllegalArgumentException("give exactly one of --data FILE and --suite DIR");
     }
     if (!only.isEmpty() && suite == null) {
       throw new IllegalArgumentException("--only selects data sets of --suite; with --data there is one data set");
     }
+    OutputPaths.checkDirectory(out, "--out");
     Evaluation.Plan plan = new Evaluation.Plan(flowSettings(), Baselines.parse(baselines), seeds);
     if (suite != null) {
       return runSuite(plan, err, stdout);
@@ -216,6 +232,8 @@ final class EvaluateCommand implements Callable<Integer> {
     try (var in = Files.newBufferedReader(file)) {
       String h = in.readLine();
       return h != null && StreamingProtocol.isSeriesHeader(List.of(h.replace("\uFEFF", "").split(",", -1)));
+    } catch (java.nio.charset.CharacterCodingException e) {
+      return false; // not text: the table reader says so, naming the file
     }
   }
 

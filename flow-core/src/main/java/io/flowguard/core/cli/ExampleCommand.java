@@ -47,6 +47,7 @@ final class ExampleCommand implements Callable<Integer> {
     if (!name.equals("bimodal") && !name.equals("moons")) {
       throw new IllegalArgumentException("unknown example '" + name + "': use bimodal or moons");
     }
+    OutputPaths.checkDirectory(out, "--out");
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter stdout = spec.commandLine().getOut();
     err.printf(Locale.ROOT, "Training %s (seed %d): %s%n", name, seed, WorkedExample.spec(name).toJson());

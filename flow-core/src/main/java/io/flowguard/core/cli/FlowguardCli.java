@@ -3,6 +3,14 @@ package io.flowguard.core.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -41,7 +49,7 @@ public final class FlowguardCli implements Runnable {
   public static final int EXIT_FAILURE = 1;
 
   @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
-      description = "Print stack traces of errors (for bug reports).")
+      description = "Print stack traces of errors and the libraries' INFO log lines (for bug reports).")
   boolean verbose;
 
   @picocli.CommandLine.Spec
@@ -52,8 +60,32 @@ public final class FlowguardCli implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
+  /** The slf4j-simple setting of the level below which log lines are not printed. */
+  static final String LOG_LEVEL_PROPERTY = "org.slf4j.simpleLogger.defaultLogLevel";
+  /** An environment variable that sets the CLI's log level (e.g. info, debug). */
+  static final String LOG_LEVEL_ENV = "FLOWGUARD_LOG_LEVEL";
+
   public static void main(String[] args) {
+    // Before any logger exists: the libraries' INFO lines (ND4J prints ~20 on start-up) would bury the
+    // CLI's own output. Set here, not in a simplelogger.properties, so that no other program that has
+    // flow-core on its class path (the Flink job, tests) loses its logging.
+    System.setProperty(LOG_LEVEL_PROPERTY,
+        logLevel(args, System.getProperty(LOG_LEVEL_PROPERTY), System.getenv(LOG_LEVEL_ENV)));
     System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /**
+   * The CLI's log level: a level given with -Dorg.slf4j.simpleLogger.defaultLogLevel, else
+   * {@value #LOG_LEVEL_ENV}, else info with --verbose, else warn.
+   */
+  static String logLevel(String[] args, String property, String environment) {
+    if (property != null && !property.isBlank()) {
+      return property;
+    }
+    if (environment != null && !environment.isBlank()) {
+      return environment.trim().toLowerCase(java.util.Locale.ROOT);
+    }
+    return java.util.Arrays.asList(args).contains("--verbose") ? "info" : "warn";
   }
 
   /** Runs the CLI with the given streams and returns the exit code (for tests). */
@@ -78,9 +110,8 @@ public final class FlowguardCli implements Runnable {
         ex.printStackTrace(err);
       }
       boolean userError = ex instanceof IllegalArgumentException || ex instanceof IOException
-          || ex instanceof java.io.UncheckedIOException;
-      String message = ex.getMessage() != null ? ex.getMessage() : ex.getClass().getSimpleName();
-      err.println("flowguard " + commandLine.getCommandName() + ": " + message);
+          || ex instanceof UncheckedIOException;
+      err.println(commandLine.getCommandSpec().qualifiedName() + ": " + message(ex));
       if (!verbose) {
         err.println("(run with --verbose for details)");
       }
@@ -88,13 +119,59 @@ public final class FlowguardCli implements Runnable {
       return userError ? EXIT_USAGE : EXIT_FAILURE;
     });
     cli.setParameterExceptionHandler((ex, a) -> {
-      err.println("flowguard: " + ex.getMessage());
+      err.println(ex.getCommandLine().getCommandSpec().qualifiedName() + ": " + ex.getMessage());
       CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
       err.println("Run '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
       err.flush();
       return EXIT_USAGE;
     });
     return cli.execute(args);
+  }
+
+  /**
+   * What an error says to the user. File-system errors carry only a path (or a bare reason such as
+   * "Is a directory"), so they are spelled out here once: "PATH: no such file; check the path".
+   */
+  static String message(Throwable ex) {
+    Throwable e = ex;
+    while (e instanceof UncheckedIOException && e.getCause() != null) {
+      e = e.getCause();
+    }
+    if (e instanceof FileSystemException f && f.getFile() != null) {
+      String path = f.getFile() + (f.getOtherFile() != null ? " -> " + f.getOtherFile() : "");
+      return path + ": " + fileProblem(f);
+    }
+    if (e instanceof CharacterCodingException) {
+      return "the input is not UTF-8 text (is it a CSV or JSON-lines file?)";
+    }
+    return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+  }
+
+  private static String fileProblem(FileSystemException f) {
+    String reason = f.getReason();
+    if (f instanceof NoSuchFileException) {
+      return "no such file; check the path";
+    }
+    if (f instanceof AccessDeniedException) {
+      return "permission denied; check its permissions or choose another path";
+    }
+    if (f instanceof FileAlreadyExistsException) {
+      return "exists and is not a directory; choose another path";
+    }
+    if (f instanceof NotDirectoryException) {
+      return "is not a directory";
+    }
+    if (f instanceof DirectoryNotEmptyException) {
+      return "is a directory (not empty); give a file path";
+    }
+    if (reason == null) {
+      return f.getClass().getSimpleName();
+    }
+    if (reason.equals("Is a directory")) {
+      return "is a directory; give a file path";
+    }
+    // The JDK's reasons are the C library's messages: "Read-only file system", "No space left on device".
+    return Character.toLowerCase(reason.charAt(0)) + reason.substring(1);
   }
 
   /** Reads the version Maven wrote into the jar. */

@@ -20,9 +20,11 @@ import picocli.CommandLine.Parameters;
     name = "inspect",
     mixinStandardHelpOptions = true,
     description = {
-        "Show what a model file holds: feature schema and preprocessing, flow spec, calibration",
-        "(entropy, tail fit, NLL thresholds, typicality thresholds), provenance, and checksum status.",
-        "A corrupt, truncated or incompatible file is reported with the reason and a non-zero exit code.",
+        "Show what a model file holds: features, preprocessing, flow, calibration and provenance.",
+        "",
+        "Lists the feature schema and preprocessing, the flow spec, the calibration (entropy, tail fit, NLL",
+        "thresholds, typicality thresholds), the provenance, and whether the checksum verifies. A corrupt,",
+        "truncated or incompatible file is reported with the reason and a non-zero exit code.",
         ""})
 final class InspectCommand implements Callable<Integer> {
 
@@ -35,7 +37,7 @@ final class InspectCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    byte[] bytes = Files.readAllBytes(modelFile);
+    byte[] bytes = ModelFormat.readFile(modelFile);
     FlowModel m = ModelFormat.read(bytes);
     String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     out.printf("Model        %s v%d%n", m.name(), m.version());
@@ -61,7 +63,7 @@ final class InspectCommand implements Callable<Integer> {
         t.threshold(), t.probability(), t.xi(), t.sigma());
     out.printf("  %-22s %s%n", "false-alarm rate", "NLL threshold");
     for (double rate : new double[] {1e-2, 1e-3, 1e-4}) {
-      out.printf(Locale.ROOT, "  %-22g %.4f%n", rate, c.nllThreshold(rate));
+      out.printf(Locale.ROOT, "  %-22s %.4f%n", Rates.format(rate), c.nllThreshold(rate));
     }
     out.printf("  typicality |mean NLL - H| thresholds:%n  %-8s", "M");
     for (double alpha : Calibration.DEFAULT_ALPHAS) {

@@ -26,10 +26,11 @@ import picocli.CommandLine.Option;
     name = "report",
     mixinStandardHelpOptions = true,
     description = {
-        "Write an HTML report (report.html and PNGs) on a model: the training curve, the NLL histogram",
-        "with the anomaly threshold, a chi-square QQ plot of squared latent norms (on the diagonal when",
-        "the flow Gaussianizes the data), latent scatter plots, and for 2-D models the learned density",
-        "and the forward map's deformation of a latent grid.",
+        "Write an HTML report on a model (report.html and PNGs) that shows what it learned.",
+        "",
+        "Figures: the training curve, the NLL histogram with the anomaly threshold, a chi-square QQ plot of",
+        "squared latent norms (on the diagonal when the flow Gaussianizes the data), latent scatter plots,",
+        "and for 2-D models the learned density and the forward map's deformation of a latent grid.",
         "",
         "With --data the figures show those events; without, events sampled from the model itself.",
         "",
@@ -40,14 +41,15 @@ final class ReportCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, paramLabel = "MODEL", description = "A model file.")
   Path modelFile;
 
-  @Option(names = "--data", paramLabel = "FILE", description = "Events to show (.csv or .jsonl); default: model samples.")
+  @Option(names = "--data", paramLabel = "FILE", description = "Events to show (CSV or JSON lines; columns other than the model's features may hold anything);"
+          + " default: events sampled from the model.")
   Path data;
 
   @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory for report.html and the PNGs.")
   Path out;
 
   @Option(names = "--false-alarm-rate", defaultValue = "0.001", paramLabel = "RATE",
-      description = "Where the threshold line is drawn (default: ${DEFAULT-VALUE}).")
+      description = "The false-alarm rate, in (0, 1), at which the threshold line is drawn (default: ${DEFAULT-VALUE}).")
   double rate;
 
   @picocli.CommandLine.Spec
@@ -55,8 +57,11 @@ final class ReportCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    OptionChecks.falseAlarmRate(spec.commandLine(), rate);
+    OutputPaths.checkDirectory(out, "--out");
     FlowModel model = ModelFormat.read(modelFile);
-    Dataset ds = data == null ? null : DataReader.read(data);
+    List<String> features = model.preprocessor().featureNames();
+    Dataset ds = data == null ? null : DataReader.read(data, features::contains).features();
     Path html = write(model, ds, out, rate);
     spec.commandLine().getOut().printf("Wrote %s%n", html);
     return 0;
@@ -114,15 +119,15 @@ final class ReportCommand implements Callable<Integer> {
     facts.put("entropy estimate H", String.format(Locale.ROOT, "%.4f nats", c.entropy()));
     facts.put("tail fit", String.format(Locale.ROOT, "%s beyond NLL %.4f: xi %.3f, sigma %.3f", c.tail().kind(),
         c.tail().threshold(), c.tail().xi(), c.tail().sigma()));
-    facts.put("anomaly threshold", String.format(Locale.ROOT, "NLL > %.4f at false-alarm rate %g", c.nllThreshold(rate),
-        rate));
+    facts.put("anomaly threshold", String.format(Locale.ROOT, "NLL > %.4f at false-alarm rate %s", c.nllThreshold(rate),
+        Rates.format(rate)));
     Provenance p = model.provenance();
     facts.put("training", String.format(Locale.ROOT, "%d rows (SHA-256 %s), seed %d, %d steps, %.1f s",
         p.trainingRows(), p.dataSha256().substring(0, 16) + "...", p.seed(), p.metrics().steps(), p.metrics().seconds()));
     facts.put("created", p.createdAt() + " by Flowguard " + p.flowguardVersion());
     List<String> names = pre.keptFeatures();
     ReportInput input = new ReportInput(model.name() + " v" + model.version(), model.flow(), names, standardized, n,
-        nll, c.nllThreshold(rate), "false-alarm rate " + rate, curve, c.entropy(), facts);
+        nll, c.nllThreshold(rate), "false-alarm rate " + Rates.format(rate), curve, c.entropy(), facts);
     return Report.write(input, dir).get(0);
   }
 }

@@ -24,9 +24,11 @@ import picocli.CommandLine.Option;
     name = "rollback",
     mixinStandardHelpOptions = true,
     description = {
-        "Re-issue an old model file as the newest version, for jobs that read a model directory",
-        "(model.directory). A job only replaces its model with a higher version, so copying the old file",
-        "back is ignored; this writes the old parameters as the current version + 1, atomically.",
+        "Re-issue an old model file as the newest version, for jobs that read a model directory.",
+        "",
+        "A job reading a model directory (model.directory) only replaces its model with a higher version, so",
+        "copying the old file back is ignored; this writes the old parameters as the current version + 1,",
+        "atomically.",
         "",
         "  flowguard rollback --model archive/pump-v3.fgm --current models/pump.fgm --out models/pump.fgm",
         "",
@@ -53,6 +55,7 @@ final class RollbackCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    OutputPaths.checkFile(out, "--out", currentFile.getFileName().toString());
     FlowModel old = read(oldFile, "--model");
     FlowModel current = read(currentFile, "--current");
     if (!old.name().equals(current.name())) {

@@ -1,7 +1,9 @@
 package io.flowguard.core.cli;
 
+import io.flowguard.core.data.DataFormatException;
 import io.flowguard.core.data.DataReader;
 import io.flowguard.core.data.Dataset;
+import io.flowguard.core.data.Table;
 import io.flowguard.core.model.AutoConfig;
 import io.flowguard.core.model.FlowModel;
 import io.flowguard.core.model.ModelFormat;
@@ -10,8 +12,10 @@ import io.flowguard.core.model.Preprocessor;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -22,21 +26,23 @@ import picocli.CommandLine.Option;
     name = "train",
     mixinStandardHelpOptions = true,
     description = {
-        "Train a flow on normal events and write a model file, and an HTML report beside it (MODEL-report/).",
+        "Train a flow on normal events and write a model file, with an HTML report beside it.",
         "",
-        "The data is a CSV with a header or JSON lines, one row per event, numeric features only: train",
-        "on NORMAL events (the model learns what normal looks like; anomalies are what it then flags).",
-        "Constant columns are dropped, discrete columns dequantized, heavy-tailed ones transformed, the",
-        "rest standardized; a share of the rows is held out to calibrate tail probabilities and",
-        "typicality thresholds. Without --spec and training options the model is configured from the",
-        "data's size (docs/defaults.md); train prints what it chose, inspect shows it later. Example:",
+        "The data is a CSV with a header or JSON lines, one row per event: train on NORMAL events (the model",
+        "learns what normal looks like; anomalies are what it then flags). Every column is a numeric feature",
+        "except those --ignore names (ids, labels, free text: never parsed) and, in JSON lines, the event",
+        "metadata key, ts and model and the fields beside an event's \"features\". Constant columns are",
+        "dropped, discrete columns dequantized, heavy-tailed ones transformed, the rest standardized; a share",
+        "of the rows is held out to calibrate tail probabilities and typicality thresholds. Without --spec",
+        "and training options the model is configured from the data's size (docs/defaults.md); train prints",
+        "what it chose, inspect shows it later. The report goes to MODEL-report/ beside the model. Example:",
         "",
         "  flowguard train --data normal.csv --out pump.fgm --name pump",
         "  flowguard inspect pump.fgm",
         ""})
 final class TrainCommand implements Callable<Integer> {
 
-  @Option(names = "--data", required = true, paramLabel = "FILE", description = "Normal events: .csv with header, or .jsonl.")
+  @Option(names = "--data", required = true, paramLabel = "FILE", description = "Normal events: a CSV file with a header, or JSON lines (.jsonl, .ndjson, .json).")
   Path data;
 
   @Option(names = "--out", required = true, paramLabel = "MODEL", description = "The model file to write (e.g. model.fgm).")
@@ -50,11 +56,17 @@ final class TrainCommand implements Callable<Integer> {
   int version;
 
   @Option(names = "--ignore", split = ",", paramLabel = "COLUMN",
-      description = "Columns that are not features (e.g. a label or an id), comma-separated.")
+      description = "Columns that are not features (e.g. an id or a label), comma-separated: never parsed, so they"
+          + " may hold any text.")
   List<String> ignore = List.of();
 
   @Option(names = "--no-report", description = "Do not write the HTML report.")
   boolean noReport;
+
+  @Option(names = "--seed", defaultValue = "0", paramLabel = "N",
+      description = "Seed of the calibration and validation splits, initialization and minibatches"
+          + " (default: ${DEFAULT-VALUE}).")
+  long seed;
 
   @Mixin
   TrainingOptions training;
@@ -66,12 +78,22 @@ final class TrainCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter stdout = spec.commandLine().getOut();
-    Dataset ds = DataReader.read(data);
-    for (String c : ignore) {
-      ds = ds.without(c);
+    training.validate(spec.commandLine());
+    OptionChecks.atLeast(spec.commandLine(), "--model-version", version, 1);
+    OutputPaths.checkFile(out, "--out", "model.fgm");
+    if (!noReport) {
+      OutputPaths.checkDirectory(ReportCommand.reportDirFor(out), "the report directory",
+          "move that file away or pass --no-report");
     }
-    err.printf(Locale.ROOT, "Read %d rows x %d features from %s%n", ds.rows(), ds.dim(), data);
-    AutoConfig.Choice choice = training.resolve(ds, training.seed);
+    Table table = read();
+    Dataset ds = table.features();
+    if (ds.dim() == 0) {
+      throw new IllegalArgumentException(data + ": no feature columns left; the columns are " + table.columns()
+          + " and all of them are ignored or event metadata");
+    }
+    err.printf(Locale.ROOT, "Read %d rows x %d features from %s%s%n", ds.rows(), ds.dim(), data,
+        table.carriedColumns().isEmpty() ? "" : " (not features: " + String.join(", ", table.carriedColumns()) + ")");
+    AutoConfig.Choice choice = training.resolve(ds, seed);
     for (String line : choice.rationale()) {
       err.println("Config: " + line);
     }
@@ -110,5 +132,36 @@ final class TrainCommand implements Callable<Integer> {
       ReportCommand.writeBeside(model, ds, out, stdout);
     }
     return 0;
+  }
+
+  /** The data, every column a feature but the --ignore'd ones (which must exist), which are read as text. */
+  private Table read() throws java.io.IOException {
+    Set<String> seen = new LinkedHashSet<>();
+    Table table;
+    try {
+      table = DataReader.read(data, column -> {
+        seen.add(column);
+        return !ignore.contains(column);
+      });
+    } catch (DataFormatException e) {
+      checkIgnored(seen);
+      String column = e.nonNumericColumn().orElse(null);
+      if (column != null && !ignore.contains(column)) {
+        throw new IllegalArgumentException(e.getMessage() + ". If '" + column + "' is not a feature (an id, a label),"
+            + " leave it out with --ignore " + column, e);
+      }
+      throw e;
+    }
+    checkIgnored(seen);
+    return table;
+  }
+
+  private void checkIgnored(Set<String> columns) {
+    for (String c : ignore) {
+      if (!columns.isEmpty() && !columns.contains(c)) {
+        throw new IllegalArgumentException("--ignore " + c + ": " + data + " has no column '" + c + "'; its columns are "
+            + columns);
+      }
+    }
   }
 }

@@ -6,6 +6,7 @@ import io.flowguard.core.eval.baseline.BaselineFitter;
 import io.flowguard.core.model.ModelTrainer;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -243,6 +244,8 @@ public final class StreamingProtocol {
         labels[i] = (int) rows.get(i)[1];
       }
       return new Series(src, values, labels);
+    } catch (CharacterCodingException e) {
+      throw DataFormatException.notUtf8(src);
     }
   }
 

@@ -9,6 +9,7 @@ import io.flowguard.core.transform.RationalQuadraticSpline;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -226,8 +227,10 @@ public record FlowSpec(
     } catch (com.fasterxml.jackson.databind.exc.ValueInstantiationException e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
       throw new IllegalArgumentException("invalid flow spec: " + cause.getMessage(), e);
-    } catch (IOException e) {
+    } catch (com.fasterxml.jackson.core.JsonParseException e) {
       throw new IllegalArgumentException("invalid flow spec JSON: " + originalMessage(e), e);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("invalid flow spec: " + originalMessage(e), e);
     }
   }
 
@@ -246,7 +249,49 @@ public record FlowSpec(
     return toJson();
   }
 
+  /** A Jackson error in the spec's terms: the field and what it should be, not Java class names. */
   private static String originalMessage(IOException e) {
+    if (e instanceof com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException u) {
+      List<String> known = new java.util.ArrayList<>();
+      for (Object id : u.getKnownPropertyIds()) {
+        known.add(String.valueOf(id));
+      }
+      java.util.Collections.sort(known);
+      return "unknown field \"" + u.getPropertyName() + "\"; the fields are " + String.join(", ", known);
+    }
+    if (e instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException m && !m.getPath().isEmpty()) {
+      StringBuilder field = new StringBuilder();
+      for (com.fasterxml.jackson.databind.JsonMappingException.Reference r : m.getPath()) {
+        if (r.getFieldName() != null) {
+          field.append(field.length() == 0 ? "" : ".").append(r.getFieldName());
+        } else {
+          field.append('[').append(r.getIndex()).append(']');
+        }
+      }
+      return "field \"" + field + "\" must be " + kind(m.getTargetType());
+    }
     return e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+  }
+
+  private static String kind(Class<?> type) {
+    if (type == null) {
+      return "of another type";
+    }
+    if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+      return "an integer";
+    }
+    if (type == Double.class || type == double.class) {
+      return "a number";
+    }
+    if (type == Boolean.class || type == boolean.class) {
+      return "true or false";
+    }
+    if (type == String.class) {
+      return "a string";
+    }
+    if (type.isArray()) {
+      return "an array of " + kind(type.getComponentType()).replaceFirst("^an? ", "") + "s";
+    }
+    return "a JSON object";
   }
 }

@@ -13,6 +13,8 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -21,6 +23,7 @@ import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The model file: one self-describing, checksummed binary file per {@link FlowModel}. Never Java
@@ -90,8 +93,10 @@ public final class ModelFormat {
    */
   public static byte[] toBytes(FlowModel model) {
     Objects.requireNonNull(model, "model");
-    // An older model (read from a version 1 file) is written as the current version: every version 1
-    // model is a valid version 2 model. A newer one cannot be written faithfully.
+    // An older model (read from a version 1 or 2 file) is written as the current version: each version
+    // only added optional fields (2: grid cells and marginal transforms; 3: the spec's conditionerBound)
+    // whose absence means what the older version meant, so the rewritten file scores the same. A newer
+    // model cannot be written faithfully.
     if (model.provenance().formatVersion() > FORMAT_VERSION) {
       throw new IllegalArgumentException("the provenance says format version " + model.provenance().formatVersion()
           + " but this Flowguard writes version " + FORMAT_VERSION);
@@ -138,21 +143,32 @@ public final class ModelFormat {
   /**
    * Writes a model file atomically: to a temporary file in the same directory, forced to disk, then
    * moved over {@code path}, so a reader (or a crash) never sees a half-written model. Where the file
-   * system cannot move atomically, the move falls back to a plain replace.
+   * system cannot move atomically, the move falls back to a plain replace. The file gets the permissions
+   * of any new file in that directory (the process's umask), as if written by {@link Files#write}.
    */
   public static void write(FlowModel model, Path path) throws IOException {
     byte[] bytes = toBytes(model);
     Path target = path.toAbsolutePath();
     Path dir = target.getParent();
     Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+    Path tmp = null;
     try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-        ByteBuffer b = ByteBuffer.wrap(bytes);
-        while (b.hasRemaining()) {
-          ch.write(b);
+      // Not Files.createTempFile: it creates the file owner-only (0600), and the move would keep that.
+      for (int attempt = 0; tmp == null; attempt++) {
+        Path candidate = dir.resolve("." + target.getFileName() + "."
+            + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
+        try (FileChannel ch = FileChannel.open(candidate, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+          tmp = candidate;
+          ByteBuffer b = ByteBuffer.wrap(bytes);
+          while (b.hasRemaining()) {
+            ch.write(b);
+          }
+          ch.force(true);
+        } catch (FileAlreadyExistsException e) {
+          if (attempt >= 100) {
+            throw e;
+          }
         }
-        ch.force(true);
       }
       try {
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -160,7 +176,9 @@ public final class ModelFormat {
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
       }
     } finally {
-      Files.deleteIfExists(tmp);
+      if (tmp != null) {
+        Files.deleteIfExists(tmp);
+      }
     }
   }
 
@@ -189,12 +207,24 @@ public final class ModelFormat {
 
   /** Reads a model file, rejecting files larger than {@link #MAX_FILE_BYTES} before reading them. */
   public static FlowModel read(Path path) throws IOException {
+    return read(readFile(path));
+  }
+
+  /**
+   * The bytes of a model file, for callers that need them as well as the model (checksums, timing):
+   * a directory is a {@link FileSystemException} naming it, and a file larger than
+   * {@link #MAX_FILE_BYTES} is rejected before it is read.
+   */
+  public static byte[] readFile(Path path) throws IOException {
+    if (Files.isDirectory(path)) {
+      throw new FileSystemException(path.toString(), null, "is a directory, not a model file");
+    }
     long size = Files.size(path);
     if (size > MAX_FILE_BYTES) {
       throw new ModelFormatException(Kind.TOO_LARGE, path + " is " + size + " bytes; a model file is at most "
           + MAX_FILE_BYTES + " bytes. Is this a model file?");
     }
-    return read(Files.readAllBytes(path));
+    return Files.readAllBytes(path);
   }
 
   /**

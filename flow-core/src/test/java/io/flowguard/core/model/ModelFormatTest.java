@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -24,6 +25,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -197,6 +199,27 @@ class ModelFormatTest {
     }
     double[] raw = rawRows(8, 14);
     assertArrayEquals(MODEL.logDensity(raw, 8), ModelFormat.read(file).logDensity(raw, 8), 0.0);
+  }
+
+  @Test
+  void aWrittenFileHasThePermissionsOfAnyNewFileInItsDirectory(@TempDir Path dir) throws IOException {
+    assumeTrue(dir.getFileSystem().supportedFileAttributeViews().contains("posix"), "POSIX permissions only");
+    Path plain = Files.write(dir.resolve("plain.bin"), new byte[] {1});
+    Path file = dir.resolve("model.fgm");
+    ModelFormat.write(MODEL, file);
+    assertEquals(PosixFilePermissions.toString(Files.getPosixFilePermissions(plain)),
+        PosixFilePermissions.toString(Files.getPosixFilePermissions(file)),
+        "the umask decides, not an owner-only temporary file");
+  }
+
+  @Test
+  void aFailedWriteLeavesNoTemporaryFile(@TempDir Path dir) throws IOException {
+    Path occupied = dir.resolve("model.fgm");
+    Files.createDirectories(occupied.resolve("inside"));
+    assertThrows(IOException.class, () -> ModelFormat.write(MODEL, occupied));
+    try (Stream<Path> files = Files.list(dir)) {
+      assertEquals(List.of(occupied), files.toList(), "only the directory that was in the way");
+    }
   }
 
   @Test
@@ -508,8 +531,15 @@ class ModelFormatTest {
       assertEquals(Double.parseDouble(f[4]), m.logDensity(raw, 1)[0], 0.0, line);
     }
     FlowModel again = ModelFormat.read(ModelFormat.toBytes(m));
-    assertEquals(ModelFormat.FORMAT_VERSION, again.provenance().formatVersion(), "a version 1 model is written as 2");
+    assertEquals(ModelFormat.FORMAT_VERSION, again.provenance().formatVersion(),
+        "a version 1 model is written as the current version");
     assertEquals(m.preprocessor(), again.preprocessor());
+    for (String line : lines.subList(1, lines.size())) {
+      String[] f = line.split(",");
+      double[] raw = {Double.parseDouble(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[2]),
+          Double.parseDouble(f[3])};
+      assertEquals(m.logDensity(raw, 1)[0], again.logDensity(raw, 1)[0], 0.0, "rewritten, it scores the same: " + line);
+    }
   }
 
   @Test
