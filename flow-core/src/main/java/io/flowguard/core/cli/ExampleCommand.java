@@ -22,8 +22,8 @@ import picocli.CommandLine.Parameters;
         "  moons    two interleaved half circles, noise 0.05; 6 coupling layers, hidden 64x64,",
         "           3000 steps.",
         "",
-        "Both train on 8192 samples (Adam 1e-3, batch 256, gradient clip 5.0) and evaluate on 8192 fresh",
-        "ones. Writes DIR/result.json (test_nll in nats/sample, train_seconds, seed, spec, and for",
+        "Both train on 8192 samples (Adam, learning rate 1e-3 with a cosine decay, batch 256, gradient",
+        "clip 5.0) and evaluate on 8192 fresh ones. Writes DIR/result.json (test_nll in nats/sample, train_seconds, seed, spec, and for",
         "bimodal entropy_floor) and DIR/result.png (data, learned density, samples, latent codes with",
         "1- and 2-sigma rings).",
         ""})

@@ -123,8 +123,10 @@ final class TrainCommand implements Callable<Integer> {
       Files.createDirectories(out.toAbsolutePath().getParent());
     }
     ModelFormat.write(model, out);
-    stdout.printf(Locale.ROOT, "Trained %s v%d (%s) in %.1f s: %d steps%s, validation NLL %.4f, entropy H %.4f nats%n",
-        model.name(), model.version(), model.spec().family(), trained.training().seconds(), trained.training().steps(),
+    double seconds = trained.training().seconds();
+    stdout.printf(Locale.ROOT, "Trained %s v%d (%s) in %s s: %d steps%s, validation NLL %.4f, entropy H %.4f nats%n",
+        model.name(), model.version(), model.spec().family(),
+        String.format(Locale.ROOT, seconds < 1 ? "%.2f" : "%.1f", seconds), trained.training().steps(),
         trained.training().stoppedEarly() ? " (early stop)" : "", trained.training().validationNll(),
         model.calibration().entropy());
     stdout.printf("Wrote %s (%d bytes)%n", out, Files.size(out));

@@ -55,8 +55,9 @@ final class TrainingOptions {
 
   @Option(names = "--patience", paramLabel = "EVALUATIONS",
       description = "Validation evaluations without improvement before stopping. Default: automatic, " +
-          AutoConfig.PATIENCE + " evaluations of one epoch each (at least " + AutoConfig.MIN_EVAL_EVERY
-              + " steps apart); with --epochs, evaluations are one epoch apart.")
+          AutoConfig.PATIENCE + " evaluations, which come once an epoch but at least " + AutoConfig.MIN_EVAL_EVERY
+              + " steps apart and at least " + AutoConfig.MIN_EVALUATIONS + " times in the step budget; with"
+              + " --epochs, evaluations are one epoch apart.")
   Integer patience;
 
   @Option(names = "--weight-decay", paramLabel = "W",
