@@ -226,6 +226,27 @@ public final class JobTests {
     return sum;
   }
 
+  /** The job's completed checkpoints so far, over all its attempts (0 before the first). */
+  public static long completedCheckpoints(InMemoryReporter reporter, JobID job) {
+    return reporter.findMetrics(job, "numberOfCompletedCheckpoints$").values().stream()
+        .mapToLong(m -> ((Number) ((Gauge<?>) m).getValue()).longValue()).max().orElse(0);
+  }
+
+  /**
+   * Waits until three more checkpoints than now have completed, so that what the job's sinks hold
+   * now is committed: a record in a sink belongs to the checkpoint under way, or, when that one's
+   * barrier has passed the sink already, to the next one; its transaction commits when the sink
+   * hears that this second checkpoint completed, which it does before a third one completes. After
+   * this, a test reads the committed output to its end offsets and checks that nothing more came;
+   * the wait counts checkpoints, so it holds on a slow machine as on a fast one.
+   */
+  public static void awaitOutputSettled(InMemoryReporter reporter, JobID job)
+      throws InterruptedException {
+    long target = completedCheckpoints(reporter, job) + 3;
+    await(() -> completedCheckpoints(reporter, job) >= target, Duration.ofSeconds(60),
+        "checkpoint " + target + " of job " + job + " completed");
+  }
+
   /** The job's restart count (0 when it never restarted). */
   public static long restarts(InMemoryReporter reporter, JobID job) {
     return reporter.findMetrics(job, "numRestarts$").values().stream()

@@ -80,7 +80,7 @@ class SavepointRestoreJobTest {
       JobTests.awaitActiveVersion(REPORTER, second.getJobID(), TestModels.NAME, 1);
       int total = before.size() + after.size();
       JobTests.awaitCommitted(config.scoresTopic(), total, Duration.ofSeconds(60));
-      Thread.sleep(1_000);
+      JobTests.awaitOutputSettled(REPORTER, second.getJobID()); // then nothing else may appear
       Map<Long, JsonNode> scored =
           Expectations.byTs(JobTests.jsons(JobTests.readCommitted(config.scoresTopic())));
       assertEquals(total, scored.size());
