@@ -20,6 +20,7 @@ import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Metric;
+import org.apache.flink.metrics.groups.OperatorMetricGroup;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -245,6 +246,19 @@ public final class JobTests {
     long target = completedCheckpoints(reporter, job) + 3;
     await(() -> completedCheckpoints(reporter, job) >= target, Duration.ofSeconds(60),
         "checkpoint " + target + " of job " + job + " completed");
+  }
+
+  /**
+   * The records that the operators whose name matches {@code operatorPattern} emitted, over their
+   * subtasks (their numRecordsOut); fails if the job has no such operator, so that 0 means none.
+   */
+  public static long recordsOut(InMemoryReporter reporter, JobID job, String operatorPattern) {
+    List<OperatorMetricGroup> groups = reporter.findOperatorMetricGroups(job, operatorPattern);
+    if (groups.isEmpty()) {
+      throw new AssertionError("job " + job + " has no operator matching " + operatorPattern);
+    }
+    return groups.stream()
+        .mapToLong(g -> g.getIOMetricGroup().getNumRecordsOutCounter().getCount()).sum();
   }
 
   /** The job's restart count (0 when it never restarted). */
