@@ -235,11 +235,12 @@ public final class JobTests {
 
   /**
    * Waits until three more checkpoints than now have completed, so that what the job's sinks hold
-   * now is committed: a record in a sink belongs to the checkpoint under way, or, when that one's
-   * barrier has passed the sink already, to the next one; its transaction commits when the sink
-   * hears that this second checkpoint completed, which it does before a third one completes. After
-   * this, a test reads the committed output to its end offsets and checks that nothing more came;
-   * the wait counts checkpoints, so it holds on a slow machine as on a fast one.
+   * now is committed. A record in a sink belongs to the checkpoint under way or, when that one's
+   * barrier has passed the sink already, to the next one; its transaction commits when the sink is
+   * told that this second checkpoint completed, a notice the JobManager sends before it triggers
+   * the third, so the third completing leaves the notice ample time. After this, a test reads the
+   * committed output to its end offsets and checks that nothing more came. The wait counts
+   * checkpoints, not seconds, so it holds on a slow machine as on a fast one.
    */
   public static void awaitOutputSettled(InMemoryReporter reporter, JobID job)
       throws InterruptedException {
