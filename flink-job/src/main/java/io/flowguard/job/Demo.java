@@ -217,14 +217,14 @@ public final class Demo {
       say("replay done: waiting for the job to commit the last events ...");
       long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
       long lastPrint = System.nanoTime();
-      while (monitor.scored() < sent[0] && System.nanoTime() < deadline && !stopRequested()) {
+      while (!monitor.caughtUp(sent[0], sent[1]) && System.nanoTime() < deadline
+          && !stopRequested()) {
         Thread.sleep(100);
         if (System.nanoTime() - lastPrint > 1_000_000_000L) {
           out.println(monitor.statusLine(elapsed(), 0));
           lastPrint = System.nanoTime();
         }
       }
-      Thread.sleep(600); // one more checkpoint: the last dead letters and alerts
       job.cancel();
       if (monitor.failure() != null) {
         say("the monitor failed: %s", monitor.failure());
@@ -255,33 +255,72 @@ public final class Demo {
     return ModelFormat.toBytes(model);
   }
 
-  /** Sends events at the configured rate; publishes v2 half way; prints a status line a second. */
+  /**
+   * Events each model scores at least, around the hot swap: v2 is published half way once v1 has
+   * scored this many (a job that starts late would otherwise read v1 and v2 before any event and
+   * score everything by v2), and a bounded replay goes on past its length until v2 has scored as
+   * many. A quarter of the planned events, at most 500.
+   */
+  static long swapEvents(Options o) {
+    return Math.max(1, Math.min(500, (long) o.rate() * o.seconds() / 4));
+  }
+
+  /**
+   * Sends events at the configured rate; publishes v2 half way, once v1 has scored {@link
+   * #swapEvents} events; prints a status line a second.
+   */
   private void replay(JobConfig config, Properties client, DemoData data, byte[] v2,
       Map<Long, Boolean> labels, DemoMonitor monitor, long[] sent) throws Exception {
     String topic = config.eventsTopics().get(0);
     Random rng = new Random(options.seed());
     long tsBase = System.currentTimeMillis();
     long swapAt = (options.untilInterrupted() ? 20 : options.seconds() / 2) * 1_000_000_000L;
+    long swapEvents = swapEvents(options);
     boolean swapped = false;
-    say("replaying %s at %d events/s over %d machines (%s faulty); 1 record in %d is malformed",
+    boolean swapWaitSaid = false;
+    boolean overtimeSaid = false;
+    say("replaying %s at %d events/s over %d machines (%s faulty); 1 record in %d is malformed;"
+        + " v2 follows half way, once v1 has scored %d events",
         options.untilInterrupted() ? "until interrupted" : options.seconds() + " s",
-        options.rate(), MACHINES, FAULTY, MALFORMED_EVERY);
+        options.rate(), MACHINES, FAULTY, MALFORMED_EVERY, swapEvents);
     out.println(DemoMonitor.header());
     long replayStart = System.nanoTime();
     long nextPrint = replayStart + 1_000_000_000L;
     long sentAtLastPrint = 0;
     long end = replayStart + options.seconds() * 1_000_000_000L;
+    // A job that never scores would otherwise keep a bounded replay going forever.
+    long giveUp = end + Duration.ofSeconds(60).toNanos();
     try (KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(client, new ByteArraySerializer(), new ByteArraySerializer())) {
       for (long seq = 0; ; seq++) {
         long now = System.nanoTime();
-        if (stopRequested() || (!options.untilInterrupted() && now >= end)) {
+        if (stopRequested()) {
           break;
         }
+        if (!options.untilInterrupted() && now >= end) {
+          if (swapped && monitor.scoredBy("v2") >= swapEvents) {
+            break;
+          }
+          if (now >= giveUp) {
+            say("v2 has not scored %d events %d s after the replay's end; stopping without them",
+                swapEvents, Duration.ofNanos(giveUp - end).toSeconds());
+            break;
+          }
+          if (!overtimeSaid) {
+            say("the replay goes on until v2 has scored %d events", swapEvents);
+            overtimeSaid = true;
+          }
+        }
         if (!swapped && now - replayStart >= swapAt) {
-          ModelTopic.publish(client, config.modelTopic(), MODEL, v2);
-          say("published %s v2: hot swap, no restart", MODEL);
-          swapped = true;
+          if (monitor.scoredBy("v1") >= swapEvents) {
+            ModelTopic.publish(client, config.modelTopic(), MODEL, v2);
+            say("published %s v2: hot swap, no restart", MODEL);
+            swapped = true;
+          } else if (!swapWaitSaid) {
+            say("the hot swap waits until v1 has scored %d events (%d so far)", swapEvents,
+                monitor.scoredBy("v1"));
+            swapWaitSaid = true;
+          }
         }
         if (now >= nextPrint) {
           out.println(monitor.statusLine(elapsed(), (sent[0] + sent[1] - sentAtLastPrint)

@@ -45,6 +45,7 @@ final class DemoMonitor implements AutoCloseable {
   private long anomalies;
   private long typicalityAlarms;
   private long alertRecords;
+  private long flagged; // scored events that are anomalies or alarmed: each is also an alert record
   private long dead;
   private final Map<String, Long> deadByReason = new TreeMap<>();
   private final Map<String, Long> byVersion = new TreeMap<>();
@@ -121,6 +122,7 @@ final class DemoMonitor implements AutoCloseable {
     byVersion.merge("v" + lastVersion, 1L, Long::sum);
     anomalies += anomaly ? 1 : 0;
     typicalityAlarms += alarm ? 1 : 0;
+    flagged += anomaly || alarm ? 1 : 0;
     Boolean label = labels.get(j.get("ts").asLong());
     if (label != null) {
       if (label) {
@@ -135,6 +137,19 @@ final class DemoMonitor implements AutoCloseable {
 
   synchronized long scored() {
     return scored;
+  }
+
+  /** Events scored by a model version ("v1"). */
+  synchronized long scoredBy(String version) {
+    return byVersion.getOrDefault(version, 0L);
+  }
+
+  /**
+   * Whether the monitor has seen everything the job owes for what was sent: a score per valid event,
+   * a dead letter per malformed record, an alert per flagged score (the sinks commit separately).
+   */
+  synchronized boolean caughtUp(long sentEvents, long sentMalformed) {
+    return scored >= sentEvents && dead >= sentMalformed && alertRecords >= flagged;
   }
 
   /** One status line; {@code sentPerSecond} is the producer's rate over the last second. */

@@ -71,7 +71,7 @@ class HotSwapJobTest {
 
       int total = before.size() + after.size();
       JobTests.awaitCommitted(config.scoresTopic(), total, Duration.ofSeconds(60));
-      Thread.sleep(1_000); // a few more checkpoints: nothing else may appear
+      JobTests.awaitOutputSettled(REPORTER, job); // then nothing else may appear
       Map<Long, JsonNode> scored =
           Expectations.byTs(JobTests.jsons(JobTests.readCommitted(config.scoresTopic())));
       assertEquals(total, scored.size());

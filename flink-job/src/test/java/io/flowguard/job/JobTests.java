@@ -20,6 +20,7 @@ import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Metric;
+import org.apache.flink.metrics.groups.OperatorMetricGroup;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -224,6 +225,41 @@ public final class JobTests {
       sum += ((Counter) m).getCount();
     }
     return sum;
+  }
+
+  /** The job's completed checkpoints so far, over all its attempts (0 before the first). */
+  public static long completedCheckpoints(InMemoryReporter reporter, JobID job) {
+    return reporter.findMetrics(job, "numberOfCompletedCheckpoints$").values().stream()
+        .mapToLong(m -> ((Number) ((Gauge<?>) m).getValue()).longValue()).max().orElse(0);
+  }
+
+  /**
+   * Waits until three more checkpoints than now have completed, so that what the job's sinks hold
+   * now is committed. A record in a sink belongs to the checkpoint under way or, when that one's
+   * barrier has passed the sink already, to the next one; its transaction commits when the sink is
+   * told that this second checkpoint completed, a notice the JobManager sends before it triggers
+   * the third, so the third completing leaves the notice ample time. After this, a test reads the
+   * committed output to its end offsets and checks that nothing more came. The wait counts
+   * checkpoints, not seconds, so it holds on a slow machine as on a fast one.
+   */
+  public static void awaitOutputSettled(InMemoryReporter reporter, JobID job)
+      throws InterruptedException {
+    long target = completedCheckpoints(reporter, job) + 3;
+    await(() -> completedCheckpoints(reporter, job) >= target, Duration.ofSeconds(60),
+        "checkpoint " + target + " of job " + job + " completed");
+  }
+
+  /**
+   * The records that the operators whose name matches {@code operatorPattern} emitted, over their
+   * subtasks (their numRecordsOut); fails if the job has no such operator, so that 0 means none.
+   */
+  public static long recordsOut(InMemoryReporter reporter, JobID job, String operatorPattern) {
+    List<OperatorMetricGroup> groups = reporter.findOperatorMetricGroups(job, operatorPattern);
+    if (groups.isEmpty()) {
+      throw new AssertionError("job " + job + " has no operator matching " + operatorPattern);
+    }
+    return groups.stream()
+        .mapToLong(g -> g.getIOMetricGroup().getNumRecordsOutCounter().getCount()).sum();
   }
 
   /** The job's restart count (0 when it never restarted). */

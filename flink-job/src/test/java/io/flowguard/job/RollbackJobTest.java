@@ -87,6 +87,7 @@ class RollbackJobTest {
       Expectations.produce(events, after);
       int total = before.size() + after.size();
       JobTests.awaitCommitted(config.scoresTopic(), total, Duration.ofSeconds(60));
+      JobTests.awaitOutputSettled(REPORTER, job); // then nothing else may appear
       Map<Long, JsonNode> scored = Expectations.byTs(JobTests.jsons(JobTests.readCommitted(config.scoresTopic())));
       assertEquals(total, scored.size());
 

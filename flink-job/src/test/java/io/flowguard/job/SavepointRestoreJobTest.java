@@ -27,8 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Stop with a savepoint, resubmit the same pipeline from it: the model and every key's typicality
  * window come back. The model topic source resumes after the model record (its offsets are in the
- * savepoint), so the model can only come from the scoring operator's broadcast state; the windows
- * continue exactly where they stopped.
+ * savepoint; the test checks that it emits nothing in the second job), so the model can only come
+ * from the scoring operator's broadcast state; the windows continue exactly where they stopped.
  */
 @Timeout(value = 150, unit = TimeUnit.SECONDS)
 class SavepointRestoreJobTest {
@@ -37,6 +37,9 @@ class SavepointRestoreJobTest {
 
   @RegisterExtension
   static final MiniClusterExtension MINI_CLUSTER = JobTests.miniCluster(REPORTER);
+
+  /** The model topic source's operator (named by its uid). */
+  static final String MODEL_SOURCE = "Source: " + FlowguardPipeline.UID_MODELS_SOURCE + "$";
 
   static StreamExecutionEnvironment pipeline(JobConfig config) {
     StreamExecutionEnvironment env = JobTests.environment(1);
@@ -63,6 +66,8 @@ class SavepointRestoreJobTest {
     try {
       JobTests.awaitCommitted(config.scoresTopic(), before.size(), Duration.ofSeconds(60));
       JobTests.awaitActiveVersion(REPORTER, first.getJobID(), TestModels.NAME, 1);
+      assertEquals(1, JobTests.recordsOut(REPORTER, first.getJobID(), MODEL_SOURCE),
+          "the first job read the model record");
       savepoint = first.stopWithSavepoint(false, savepoints.toUri().toString(),
           SavepointFormatType.CANONICAL).get(60, TimeUnit.SECONDS);
     } catch (Exception e) {
@@ -80,7 +85,7 @@ class SavepointRestoreJobTest {
       JobTests.awaitActiveVersion(REPORTER, second.getJobID(), TestModels.NAME, 1);
       int total = before.size() + after.size();
       JobTests.awaitCommitted(config.scoresTopic(), total, Duration.ofSeconds(60));
-      Thread.sleep(1_000);
+      JobTests.awaitOutputSettled(REPORTER, second.getJobID()); // then nothing else may appear
       Map<Long, JsonNode> scored =
           Expectations.byTs(JobTests.jsons(JobTests.readCommitted(config.scoresTopic())));
       assertEquals(total, scored.size());
@@ -96,6 +101,8 @@ class SavepointRestoreJobTest {
       assertFalse(firstAfter.get("typicality").get(1).get("statistic").isNull(),
           "the first event after the restore already has a full window of 32");
       assertEquals(List.of(), JobTests.readCommitted(config.deadLettersTopic()));
+      assertEquals(0, JobTests.recordsOut(REPORTER, second.getJobID(), MODEL_SOURCE),
+          "the restored model source resumed after the model record: v1 came from the state");
       assertEquals(0, JobTests.restarts(REPORTER, second.getJobID()));
     } finally {
       second.cancel().get(30, TimeUnit.SECONDS);

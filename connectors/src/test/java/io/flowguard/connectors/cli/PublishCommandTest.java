@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flowguard.connectors.SharedKafka;
+import io.flowguard.connectors.kafka.TopicReader;
+import io.flowguard.connectors.model.ModelHistory;
 import io.flowguard.core.cli.FlowguardCli;
 import io.flowguard.core.flow.FlowFactory;
 import io.flowguard.core.flow.FlowSpec;
@@ -15,6 +17,7 @@ import io.flowguard.core.model.Preprocessor;
 import io.flowguard.core.model.Provenance;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -85,7 +88,7 @@ class PublishCommandTest {
       assertEquals("pump", record.key());
       assertArrayEquals(Files.readAllBytes(file), record.value());
     }
-    assertArrayEquals(Files.readAllBytes(file), io.flowguard.connectors.model.ModelHistory.fetch(props,
+    assertArrayEquals(Files.readAllBytes(file), ModelHistory.fetch(props,
         "cli-models-history", "pump", 3).orElseThrow(), "publish keeps the file in the history too");
   }
 
@@ -101,5 +104,18 @@ class PublishCommandTest {
         "--topic", "cli-models-bad");
     assertEquals(FlowguardCli.EXIT_USAGE, code);
     assertTrue(err.toString().toLowerCase().contains("checksum"), err.toString());
+    // Not a single record, under any key, on the model topic or its history.
+    assertEquals(List.of(), records("cli-models-bad"), "records on the model topic");
+    assertEquals(List.of(), records(ModelHistory.historyTopicFor("cli-models-bad")), "records in the history");
+  }
+
+  /** The keys of every record on a topic; none when it does not exist. */
+  private static List<String> records(String topic) {
+    Properties props = SharedKafka.get().clientProperties();
+    if (!TopicReader.exists(props, topic)) {
+      return List.of();
+    }
+    return TopicReader.readAll(props, topic).records().stream()
+        .map(r -> r.key() == null ? "(no key)" : new String(r.key(), StandardCharsets.UTF_8)).toList();
   }
 }

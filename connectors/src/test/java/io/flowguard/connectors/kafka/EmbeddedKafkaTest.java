@@ -9,9 +9,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -88,9 +90,24 @@ class EmbeddedKafkaTest {
   }
 
   @Test
-  void closeWithoutStartIsANoOpAndOverridesAreKept() {
-    EmbeddedKafka kafka = new EmbeddedKafka(Map.of("num.partitions", "3"));
+  void closeWithoutStartIsANoOp() {
+    EmbeddedKafka kafka = new EmbeddedKafka();
     kafka.close();
     assertFalse(kafka.isRunning());
+  }
+
+  @Test
+  @Timeout(value = 120, unit = TimeUnit.SECONDS)
+  void brokerOverridesReachTheBroker() throws Exception {
+    try (EmbeddedKafka kafka = new EmbeddedKafka(Map.of("num.partitions", "3"))) {
+      kafka.start();
+      try (Admin admin = Admin.create(kafka.clientProperties())) {
+        // A topic created without a partition count gets the broker's num.partitions.
+        admin.createTopics(List.of(new NewTopic("defaulted", Optional.empty(), Optional.empty())))
+            .all().get();
+        assertEquals(3, admin.describeTopics(List.of("defaulted")).allTopicNames().get()
+            .get("defaulted").partitions().size());
+      }
+    }
   }
 }

@@ -38,9 +38,23 @@ class ScoredEventJsonTest {
     assertTrue(json.contains("\"logDensity\":null,\"nll\":null,"), json);
   }
 
+  /** The sample with one alarm flag per window. */
+  static ScoredEvent withAlarms(boolean first, boolean second) {
+    return new ScoredEvent("pump-17", "default", "3", 1_700_000_000_000L, -1, 1, 0.0125, false,
+        new TypicalityResult[] {
+          new TypicalityResult(10, 0.42, 0.8, first),
+          new TypicalityResult(100, 0.3, 0.25, second)
+        },
+        new String[] {"temp", "pressure"}, new double[] {21.3, 1.01});
+  }
+
   @Test
   void typicalityAlarmAndValidation() {
     assertFalse(sample(-1).typicalityAlarm());
+    assertFalse(withAlarms(false, false).typicalityAlarm());
+    // Any window's alarm counts, not only the first one's.
+    assertTrue(withAlarms(true, false).typicalityAlarm());
+    assertTrue(withAlarms(false, true).typicalityAlarm());
     assertThrows(IllegalArgumentException.class, () -> new ScoredEvent("k", "m", "1", 0, 0, 0, 1,
         false, new TypicalityResult[0], new String[] {"a"}, new double[0]));
     assertThrows(IllegalArgumentException.class, () -> new TypicalityResult(0, 0, 0, false));

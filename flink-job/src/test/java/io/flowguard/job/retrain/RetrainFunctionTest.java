@@ -32,6 +32,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.state.KeyedStateBackend;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -164,6 +167,23 @@ class RetrainFunctionTest {
     return out;
   }
 
+  /** The model's retrain-progress keyed state, as the operator last wrote it. */
+  RetrainProgress progress() throws Exception {
+    KeyedStateBackend<String> backend = harness.getOperator().getKeyedStateBackend();
+    backend.setCurrentKey(MODEL);
+    RetrainProgress p = backend.getPartitionedState(VoidNamespace.INSTANCE,
+        VoidNamespaceSerializer.INSTANCE, RetrainFunction.PROGRESS).value();
+    return p == null ? RetrainProgress.NONE : p;
+  }
+
+  /** Trainings started so far (attempts), whether one is in flight, the last promoted version. */
+  record StartedTrainings(long attempts, boolean inFlight, int lastPromotedVersion) {}
+
+  StartedTrainings startedTrainings() throws Exception {
+    RetrainProgress p = progress();
+    return new StartedTrainings(p.attempts(), p.inFlight(), p.lastPromotedVersion());
+  }
+
   /** Rows of a request's candidates, as arrays. */
   static List<double[]> rows(Retraining.Request r) {
     Dataset d = r.candidates();
@@ -283,15 +303,21 @@ class RetrainFunctionTest {
     assertTrue(lineage.data().contains("1500 normal events of 10 keys"), lineage.data());
 
     // v2 is not back on the model stream: the next schedule must not train against v1 again.
+    // A training starts on the task thread (the progress state records it before the timer
+    // returns), so the state right after each advance shows a wrongly started one at once, even
+    // if it has not finished.
+    assertEquals(new StartedTrainings(1, false, 2), startedTrainings());
     for (int i = 0; i < 100; i++) {
       send(scored("k" + (i % 10), 2000 + i, TestModels.normal(rng), false, false));
     }
-    now += INTERVAL;
-    harness.setProcessingTime(now);
-    Thread.sleep(300);
-    now += POLL;
-    harness.setProcessingTime(now);
-    assertEquals(1, events().size(), "no second retraining while v2 is not the champion");
+    for (int k = 0; k < 3; k++) {
+      now += INTERVAL;
+      harness.setProcessingTime(now);
+      assertTrue(progress().nextRunAt() > now, "the schedule fired and was declined");
+      assertEquals(new StartedTrainings(1, false, 2), startedTrainings(),
+          "no second retraining while v2 is not the champion");
+    }
+    assertEquals(1, events().size());
     assertEquals(2, harness.extractOutputValues().size());
   }
 
@@ -319,12 +345,18 @@ class RetrainFunctionTest {
     advanceUntil(() -> !events().isEmpty(), "the restarted retraining's outcome");
     assertEquals(2, CALLS.get(), "the lost training ran once more");
     assertEquals(ModelEventKind.PROMOTED, events().get(0).kind(), events().get(0).message());
-    // Time passes; without v2 back on the model stream nothing more is promoted.
+    // The restarted training is the same attempt, not a new one.
+    assertEquals(new StartedTrainings(1, false, 2), startedTrainings());
+    // Time passes; without v2 back on the model stream no training starts (checked on the task
+    // thread right after each advance, see the promotion test), so nothing more is promoted.
     for (int k = 0; k < 5; k++) {
       now += INTERVAL;
       harness.setProcessingTime(now);
-      Thread.sleep(50);
+      assertTrue(progress().nextRunAt() > now, "the schedule fired and was declined");
+      assertEquals(new StartedTrainings(1, false, 2), startedTrainings(),
+          "no new retraining while v2 is not the champion");
     }
+    assertEquals(2, CALLS.get(), "the trainer ran for the lost attempt and its restart only");
     List<ModelTopicRecord> models = harness.extractOutputValues().stream()
         .filter(r -> r.topic().equals("models")).toList();
     assertEquals(1, models.size(), "exactly one promotion");

@@ -147,7 +147,6 @@ class RobustPreprocessingTest {
     Preprocessor p = fitColumns(new double[][] {heavyTailed(2000, 9), gaussian(2000, 1, 2, 10), heavyTailed(2000, 11)});
     double[][] rows = {{50, 1, 50}, {47.5, 0, 61}, {500, -3, -2000}, {50.4, 2, 49.9}};
     for (double[] raw : rows) {
-      double h = 1e-5 * Math.max(1, Math.abs(raw[0]));
       double[] jac = new double[9];
       double[] plus = new double[3];
       double[] minus = new double[3];
@@ -169,7 +168,6 @@ class RobustPreprocessingTest {
       assertEquals(expected, p.logJacobian(raw, 0), 1e-6, "row " + java.util.Arrays.toString(raw));
       double[] y = new double[3];
       assertEquals(p.logJacobian(raw, 0), p.apply(raw, 0, y, 0), 0.0, "apply returns the same log-Jacobian");
-      assertTrue(h > 0);
     }
   }
 

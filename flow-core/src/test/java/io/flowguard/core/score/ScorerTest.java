@@ -12,7 +12,6 @@ import io.flowguard.core.model.FlowModel;
 import io.flowguard.core.model.Preprocessor;
 import io.flowguard.core.model.Provenance;
 import java.lang.management.ManagementFactory;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -153,8 +152,14 @@ class ScorerTest {
   void typicalityWindowUsesTheModelsCalibration() {
     FlowModel m = model(FlowSpec.of(FlowSpec.MAF, RAW - 1).withLayers(2).withHidden(8));
     TypicalityWindow w = new Scorer(m, 1e-3).newWindow(8, 0.99);
+    assertEquals(8, w.size());
     assertEquals(m.calibration().typicalityThreshold(8, 0.99), w.threshold(), 0.0);
-    List<Double> unused = new ArrayList<>();
-    assertTrue(unused.isEmpty());
+    // It compares with the model's entropy: eight NLLs of H + 0.5 give the statistic 0.5, up to the
+    // rounding of a sum of eight doubles (1e-12 is far above it and far below any other entropy).
+    double h = m.calibration().entropy();
+    for (int i = 0; i < 8; i++) {
+      w.add(h + 0.5);
+    }
+    assertEquals(0.5, w.statistic(), 1e-12);
   }
 }

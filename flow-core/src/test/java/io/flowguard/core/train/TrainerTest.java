@@ -2,6 +2,7 @@ package io.flowguard.core.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -308,6 +309,48 @@ class TrainerTest {
         assertEquals(1.0, decayed.parameters()[b.offset()], 0.0, b.name());
       }
     }
+
+    // "Only": after one step from the same start on the same batch, the gradients are the same with and
+    // without decay, so every bias and state entry is bit for bit the same and every weight differs by
+    // lr * wd * its start value.
+    // (Biases start non-zero here, else a decay on them would change nothing yet; after more steps the
+    // runs part and nothing can be compared entry by entry.)
+    TrainingConfig oneStep = base.withSteps(1);
+    Flow plain1 = withNonZeroBiases(FlowFactory.create(spec, 2));
+    new Trainer(oneStep).fit(plain1, x, 300, true);
+    Flow decayed1 = withNonZeroBiases(FlowFactory.create(spec, 2));
+    double[] start = decayed1.parameters().clone();
+    new Trainer(oneStep.withWeightDecay(2.0)).fit(decayed1, x, 300, true);
+    int weights = 0;
+    for (ParameterLayout.Block b : decayed1.layout().blocks()) {
+      for (int i = b.offset(); i < b.offset() + b.size(); i++) {
+        double without = plain1.parameters()[i];
+        double with = decayed1.parameters()[i];
+        if (b.kind() == ParamKind.WEIGHT) {
+          if (start[i] != 0) { // zero-initialized weights have nothing to decay yet
+            assertNotEquals(without, with, b.name() + "[" + i + "] is decayed");
+            weights++;
+          }
+        } else {
+          assertEquals(without, with, 0.0, b.name() + "[" + i + "] (" + b.kind() + ") is not decayed");
+        }
+      }
+    }
+    assertTrue(weights > 0, "some weights were compared");
+  }
+
+  /** The flow with every BIAS entry set to a distinct non-zero value. */
+  private static Flow withNonZeroBiases(Flow flow) {
+    double[] p = flow.parameters().clone();
+    for (ParameterLayout.Block b : flow.layout().blocks()) {
+      if (b.kind() == ParamKind.BIAS) {
+        for (int i = b.offset(); i < b.offset() + b.size(); i++) {
+          p[i] = 0.1 + 0.01 * (i % 7);
+        }
+      }
+    }
+    flow.setParameters(p);
+    return flow;
   }
 
   private static double kindNorm(Flow flow, ParamKind kind) {
