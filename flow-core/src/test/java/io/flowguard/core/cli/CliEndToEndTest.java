@@ -10,8 +10,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowguard.core.model.FlowModel;
 import io.flowguard.core.model.ModelFormat;
 import io.flowguard.core.score.Scorer;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -41,13 +39,8 @@ class CliEndToEndTest {
   static Path labelled;
   static Path model;
 
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = FlowguardCli.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-    return new Run(code, out.toString(), err.toString());
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   private static String row(SplittableRandom rng, boolean anomaly) {
@@ -84,7 +77,7 @@ class CliEndToEndTest {
   @Test
   @Order(1)
   void trainWritesAModelFile() throws Exception {
-    Run r = run("train", "--data", normal.toString(), "--out", model.toString(), "--name", "pump", "--epochs", "30",
+    CliRun r = run("train", "--data", normal.toString(), "--out", model.toString(), "--name", "pump", "--epochs", "30",
         "--spec", "{\"family\": \"maf\", \"layers\": 3, \"hidden\": [32, 32]}");
     assertEquals(0, r.code(), r.err());
     assertTrue(Files.size(model) > 1000);
@@ -107,7 +100,7 @@ class CliEndToEndTest {
   @Test
   @Order(2)
   void inspectShowsSchemaCalibrationAndChecksum() {
-    Run r = run("inspect", model.toString());
+    CliRun r = run("inspect", model.toString());
     assertEquals(0, r.code(), r.err());
     for (String expected : new String[] {"pump v1", "checksum verified", "const", "constant", "entropy estimate H",
         "typicality", "SHA-256"}) {
@@ -120,7 +113,7 @@ class CliEndToEndTest {
   @Order(3)
   void scoreWritesEveryRowWithTheScorersNumbers() throws Exception {
     Path out = dir.resolve("scored.csv");
-    Run r = run("score", "--model", model.toString(), "--data", labelled.toString(), "--out", out.toString());
+    CliRun r = run("score", "--model", model.toString(), "--data", labelled.toString(), "--out", out.toString());
     assertEquals(0, r.code(), r.err());
     List<String> lines = Files.readAllLines(out);
     assertEquals(501, lines.size());
@@ -152,7 +145,7 @@ class CliEndToEndTest {
   @Order(4)
   void evaluateWritesPerSeedAndMeanMetrics() throws Exception {
     Path out = dir.resolve("eval");
-    Run r = run("evaluate", "--data", labelled.toString(), "--label-column", "label", "--seeds", "0,1", "--out",
+    CliRun r = run("evaluate", "--data", labelled.toString(), "--label-column", "label", "--seeds", "0,1", "--out",
         out.toString(), "--epochs", "20", "--spec", "maf");
     assertEquals(0, r.code(), r.err());
     JsonNode json = new ObjectMapper().readTree(out.resolve("evaluation.json").toFile());
@@ -174,7 +167,7 @@ class CliEndToEndTest {
   @Order(5)
   void reportOnNewDataWritesHtmlAndFigures() throws Exception {
     Path out = dir.resolve("report");
-    Run r = run("report", "--model", model.toString(), "--data", labelled.toString(), "--out", out.toString());
+    CliRun r = run("report", "--model", model.toString(), "--data", labelled.toString(), "--out", out.toString());
     assertEquals(0, r.code(), r.err());
     String html = Files.readString(out.resolve("report.html"));
     assertTrue(html.contains("nll-histogram.png") && html.contains("latent-qq.png"), html);
@@ -184,7 +177,7 @@ class CliEndToEndTest {
 
   @Test
   void missingDataFileIsAUserError() {
-    Run r = run("train", "--data", dir.resolve("nope.csv").toString(), "--out", dir.resolve("x.fgm").toString());
+    CliRun r = run("train", "--data", dir.resolve("nope.csv").toString(), "--out", dir.resolve("x.fgm").toString());
     assertEquals(FlowguardCli.EXIT_USAGE, r.code());
     assertTrue(r.err().contains("nope.csv") && r.err().contains("no such file"), r.err());
     assertFalse(r.err().contains("\tat "), "no stack trace without --verbose");
@@ -194,7 +187,7 @@ class CliEndToEndTest {
   void badCsvValueNamesLineAndColumn() throws Exception {
     Path bad = dir.resolve("bad.csv");
     Files.writeString(bad, "a,b\n1,2\n3,x\n");
-    Run r = run("train", "--data", bad.toString(), "--out", dir.resolve("x.fgm").toString());
+    CliRun r = run("train", "--data", bad.toString(), "--out", dir.resolve("x.fgm").toString());
     assertEquals(FlowguardCli.EXIT_USAGE, r.code());
     assertTrue(r.err().contains("line 3, column 2 ('b'): 'x' is not a number"), r.err());
   }
@@ -203,7 +196,7 @@ class CliEndToEndTest {
   void nanAndWrongColumnCountAreUserErrors() throws Exception {
     Path nan = dir.resolve("nan.csv");
     Files.writeString(nan, "a,b\n1,2\nNaN,2\n");
-    Run r = run("train", "--data", nan.toString(), "--out", dir.resolve("x.fgm").toString());
+    CliRun r = run("train", "--data", nan.toString(), "--out", dir.resolve("x.fgm").toString());
     assertEquals(FlowguardCli.EXIT_USAGE, r.code());
     assertTrue(r.err().contains("line 3, column 1 ('a'): NaN is not finite"), r.err());
     Path wrong = dir.resolve("wrong.csv");
@@ -215,7 +208,7 @@ class CliEndToEndTest {
 
   @Test
   void unknownOptionIsAUsageError() {
-    Run r = run("train", "--data", "x.csv", "--out", "y.fgm", "--epoch", "3");
+    CliRun r = run("train", "--data", "x.csv", "--out", "y.fgm", "--epoch", "3");
     assertEquals(FlowguardCli.EXIT_USAGE, r.code());
     assertTrue(r.err().contains("--epoch"), r.err());
   }
@@ -227,7 +220,7 @@ class CliEndToEndTest {
     bytes[bytes.length / 2] ^= 0x10;
     Path corrupt = dir.resolve("corrupt.fgm");
     Files.write(corrupt, bytes);
-    Run r = run("inspect", corrupt.toString());
+    CliRun r = run("inspect", corrupt.toString());
     assertNotEquals(0, r.code());
     assertTrue(r.err().toLowerCase(Locale.ROOT).contains("checksum"), r.err());
     r = run("score", "--model", corrupt.toString(), "--data", labelled.toString(), "--out",
@@ -241,7 +234,7 @@ class CliEndToEndTest {
   void scoringDataWithoutAModelFeatureNamesIt() throws Exception {
     Path partial = dir.resolve("partial.csv");
     Files.writeString(partial, "a,b,c\n1,2,3\n");
-    Run r = run("score", "--model", model.toString(), "--data", partial.toString(), "--out",
+    CliRun r = run("score", "--model", model.toString(), "--data", partial.toString(), "--out",
         dir.resolve("p.csv").toString());
     assertEquals(FlowguardCli.EXIT_USAGE, r.code());
     assertTrue(r.err().contains("no column 'd'"), r.err());

@@ -40,12 +40,17 @@ record CliRun(int code, String out, String err) {
 
   /** A small model of 2-D Gaussian data with features a and b (a second to train). */
   static FlowModel model(String name) {
-    SplittableRandom rng = new SplittableRandom(1);
+    return model(name, 1, 1);
+  }
+
+  /** The same with a version and a data seed (other seeds, other parameters). */
+  static FlowModel model(String name, int version, long seed) {
+    SplittableRandom rng = new SplittableRandom(seed);
     double[] x = new double[400 * 2];
     for (int i = 0; i < x.length; i++) {
       x[i] = rng.nextGaussian();
     }
-    return ModelTrainer.train(new Dataset("g", List.of("a", "b"), x, 400), new ModelTrainer.Options(name, 1,
+    return ModelTrainer.train(new Dataset("g", List.of("a", "b"), x, 400), new ModelTrainer.Options(name, version,
         FlowSpec.of(FlowSpec.MAF, 2).withLayers(1).withHidden(4), TrainingConfig.defaults().withSteps(20), 0.2),
         TrainingListener.NONE).model();
   }

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.flowguard.core.model.AutoConfig;
 import io.flowguard.core.model.FlowModel;
 import io.flowguard.core.model.ModelFormat;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -24,13 +22,8 @@ class DefaultModelCliTest {
   @TempDir
   Path dir;
 
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = FlowguardCli.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-    return new Run(code, out.toString(), err.toString());
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   /** 300 rows: a Gaussian, an integer count (discrete), a log-normal (heavy-tailed). */
@@ -49,7 +42,7 @@ class DefaultModelCliTest {
   @Test
   void trainWithoutOptionsUsesAndReportsTheDefaultModel() throws Exception {
     Path model = dir.resolve("m.fgm");
-    Run r = run("train", "--data", data().toString(), "--out", model.toString());
+    CliRun r = run("train", "--data", data().toString(), "--out", model.toString());
     assertEquals(0, r.code(), r.err());
     assertTrue(r.err().contains("Config: flow: MAF, 3 layers (fewer than 1000 rows)"), r.err());
     String html = Files.readString(dir.resolve("m-report/report.html"));
@@ -62,7 +55,7 @@ class DefaultModelCliTest {
     assertEquals(expected.spec(), m.spec(), "the resolved spec is stored");
     assertEquals(expected.training().noise(), ((Number) m.provenance().trainingConfig().get("noise")).doubleValue(),
         0.0, "the resolved training configuration is stored");
-    Run inspect = run("inspect", model.toString());
+    CliRun inspect = run("inspect", model.toString());
     assertTrue(inspect.out().contains("asinh((x - "), inspect.out());
     assertTrue(inspect.out().contains("note: column 'count' is discrete"), inspect.out());
     assertTrue(inspect.out().contains("\"components\":" + AutoConfig.MIXTURE_COMPONENTS), inspect.out());
@@ -71,7 +64,7 @@ class DefaultModelCliTest {
   @Test
   void explicitOptionsWinOverTheAutomaticChoice() throws Exception {
     Path model = dir.resolve("m.fgm");
-    Run r = run("train", "--data", data().toString(), "--out", model.toString(), "--no-report", "--noise", "0",
+    CliRun r = run("train", "--data", data().toString(), "--out", model.toString(), "--no-report", "--noise", "0",
         "--batch", "50", "--epochs", "3", "--no-dequantize", "--no-tail-transform", "--spec", "realnvp");
     assertEquals(0, r.code(), r.err());
     FlowModel m = ModelFormat.read(model);
@@ -86,7 +79,7 @@ class DefaultModelCliTest {
 
   @Test
   void helpExplainsTheAutomaticDefaults() {
-    Run r = run("train", "--help");
+    CliRun r = run("train", "--help");
     assertTrue(r.out().contains("Default: automatic"), r.out());
     assertTrue(r.out().replaceAll("\\s+", " ").contains("(Scott's KDE"), r.out());
     assertTrue(r.out().contains("--[no-]dequantize"), r.out());

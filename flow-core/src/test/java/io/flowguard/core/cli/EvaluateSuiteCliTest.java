@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,13 +30,8 @@ class EvaluateSuiteCliTest {
 
   private static final String TINY_FLOW = "{\"family\":\"maf\",\"layers\":2,\"hidden\":[16,16]}";
 
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = FlowguardCli.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-    return new Run(code, out.toString(), err.toString());
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   /** n rows of d Gaussian features; every 10th row is an anomaly shifted by +4 in feature 0 and -4 in 1. */
@@ -84,7 +77,7 @@ class EvaluateSuiteCliTest {
   @Test
   void suiteWritesOneRowPerDataSetAndRecordsTheBrokenOne() throws Exception {
     Path out = dir.resolve("suite");
-    Run r = run("evaluate", "--suite", root.toString(), "--out", out.toString(), "--baselines", "kde,gmm",
+    CliRun r = run("evaluate", "--suite", root.toString(), "--out", out.toString(), "--baselines", "kde,gmm",
         "--seeds", "0", "--epochs", "2", "--spec", TINY_FLOW);
     assertEquals(0, r.code(), r.err());
 
@@ -142,7 +135,7 @@ class EvaluateSuiteCliTest {
   @Test
   void onlyRunsTheNamedDataSets() throws Exception {
     Path out = dir.resolve("only");
-    Run r = run("evaluate", "--suite", root.toString(), "--out", out.toString(), "--baselines", "kde", "--no-flow",
+    CliRun r = run("evaluate", "--suite", root.toString(), "--out", out.toString(), "--baselines", "kde", "--no-flow",
         "--seeds", "0,1", "--only", "beta,cycle");
     assertEquals(0, r.code(), r.err());
     JsonNode json = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
@@ -156,7 +149,7 @@ class EvaluateSuiteCliTest {
   @Test
   void baselinesRunBesideTheFlowOnOneDataSet() throws Exception {
     Path out = dir.resolve("one");
-    Run r = run("evaluate", "--data", root.resolve("alpha/alpha.csv").toString(), "--out", out.toString(),
+    CliRun r = run("evaluate", "--data", root.resolve("alpha/alpha.csv").toString(), "--out", out.toString(),
         "--baselines", "kde,gmm,kde-full", "--seeds", "0,1", "--epochs", "2", "--spec", TINY_FLOW);
     assertEquals(0, r.code(), r.err());
     for (String m : List.of("flow", "kde", "gmm", "kde-full")) {
@@ -174,7 +167,7 @@ class EvaluateSuiteCliTest {
   @Test
   void baselinesAloneOnASeries() throws Exception {
     Path out = dir.resolve("series-only");
-    Run r = run("evaluate", "--data", root.resolve("series/cycle.csv").toString(), "--out", out.toString(),
+    CliRun r = run("evaluate", "--data", root.resolve("series/cycle.csv").toString(), "--out", out.toString(),
         "--baselines", "gmm", "--no-flow", "--seeds", "0");
     assertEquals(0, r.code(), r.err());
     JsonNode json = new ObjectMapper().readTree(out.resolve("evaluation.json").toFile());
@@ -185,7 +178,7 @@ class EvaluateSuiteCliTest {
 
   @Test
   void unknownBaselineIsAUserErrorNamingTheValidOnes() {
-    Run r = run("evaluate", "--data", root.resolve("alpha/alpha.csv").toString(), "--out", dir.resolve("x").toString(),
+    CliRun r = run("evaluate", "--data", root.resolve("alpha/alpha.csv").toString(), "--out", dir.resolve("x").toString(),
         "--baselines", "kde,iforest");
     assertEquals(FlowguardCli.EXIT_USAGE, r.code());
     assertTrue(r.err().contains("unknown baseline 'iforest'") && r.err().contains("kde, gmm"), r.err());
@@ -194,23 +187,23 @@ class EvaluateSuiteCliTest {
 
   @Test
   void dataAndSuiteTogetherOrNeitherAreUserErrors() {
-    Run both = run("evaluate", "--data", "a.csv", "--suite", root.toString(), "--out", dir.resolve("x").toString());
+    CliRun both = run("evaluate", "--data", "a.csv", "--suite", root.toString(), "--out", dir.resolve("x").toString());
     assertEquals(FlowguardCli.EXIT_USAGE, both.code());
     assertTrue(both.err().contains("exactly one of --data FILE and --suite DIR"), both.err());
-    Run neither = run("evaluate", "--out", dir.resolve("x").toString());
+    CliRun neither = run("evaluate", "--out", dir.resolve("x").toString());
     assertEquals(FlowguardCli.EXIT_USAGE, neither.code());
   }
 
   @Test
   void noFlowWithoutBaselinesIsAUserError() {
-    Run r = run("evaluate", "--suite", root.toString(), "--out", dir.resolve("x").toString(), "--no-flow");
+    CliRun r = run("evaluate", "--suite", root.toString(), "--out", dir.resolve("x").toString(), "--no-flow");
     assertEquals(FlowguardCli.EXIT_USAGE, r.code());
     assertTrue(r.err().contains("nothing to evaluate"), r.err());
   }
 
   @Test
   void unknownOnlyNameIsAUserErrorListingTheDataSets() {
-    Run r = run("evaluate", "--suite", root.toString(), "--out", dir.resolve("x").toString(), "--baselines", "kde",
+    CliRun r = run("evaluate", "--suite", root.toString(), "--out", dir.resolve("x").toString(), "--baselines", "kde",
         "--no-flow", "--only", "gamma");
     assertEquals(FlowguardCli.EXIT_USAGE, r.code());
     assertTrue(r.err().contains("no data set named 'gamma'") && r.err().contains("alpha"), r.err());
@@ -220,7 +213,7 @@ class EvaluateSuiteCliTest {
   void folderWithoutDataSetsIsAUserError() throws Exception {
     Path empty = Files.createDirectories(dir.resolve("empty"));
     Files.writeString(empty.resolve("readme.txt"), "nothing");
-    Run r = run("evaluate", "--suite", empty.toString(), "--out", dir.resolve("x").toString(), "--baselines", "kde",
+    CliRun r = run("evaluate", "--suite", empty.toString(), "--out", dir.resolve("x").toString(), "--baselines", "kde",
         "--no-flow");
     assertEquals(FlowguardCli.EXIT_USAGE, r.code());
     assertTrue(r.err().contains("no labelled data set"), r.err());
@@ -231,7 +224,7 @@ class EvaluateSuiteCliTest {
     Path bad = Files.createDirectories(dir.resolve("bad"));
     Files.writeString(bad.resolve("broken.csv"), "a,label\n1,0\nx,1\n");
     Path out = dir.resolve("bad-out");
-    Run r = run("evaluate", "--suite", bad.toString(), "--out", out.toString(), "--baselines", "kde", "--no-flow");
+    CliRun r = run("evaluate", "--suite", bad.toString(), "--out", out.toString(), "--baselines", "kde", "--no-flow");
     assertEquals(FlowguardCli.EXIT_FAILURE, r.code());
     assertTrue(r.err().contains("every data set failed"), r.err());
     assertTrue(Files.readString(out.resolve("summary.md")).contains("`broken.csv`"));

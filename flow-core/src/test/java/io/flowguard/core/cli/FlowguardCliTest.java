@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.awt.image.BufferedImage;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
@@ -16,32 +14,27 @@ import org.junit.jupiter.api.io.TempDir;
 
 class FlowguardCliTest {
 
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = FlowguardCli.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-    return new Run(code, out.toString(), err.toString());
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   @Test
   void helpListsTheCommandsAndExitsZero() {
-    Run r = run("--help");
+    CliRun r = run("--help");
     assertEquals(0, r.code());
     assertTrue(r.out().contains("example"), r.out());
   }
 
   @Test
   void unknownCommandExitsNonZeroWithASuggestion() {
-    Run r = run("exampel");
+    CliRun r = run("exampel");
     assertEquals(FlowguardCli.EXIT_USAGE, r.code());
     assertTrue(r.err().contains("Did you mean"), r.err());
   }
 
   @Test
   void unknownExampleNameIsAUserErrorWithoutStackTrace() {
-    Run r = run("example", "spiral", "--out", "unused");
+    CliRun r = run("example", "spiral", "--out", "unused");
     assertEquals(FlowguardCli.EXIT_USAGE, r.code());
     assertTrue(r.err().contains("unknown example 'spiral': use bimodal or moons"), r.err());
     assertTrue(!r.err().contains("\tat "), "no stack trace without --verbose: " + r.err());
@@ -49,7 +42,7 @@ class FlowguardCliTest {
 
   @Test
   void missingOutOptionIsAUsageError() {
-    Run r = run("example", "moons");
+    CliRun r = run("example", "moons");
     assertEquals(FlowguardCli.EXIT_USAGE, r.code());
     assertTrue(r.err().contains("--out"), r.err());
   }
@@ -62,7 +55,7 @@ class FlowguardCliTest {
    */
   @Test
   void bimodalExampleWritesResultJsonAndPngNearTheEntropyFloor(@TempDir Path dir) throws Exception {
-    Run r = run("example", "bimodal", "--out", dir.toString(), "--seed", "0");
+    CliRun r = run("example", "bimodal", "--out", dir.toString(), "--seed", "0");
     assertEquals(0, r.code(), r.err());
     JsonNode json = new ObjectMapper().readTree(dir.resolve("result.json").toFile());
     for (String field : new String[] {"test_nll", "train_seconds", "seed", "spec", "entropy_floor"}) {

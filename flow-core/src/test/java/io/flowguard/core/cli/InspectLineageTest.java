@@ -4,20 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.flowguard.core.data.Dataset;
-import io.flowguard.core.flow.FlowSpec;
 import io.flowguard.core.model.FlowModel;
 import io.flowguard.core.model.Lineage;
 import io.flowguard.core.model.ModelFormat;
-import io.flowguard.core.model.ModelTrainer;
-import io.flowguard.core.train.TrainingConfig;
-import io.flowguard.core.train.TrainingListener;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.OptionalInt;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,14 +21,7 @@ class InspectLineageTest {
   Path dir;
 
   private static FlowModel model() {
-    SplittableRandom rng = new SplittableRandom(3);
-    double[] x = new double[400 * 2];
-    for (int i = 0; i < x.length; i++) {
-      x[i] = rng.nextGaussian();
-    }
-    return ModelTrainer.train(new Dataset("g", List.of("a", "b"), x, 400), new ModelTrainer.Options("pump", 5,
-        FlowSpec.of(FlowSpec.MAF, 2).withLayers(1).withHidden(4), TrainingConfig.defaults().withSteps(20), 0.2),
-        TrainingListener.NONE).model();
+    return CliRun.model("pump", 5, 3);
   }
 
   private static String inspect(Path file) {

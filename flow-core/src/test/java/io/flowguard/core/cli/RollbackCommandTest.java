@@ -5,20 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.flowguard.core.data.Dataset;
-import io.flowguard.core.flow.FlowSpec;
 import io.flowguard.core.model.FlowModel;
 import io.flowguard.core.model.Lineage;
 import io.flowguard.core.model.ModelFormat;
-import io.flowguard.core.model.ModelTrainer;
-import io.flowguard.core.train.TrainingConfig;
-import io.flowguard.core.train.TrainingListener;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,25 +24,8 @@ class RollbackCommandTest {
   @TempDir
   Path dir;
 
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = FlowguardCli.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-    return new Run(code, out.toString(), err.toString());
-  }
-
-  /** A small model of 2-D Gaussian data; different seeds give different parameters. */
-  private static FlowModel model(String name, int version, long seed) {
-    SplittableRandom rng = new SplittableRandom(seed);
-    double[] x = new double[400 * 2];
-    for (int i = 0; i < x.length; i++) {
-      x[i] = rng.nextGaussian();
-    }
-    return ModelTrainer.train(new Dataset("g", List.of("a", "b"), x, 400), new ModelTrainer.Options(name, version,
-        FlowSpec.of(FlowSpec.MAF, 2).withLayers(1).withHidden(4), TrainingConfig.defaults().withSteps(20), 0.2),
-        TrainingListener.NONE).model();
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   private Path write(FlowModel m, String file) throws Exception {
@@ -61,11 +36,11 @@ class RollbackCommandTest {
 
   @Test
   void theOldParametersComeBackAsTheNextVersionInPlaceOfTheCurrentFile() throws Exception {
-    FlowModel v1 = model("pump", 1, 1);
-    FlowModel v4 = model("pump", 4, 2);
+    FlowModel v1 = CliRun.model("pump", 1, 1);
+    FlowModel v4 = CliRun.model("pump", 4, 2);
     Path old = write(v1, "pump-v1.fgm");
     Path current = write(v4, "pump.fgm");
-    Run r = run("rollback", "--model", old.toString(), "--current", current.toString(), "--out", current.toString());
+    CliRun r = run("rollback", "--model", old.toString(), "--current", current.toString(), "--out", current.toString());
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("Wrote pump v5 (the parameters of v1)"), r.out());
     assertFalse(r.out().contains("Note:"), "the file already has the name a job reads: " + r.out());
@@ -89,9 +64,9 @@ class RollbackCommandTest {
 
   @Test
   void anOutputNotNamedAfterTheModelGetsANote() throws Exception {
-    Path old = write(model("pump", 1, 1), "a.fgm");
-    Path current = write(model("pump", 2, 2), "b.fgm");
-    Run r = run("rollback", "--model", old.toString(), "--current", current.toString(), "--out",
+    Path old = write(CliRun.model("pump", 1, 1), "a.fgm");
+    Path current = write(CliRun.model("pump", 2, 2), "b.fgm");
+    CliRun r = run("rollback", "--model", old.toString(), "--current", current.toString(), "--out",
         dir.resolve("staged.tmp").toString());
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("from the file pump.fgm of its model directory"), r.out());
@@ -100,9 +75,9 @@ class RollbackCommandTest {
 
   @Test
   void misuseIsAUsageErrorThatWritesNothing() throws Exception {
-    Path v1 = write(model("pump", 1, 1), "pump-v1.fgm");
-    Path v2 = write(model("pump", 2, 2), "pump-v2.fgm");
-    Path other = write(model("fan", 3, 3), "fan.fgm");
+    Path v1 = write(CliRun.model("pump", 1, 1), "pump-v1.fgm");
+    Path v2 = write(CliRun.model("pump", 2, 2), "pump-v2.fgm");
+    Path other = write(CliRun.model("fan", 3, 3), "fan.fgm");
     Path corrupt = dir.resolve("corrupt.fgm");
     byte[] bytes = Files.readAllBytes(v2);
     bytes[bytes.length / 2] ^= 0x5a;
@@ -117,7 +92,7 @@ class RollbackCommandTest {
         {v1.toString(), corrupt.toString(), "--current " + corrupt},
     };
     for (String[] c : cases) {
-      Run r = run("rollback", "--model", c[0], "--current", c[1], "--out", out.toString());
+      CliRun r = run("rollback", "--model", c[0], "--current", c[1], "--out", out.toString());
       assertEquals(FlowguardCli.EXIT_USAGE, r.code(), r.err());
       assertTrue(r.err().contains(c[2]), r.err());
       assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
