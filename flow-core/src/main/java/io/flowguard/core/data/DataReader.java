@@ -44,6 +44,10 @@ import java.util.function.Predicate;
  * a feature value that is not a number (or is NaN or infinite), a wrong number of fields, a missing or
  * extra field, an unclosed quote, invalid JSON, an empty file, bytes that are not UTF-8. Nothing is
  * silently dropped or imputed.
+ *
+ * <p><b>Whole file or chunks.</b> {@link #read} holds the file in memory; {@link #open} reads it a chunk of
+ * rows at a time ({@link TableReader}). They are one parser: {@code read} is {@code open} with a chunk as
+ * large as the file.
  */
 public final class DataReader {
 
@@ -68,11 +72,22 @@ public final class DataReader {
 
   /** The columns {@code isFeature} accepts as numbers, every other one carried as text. */
   public static Table read(Path file, Predicate<String> isFeature) throws IOException {
+    try (TableReader reader = open(file, isFeature)) {
+      return reader.readAll();
+    }
+  }
+
+  /**
+   * The file as a {@link TableReader}, to read a chunk of rows at a time: the same columns, cells and
+   * errors as {@link #read(Path, Predicate)}, with memory bounded by the chunk. The header (CSV) or the
+   * first row (JSON lines) is read here.
+   */
+  public static TableReader open(Path file, Predicate<String> isFeature) throws IOException {
     String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
     if (name.endsWith(".jsonl") || name.endsWith(".json") || name.endsWith(".ndjson")) {
-      return readJsonLines(file, isFeature);
+      return openJsonLines(file, isFeature);
     }
-    return readCsv(file, isFeature);
+    return openCsv(file, isFeature);
   }
 
   public static Dataset readCsv(Path file) throws IOException {
@@ -83,63 +98,126 @@ public final class DataReader {
     return readJsonLines(file, column -> true).features();
   }
 
-  private static BufferedReader open(Path file) throws IOException {
+  private static BufferedReader newReader(Path file) throws IOException {
     if (Files.isDirectory(file)) {
       throw new FileSystemException(file.toString(), null, "is a directory; expected a CSV or JSON-lines file");
     }
     return Files.newBufferedReader(file, StandardCharsets.UTF_8);
   }
 
+  /** A reader over {@code in} whose source the parser builds, closing {@code in} if the parser fails. */
+  private static TableReader openWith(Path file, ParserFactory parser) throws IOException {
+    String src = file.toString();
+    BufferedReader in = newReader(file);
+    try {
+      return new TableReader(src, parser.open(in, src));
+    } catch (CharacterCodingException e) {
+      in.close();
+      throw DataFormatException.notUtf8(src);
+    } catch (IOException | RuntimeException e) {
+      in.close();
+      throw e;
+    }
+  }
+
+  private interface ParserFactory {
+    TableReader.Source open(BufferedReader in, String src) throws IOException;
+  }
+
   // ------------------------------------------------------------------------------------------- CSV
 
   public static Table readCsv(Path file, Predicate<String> isFeature) throws IOException {
-    String src = file.toString();
-    try (BufferedReader in = open(file)) {
-      CsvRecords records = new CsvRecords(in, src);
+    try (TableReader reader = openCsv(file, isFeature)) {
+      return reader.readAll();
+    }
+  }
+
+  private static TableReader openCsv(Path file, Predicate<String> isFeature) throws IOException {
+    return openWith(file, (in, src) -> new CsvRows(in, src, isFeature));
+  }
+
+  /** The rows of a CSV file: the header's columns, each record's fields checked against them. */
+  private static final class CsvRows implements TableReader.Source {
+    private final BufferedReader in;
+    private final String src;
+    private final CsvRecords records;
+    private final List<String> columns = new ArrayList<>();
+    private final boolean[] feature;
+    private final List<String> featureNames = new ArrayList<>();
+    private final List<String> carriedNames = new ArrayList<>();
+    private int rows;
+
+    CsvRows(BufferedReader in, String src, Predicate<String> isFeature) throws IOException {
+      this.in = in;
+      this.src = src;
+      this.records = new CsvRecords(in, src);
       List<String> header = records.next();
       if (header == null) {
         throw new DataFormatException(src + ": the file is empty; expected a header line of column names");
       }
-      List<String> columns = new ArrayList<>();
       for (String c : header) {
         columns.add(c.trim());
       }
       checkNames(columns, src);
       int d = columns.size();
-      boolean[] feature = new boolean[d];
-      List<String> featureNames = new ArrayList<>();
-      List<String> carriedNames = new ArrayList<>();
+      feature = new boolean[d];
       for (int c = 0; c < d; c++) {
         feature[c] = isFeature.test(columns.get(c));
         (feature[c] ? featureNames : carriedNames).add(columns.get(c));
       }
-      DoubleBuffer values = new DoubleBuffer();
-      List<Table.Cell[]> carried = new ArrayList<>();
-      int rows = 0;
-      List<String> fields;
-      while ((fields = records.next()) != null) {
-        int lineNo = records.recordLine();
-        if (fields.size() != d) {
-          throw new DataFormatException(src + " line " + lineNo + ": " + fields.size() + " fields, the header has "
-              + d + " (" + String.join(",", columns) + ")");
+    }
+
+    @Override
+    public boolean next(TableReader.DoubleBuffer values, List<Table.Cell[]> carried) throws IOException {
+      List<String> fields = records.next();
+      if (fields == null) {
+        if (rows == 0) {
+          throw new DataFormatException(src + ": no data rows after the header");
         }
-        Table.Cell[] row = carriedNames.isEmpty() ? NO_CELLS : new Table.Cell[carriedNames.size()];
-        for (int c = 0, k = 0; c < d; c++) {
-          if (feature[c]) {
-            values.add(parse(fields.get(c), src, lineNo, c, columns.get(c)));
-          } else {
-            row[k++] = Table.Cell.text(fields.get(c));
-          }
+        return false;
+      }
+      int d = columns.size();
+      int lineNo = records.recordLine();
+      if (fields.size() != d) {
+        throw new DataFormatException(src + " line " + lineNo + ": " + fields.size() + " fields, the header has "
+            + d + " (" + String.join(",", columns) + ")");
+      }
+      Table.Cell[] row = carriedNames.isEmpty() ? NO_CELLS : new Table.Cell[carriedNames.size()];
+      for (int c = 0, k = 0; c < d; c++) {
+        if (feature[c]) {
+          values.add(parse(fields.get(c), src, lineNo, c, columns.get(c)));
+        } else {
+          row[k++] = Table.Cell.text(fields.get(c));
         }
-        carried.add(row);
-        rows++;
       }
-      if (rows == 0) {
-        throw new DataFormatException(src + ": no data rows after the header");
-      }
-      return new Table(columns, new Dataset(src, featureNames, values.toArray(), rows), carriedNames, carried);
-    } catch (CharacterCodingException e) {
-      throw DataFormatException.notUtf8(src);
+      carried.add(row);
+      rows++;
+      return true;
+    }
+
+    @Override
+    public List<String> columns() {
+      return columns;
+    }
+
+    @Override
+    public List<String> featureColumns() {
+      return featureNames;
+    }
+
+    @Override
+    public List<String> carriedColumns() {
+      return carriedNames;
+    }
+
+    @Override
+    public boolean columnsMayGrow() {
+      return false;
+    }
+
+    @Override
+    public void close() throws IOException {
+      in.close();
     }
   }
 
@@ -277,16 +355,49 @@ public final class DataReader {
   private record Row(LinkedHashMap<String, Raw> fields, Set<String> metadata) {}
 
   public static Table readJsonLines(Path file, Predicate<String> isFeature) throws IOException {
-    String src = file.toString();
-    try (BufferedReader in = open(file)) {
-      List<String> columns = null;
-      List<String> featureNames = null;
-      List<String> carriedNames = new ArrayList<>();
-      Map<String, Integer> carriedIndex = new HashMap<>();
-      DoubleBuffer values = new DoubleBuffer();
-      List<Table.Cell[]> carried = new ArrayList<>();
-      int rows = 0;
-      int lineNo = 0;
+    try (TableReader reader = openJsonLines(file, isFeature)) {
+      return reader.readAll();
+    }
+  }
+
+  private static TableReader openJsonLines(Path file, Predicate<String> isFeature) throws IOException {
+    return openWith(file, (in, src) -> new JsonLinesRows(in, src, isFeature));
+  }
+
+  /**
+   * The rows of a JSON-lines file. The first row fixes the features, which every later row must have; a
+   * carried field is a column from the first row that has it on, and absent ({@link Table.Cell#MISSING})
+   * from the rows that lack it.
+   */
+  private static final class JsonLinesRows implements TableReader.Source {
+    private final BufferedReader in;
+    private final String src;
+    private final Predicate<String> isFeature;
+    private final List<String> columns;
+    private final List<String> featureNames;
+    private final List<String> carriedNames = new ArrayList<>();
+    private final Map<String, Integer> carriedIndex = new HashMap<>();
+    private int lineNo;
+    /** The first row, parsed when the file is opened (it defines the columns), until next() returns it. */
+    private Row first;
+    private int firstLine;
+
+    JsonLinesRows(BufferedReader in, String src, Predicate<String> isFeature) throws IOException {
+      this.in = in;
+      this.src = src;
+      this.isFeature = isFeature;
+      first = nextRow();
+      if (first == null) {
+        throw new DataFormatException(src + ": the file is empty; expected one JSON object per line");
+      }
+      firstLine = lineNo;
+      columns = new ArrayList<>(first.fields().keySet());
+      featureNames = features(first);
+      addCarried(first);
+    }
+
+    /** The next non-blank line's row, or null at the end of the file. */
+    private Row nextRow() throws IOException {
       String line;
       while ((line = in.readLine()) != null) {
         lineNo++;
@@ -296,53 +407,97 @@ public final class DataReader {
         if (lineNo == 1 && line.startsWith("\uFEFF")) {
           line = line.substring(1);
         }
-        Row row = parseRow(line, src, lineNo);
-        List<String> features = new ArrayList<>();
-        for (String name : row.fields().keySet()) {
-          if (isFeature.test(name) && !row.metadata().contains(name)) {
-            features.add(name);
+        return parseRow(line, src, lineNo);
+      }
+      return null;
+    }
+
+    /** The row's fields that are features, in its order. */
+    private List<String> features(Row row) {
+      List<String> features = new ArrayList<>();
+      for (String name : row.fields().keySet()) {
+        if (isFeature.test(name) && !row.metadata().contains(name)) {
+          features.add(name);
+        }
+      }
+      return features;
+    }
+
+    private void addCarried(Row row) {
+      for (String name : row.fields().keySet()) {
+        if (!featureNames.contains(name) && !carriedIndex.containsKey(name)) {
+          carriedIndex.put(name, carriedNames.size());
+          carriedNames.add(name);
+          if (!columns.contains(name)) {
+            columns.add(name);
           }
         }
-        if (featureNames == null) {
-          columns = new ArrayList<>(row.fields().keySet());
-          featureNames = features;
-        } else if (!new LinkedHashSet<>(features).equals(new LinkedHashSet<>(featureNames))) {
+      }
+    }
+
+    @Override
+    public boolean next(TableReader.DoubleBuffer values, List<Table.Cell[]> carried) throws IOException {
+      Row row;
+      int rowLine;
+      if (first != null) {
+        row = first;
+        rowLine = firstLine;
+        first = null;
+      } else {
+        row = nextRow();
+        if (row == null) {
+          return false;
+        }
+        rowLine = lineNo;
+        List<String> features = features(row);
+        if (!new LinkedHashSet<>(features).equals(new LinkedHashSet<>(featureNames))) {
           List<String> missing = new ArrayList<>(featureNames);
           missing.removeAll(features);
           List<String> extra = new ArrayList<>(features);
           extra.removeAll(featureNames);
-          throw new DataFormatException(src + " line " + lineNo + ": fields differ from the first line"
+          throw new DataFormatException(src + " line " + rowLine + ": fields differ from the first line"
               + (missing.isEmpty() ? "" : "; missing " + missing) + (extra.isEmpty() ? "" : "; extra " + extra));
         }
-        for (int c = 0; c < featureNames.size(); c++) {
-          values.add(number(row.fields().get(featureNames.get(c)), src, lineNo, c, featureNames.get(c)));
-        }
-        for (String name : row.fields().keySet()) {
-          if (!featureNames.contains(name) && !carriedIndex.containsKey(name)) {
-            carriedIndex.put(name, carriedNames.size());
-            carriedNames.add(name);
-            if (!columns.contains(name)) {
-              columns.add(name);
-            }
-          }
-        }
-        Table.Cell[] cells = carriedNames.isEmpty() ? NO_CELLS : new Table.Cell[carriedNames.size()];
-        Arrays.fill(cells, Table.Cell.MISSING);
-        for (Map.Entry<String, Raw> e : row.fields().entrySet()) {
-          Integer k = carriedIndex.get(e.getKey());
-          if (k != null) {
-            cells[k] = e.getValue().cell();
-          }
-        }
-        carried.add(cells);
-        rows++;
+        addCarried(row);
       }
-      if (columns == null) {
-        throw new DataFormatException(src + ": the file is empty; expected one JSON object per line");
+      for (int c = 0; c < featureNames.size(); c++) {
+        values.add(number(row.fields().get(featureNames.get(c)), src, rowLine, c, featureNames.get(c)));
       }
-      return new Table(columns, new Dataset(src, featureNames, values.toArray(), rows), carriedNames, carried);
-    } catch (CharacterCodingException e) {
-      throw DataFormatException.notUtf8(src);
+      Table.Cell[] cells = carriedNames.isEmpty() ? NO_CELLS : new Table.Cell[carriedNames.size()];
+      Arrays.fill(cells, Table.Cell.MISSING);
+      for (Map.Entry<String, Raw> e : row.fields().entrySet()) {
+        Integer k = carriedIndex.get(e.getKey());
+        if (k != null) {
+          cells[k] = e.getValue().cell();
+        }
+      }
+      carried.add(cells);
+      return true;
+    }
+
+    @Override
+    public List<String> columns() {
+      return columns;
+    }
+
+    @Override
+    public List<String> featureColumns() {
+      return featureNames;
+    }
+
+    @Override
+    public List<String> carriedColumns() {
+      return carriedNames;
+    }
+
+    @Override
+    public boolean columnsMayGrow() {
+      return true;
+    }
+
+    @Override
+    public void close() throws IOException {
+      in.close();
     }
   }
 
@@ -463,22 +618,5 @@ public final class DataReader {
           + " is not finite; remove or impute non-finite values");
     }
     return v;
-  }
-
-  /** A growable double array. */
-  private static final class DoubleBuffer {
-    private double[] data = new double[1024];
-    private int size;
-
-    void add(double v) {
-      if (size == data.length) {
-        data = Arrays.copyOf(data, data.length * 2);
-      }
-      data[size++] = v;
-    }
-
-    double[] toArray() {
-      return Arrays.copyOf(data, size);
-    }
   }
 }

@@ -97,6 +97,11 @@ public final class Table {
    * metadata and never a feature).
    */
   public int[] featureIndices(List<String> names, String whoNeedsIt) {
+    return featureIndices(features, carriedColumns, names, whoNeedsIt);
+  }
+
+  /** {@link #featureIndices(List, String)} of a file with these feature and carried columns. */
+  static int[] featureIndices(Dataset features, List<String> carriedColumns, List<String> names, String whoNeedsIt) {
     for (String name : names) {
       if (carriedColumns.contains(name)) {
         throw new DataFormatException(features.source() + ": column '" + name + "', which " + whoNeedsIt
