@@ -3,20 +3,23 @@ package io.flowguard.core.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.util.RawValue;
+import io.flowguard.core.data.DataFormatException;
 import io.flowguard.core.data.DataReader;
 import io.flowguard.core.data.Dataset;
 import io.flowguard.core.data.Table;
+import io.flowguard.core.data.TableReader;
 import io.flowguard.core.model.FlowModel;
 import io.flowguard.core.model.ModelFormat;
 import io.flowguard.core.score.Scorer;
-import java.io.BufferedWriter;
+import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.io.Writer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.Predicate;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -31,6 +34,10 @@ import picocli.CommandLine.Option;
         "labels, timestamps, free text) is copied through as the file has it, and so are, in JSON lines, the",
         "event metadata key, ts and model and the fields beside an event's \"features\"; feature columns are",
         "written as the numbers scored. Output is CSV or JSON lines, chosen by the --out extension.",
+        "",
+        "The file is read, scored and written a chunk of rows at a time: memory does not grow with the file",
+        "(JSON lines to CSV reads it twice: first for the columns of the header). --out appears only once",
+        "every row is scored: a bad row fails the run and leaves no partial output, nor changes an earlier one.",
         "",
         "  flowguard score --model pump.fgm --data today.csv --out today-scored.csv",
         ""})
@@ -53,85 +60,149 @@ final class ScoreCommand implements Callable<Integer> {
   @picocli.CommandLine.Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
+  /**
+   * Rows scored and written at a time: memory is bounded by this chunk (its rows and their output), not by
+   * the file. Package-private so that tests can use small chunks.
+   */
+  static final int CHUNK_ROWS = 4096;
+
+  /** What a run scored: events and anomalies among them. */
+  record Tally(long events, long anomalies) {}
+
   @Override
   public Integer call() throws Exception {
     PrintWriter stdout = spec.commandLine().getOut();
     OptionChecks.falseAlarmRate(spec.commandLine(), rate);
     OutputPaths.checkFile(out, "--out", "scored.csv");
     FlowModel model = ModelFormat.read(modelFile);
+    Tally tally = score(model, rate, data, out, CHUNK_ROWS);
+    stdout.printf(Locale.ROOT, "Scored %d events with %s v%d: %d anomalies at false-alarm rate %s (%.2f %%)%n",
+        tally.events(), model.name(), model.version(), tally.anomalies(), Rates.format(rate),
+        100.0 * tally.anomalies() / tally.events());
+    stdout.printf("Wrote %s%n", out);
+    return 0;
+  }
+
+  /**
+   * Scores every row of {@code data} into {@code out}, {@code chunkRows} rows at a time. The output is
+   * written to a temporary file beside {@code out} and moved over it only once every row is scored: a bad
+   * row anywhere fails the run with the reader's message, leaving no partial output and any earlier
+   * {@code out} as it was.
+   */
+  static Tally score(FlowModel model, double rate, Path data, Path out, int chunkRows) throws IOException {
     List<String> features = model.preprocessor().featureNames();
-    Table table = DataReader.read(data, features::contains);
-    Dataset ds = table.features();
-    int[] columns = table.featureIndices(features, "model '" + model.name() + "'");
-    // Every column of the file in its order: a feature as the number scored, any other as the file had it.
-    List<String> names = table.columns();
-    int[] featureAt = new int[names.size()];
-    int[] carriedAt = new int[names.size()];
-    for (int c = 0; c < names.size(); c++) {
-      featureAt[c] = ds.columns().indexOf(names.get(c));
-      carriedAt[c] = table.carriedColumns().indexOf(names.get(c));
+    Predicate<String> isFeature = features::contains;
+    String whoNeedsIt = "model '" + model.name() + "'";
+    boolean json = out.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.(jsonl|json|ndjson)$");
+    List<String> header = null;
+    List<String> headerCarried = null;
+    if (!json) {
+      // A CSV header names every column before the first row, but a JSON-lines row may carry a field that
+      // no earlier row had. So for JSON lines a first pass reads the file for its columns alone (parsed and
+      // validated, nothing kept or scored), and the second streams; a CSV's header is known at once.
+      try (TableReader pass = DataReader.open(data, isFeature)) {
+        if (pass.columnsMayGrow()) {
+          pass.skipRemaining();
+        }
+        header = pass.columns();
+        headerCarried = pass.carriedColumns();
+      }
     }
     Scorer scorer = new Scorer(model, rate);
     Scorer.Score score = new Scorer.Score();
-    double[] raw = new double[columns.length];
-    boolean json = out.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.(jsonl|json|ndjson)$");
     ObjectMapper mapper = new ObjectMapper();
-    int anomalies = 0;
-    if (out.toAbsolutePath().getParent() != null) {
-      Files.createDirectories(out.toAbsolutePath().getParent());
-    }
-    try (BufferedWriter w = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
-      if (!json) {
-        StringBuilder header = new StringBuilder();
-        for (String name : names) {
-          header.append(csvField(name)).append(',');
-        }
-        w.write(header + "log_density,nll,tail_probability,anomaly\n");
-      }
-      int d = ds.dim();
-      for (int r = 0; r < ds.rows(); r++) {
-        for (int i = 0; i < columns.length; i++) {
-          raw[i] = ds.values()[r * d + columns[i]];
-        }
-        scorer.score(raw, score);
-        anomalies += score.anomaly ? 1 : 0;
-        if (json) {
-          ObjectNode node = mapper.createObjectNode();
-          for (int c = 0; c < names.size(); c++) {
-            if (featureAt[c] >= 0) {
-              node.put(names.get(c), ds.values()[r * d + featureAt[c]]);
-            } else {
-              putCell(node, names.get(c), table.carried(r, carriedAt[c]));
-            }
-          }
-          node.put("log_density", score.logDensity);
-          node.put("nll", score.nll);
-          node.put("tail_probability", score.tailProbability);
-          node.put("anomaly", score.anomaly);
-          w.write(mapper.writeValueAsString(node));
-          w.write('\n');
-        } else {
+    long events = 0;
+    long anomalies = 0;
+    try (TableReader reader = DataReader.open(data, isFeature)) {
+      // Never empty: a file without rows is an error of the reader.
+      Table first = reader.next(chunkRows).orElseThrow();
+      int[] columns = featureIndices(reader, first, features, whoNeedsIt);
+      double[] raw = new double[columns.length];
+      try (ReplacingFile file = ReplacingFile.create(out)) {
+        Writer w = file.writer();
+        if (!json) {
           StringBuilder line = new StringBuilder();
-          for (int c = 0; c < names.size(); c++) {
-            if (featureAt[c] >= 0) {
-              line.append(ds.values()[r * d + featureAt[c]]);
-            } else {
-              Table.Cell cell = table.carried(r, carriedAt[c]);
-              boolean empty = cell.kind() == Table.Cell.Kind.NULL || cell.kind() == Table.Cell.Kind.MISSING;
-              line.append(empty ? "" : csvField(cell.text()));
-            }
-            line.append(',');
+          for (String name : header) {
+            line.append(csvField(name)).append(',');
           }
-          line.append(score.logDensity).append(',').append(score.nll).append(',').append(score.tailProbability)
-              .append(',').append(score.anomaly ? 1 : 0).append('\n');
-          w.write(line.toString());
+          w.write(line + "log_density,nll,tail_probability,anomaly\n");
         }
+        for (Optional<Table> chunk = Optional.of(first); chunk.isPresent(); chunk = reader.next(chunkRows)) {
+          Table table = chunk.get();
+          // Every column of the file in its order: a feature as the number scored, any other as the file
+          // had it. A CSV row has every column of the header (MISSING where a JSON-lines row lacked one); a
+          // JSON object only the fields of its row, all among the columns seen up to this chunk (columns are
+          // only appended, so their order is the whole file's order).
+          List<String> names = json ? table.columns() : header;
+          List<String> carriedNames = json ? table.carriedColumns() : headerCarried;
+          Dataset ds = table.features();
+          int[] featureAt = new int[names.size()];
+          int[] carriedAt = new int[names.size()];
+          for (int c = 0; c < names.size(); c++) {
+            featureAt[c] = ds.columns().indexOf(names.get(c));
+            carriedAt[c] = carriedNames.indexOf(names.get(c));
+          }
+          int d = ds.dim();
+          for (int r = 0; r < ds.rows(); r++) {
+            for (int i = 0; i < columns.length; i++) {
+              raw[i] = ds.values()[r * d + columns[i]];
+            }
+            scorer.score(raw, score);
+            anomalies += score.anomaly ? 1 : 0;
+            if (json) {
+              ObjectNode node = mapper.createObjectNode();
+              for (int c = 0; c < names.size(); c++) {
+                if (featureAt[c] >= 0) {
+                  node.put(names.get(c), ds.values()[r * d + featureAt[c]]);
+                } else {
+                  putCell(node, names.get(c), table.carried(r, carriedAt[c]));
+                }
+              }
+              node.put("log_density", score.logDensity);
+              node.put("nll", score.nll);
+              node.put("tail_probability", score.tailProbability);
+              node.put("anomaly", score.anomaly);
+              w.write(mapper.writeValueAsString(node));
+              w.write('\n');
+            } else {
+              StringBuilder line = new StringBuilder();
+              for (int c = 0; c < names.size(); c++) {
+                if (featureAt[c] >= 0) {
+                  line.append(ds.values()[r * d + featureAt[c]]);
+                } else {
+                  Table.Cell cell = table.carried(r, carriedAt[c]);
+                  boolean empty = cell.kind() == Table.Cell.Kind.NULL || cell.kind() == Table.Cell.Kind.MISSING;
+                  line.append(empty ? "" : csvField(cell.text()));
+                }
+                line.append(',');
+              }
+              line.append(score.logDensity).append(',').append(score.nll).append(',').append(score.tailProbability)
+                  .append(',').append(score.anomaly ? 1 : 0).append('\n');
+              w.write(line.toString());
+            }
+          }
+          events += ds.rows();
+        }
+        file.commit();
       }
     }
-    stdout.printf(Locale.ROOT, "Scored %d events with %s v%d: %d anomalies at false-alarm rate %s (%.2f %%)%n",
-        ds.rows(), model.name(), model.version(), anomalies, Rates.format(rate), 100.0 * anomalies / ds.rows());
-    stdout.printf("Wrote %s%n", out);
-    return 0;
+    return new Tally(events, anomalies);
+  }
+
+  /**
+   * The positions of the model's features among the file's. Where one is missing, the rest of the file is
+   * read first, as when the whole file was read before this check: a malformed later row is still the
+   * error reported, and a column that only a later row carries is named as carried, not as absent.
+   */
+  private static int[] featureIndices(TableReader reader, Table first, List<String> features, String whoNeedsIt)
+      throws IOException {
+    try {
+      return first.featureIndices(features, whoNeedsIt);
+    } catch (DataFormatException missing) {
+      reader.skipRemaining();
+      reader.featureIndices(features, whoNeedsIt);
+      throw missing;
+    }
   }
 
   /** A carried value in a JSON object: a string stays a string, a number keeps its digits as written. */
