@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.util.RawValue;
 import io.flowguard.core.data.DataFormatException;
 import io.flowguard.core.data.DataReader;
+import io.flowguard.core.data.ReplacingFile;
 import io.flowguard.core.data.Dataset;
 import io.flowguard.core.data.Table;
 import io.flowguard.core.data.TableReader;

@@ -1,5 +1,6 @@
 package io.flowguard.core.model;
 
+import io.flowguard.core.data.ReplacingFile;
 import io.flowguard.core.flow.Flow;
 import io.flowguard.core.flow.FlowFactory;
 import io.flowguard.core.flow.FlowSpec;
@@ -10,20 +11,14 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The model file: one self-describing, checksummed binary file per {@link FlowModel}. Never Java
@@ -141,44 +136,16 @@ public final class ModelFormat {
   }
 
   /**
-   * Writes a model file atomically: to a temporary file in the same directory, forced to disk, then
-   * moved over {@code path}, so a reader (or a crash) never sees a half-written model. Where the file
-   * system cannot move atomically, the move falls back to a plain replace. The file gets the permissions
-   * of any new file in that directory (the process's umask), as if written by {@link Files#write}.
+   * Writes a model file atomically ({@link ReplacingFile}): to a temporary file in the same directory,
+   * forced to disk, then moved over {@code path}, so a reader (or a crash) never sees a half-written
+   * model. Where the file system cannot move atomically, the move falls back to a plain replace. The file
+   * gets the permissions of any new file in that directory (the process's umask).
    */
   public static void write(FlowModel model, Path path) throws IOException {
     byte[] bytes = toBytes(model);
-    Path target = path.toAbsolutePath();
-    Path dir = target.getParent();
-    Files.createDirectories(dir);
-    Path tmp = null;
-    try {
-      // Not Files.createTempFile: it creates the file owner-only (0600), and the move would keep that.
-      for (int attempt = 0; tmp == null; attempt++) {
-        Path candidate = dir.resolve("." + target.getFileName() + "."
-            + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
-        try (FileChannel ch = FileChannel.open(candidate, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-          tmp = candidate;
-          ByteBuffer b = ByteBuffer.wrap(bytes);
-          while (b.hasRemaining()) {
-            ch.write(b);
-          }
-          ch.force(true);
-        } catch (FileAlreadyExistsException e) {
-          if (attempt >= 100) {
-            throw e;
-          }
-        }
-      }
-      try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-      }
-    } finally {
-      if (tmp != null) {
-        Files.deleteIfExists(tmp);
-      }
+    try (ReplacingFile file = ReplacingFile.create(path)) {
+      file.write(bytes);
+      file.commit();
     }
   }
 

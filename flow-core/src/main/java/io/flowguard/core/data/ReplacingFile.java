@@ -1,9 +1,10 @@
-package io.flowguard.core.cli;
+package io.flowguard.core.data;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -16,10 +17,12 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * A text file written whole or not at all, as {@code ModelFormat.write} writes a model: the text goes to a
- * temporary file beside the target, which {@link #commit()} forces to disk and moves over the target; a
- * close without a commit (an error on the way) deletes it and leaves the target as it was. So a command
- * that fails half way through its input leaves no partial output, and never damages an earlier one.
+ * A file written whole or not at all (a model file, a scored output): the content goes to a temporary file
+ * beside the target, which {@link #commit()} forces to disk and moves over the target; a close without a
+ * commit (an error on the way) deletes it and leaves the target as it was. So a reader (or a crash) never
+ * sees a half-written file, and a command that fails half way through its input leaves no partial output
+ * and never damages an earlier one. The file gets the permissions of any new file in that directory (the
+ * process's umask), as if written by {@link Files#write}.
  *
  * <pre>{@code
  * try (ReplacingFile file = ReplacingFile.create(out)) {
@@ -28,7 +31,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * }
  * }</pre>
  */
-final class ReplacingFile implements AutoCloseable {
+public final class ReplacingFile implements AutoCloseable {
 
   private final Path target;
   private final Path tmp;
@@ -46,7 +49,7 @@ final class ReplacingFile implements AutoCloseable {
   }
 
   /** A temporary file beside {@code file} (its directory created if missing), to become {@code file}. */
-  static ReplacingFile create(Path file) throws IOException {
+  public static ReplacingFile create(Path file) throws IOException {
     Path target = file.toAbsolutePath();
     Path dir = target.getParent();
     Files.createDirectories(dir);
@@ -65,16 +68,24 @@ final class ReplacingFile implements AutoCloseable {
     }
   }
 
-  /** Where the text goes until {@link #commit()}; buffered. */
-  Writer writer() {
+  /** Where text goes until {@link #commit()}; buffered. Use it or {@link #write(byte[])}, not both. */
+  public Writer writer() {
     return writer;
+  }
+
+  /** Writes bytes to the temporary file (unbuffered: one call for a whole encoded file). */
+  public void write(byte[] bytes) throws IOException {
+    ByteBuffer b = ByteBuffer.wrap(bytes);
+    while (b.hasRemaining()) {
+      channel.write(b);
+    }
   }
 
   /**
    * Forces the text to disk and moves it over the target. Where the file system cannot move atomically,
    * the move falls back to a plain replace.
    */
-  void commit() throws IOException {
+  public void commit() throws IOException {
     writer.flush();
     channel.force(true);
     closed = true;
