@@ -137,19 +137,13 @@ public final class DataReader {
   }
 
   /** The rows of a CSV file: the header's columns, each record's fields checked against them. */
-  private static final class CsvRows implements TableReader.Source {
-    private final BufferedReader in;
-    private final String src;
+  private static final class CsvRows extends TableReader.Source {
     private final CsvRecords records;
-    private final List<String> columns = new ArrayList<>();
     private final boolean[] feature;
-    private final List<String> featureNames = new ArrayList<>();
-    private final List<String> carriedNames = new ArrayList<>();
     private int rows;
 
     CsvRows(BufferedReader in, String src, Predicate<String> isFeature) throws IOException {
-      this.in = in;
-      this.src = src;
+      super(in, src);
       this.records = new CsvRecords(in, src);
       List<String> header = records.next();
       if (header == null) {
@@ -168,7 +162,7 @@ public final class DataReader {
     }
 
     @Override
-    public boolean next(TableReader.DoubleBuffer values, List<Table.Cell[]> carried) throws IOException {
+    boolean next(TableReader.DoubleBuffer values, List<Table.Cell[]> carried) throws IOException {
       List<String> fields = records.next();
       if (fields == null) {
         if (rows == 0) {
@@ -196,28 +190,8 @@ public final class DataReader {
     }
 
     @Override
-    public List<String> columns() {
-      return columns;
-    }
-
-    @Override
-    public List<String> featureColumns() {
-      return featureNames;
-    }
-
-    @Override
-    public List<String> carriedColumns() {
-      return carriedNames;
-    }
-
-    @Override
-    public boolean columnsMayGrow() {
+    boolean columnsMayGrow() {
       return false;
-    }
-
-    @Override
-    public void close() throws IOException {
-      in.close();
     }
   }
 
@@ -369,13 +343,8 @@ public final class DataReader {
    * carried field is a column from the first row that has it on, and absent ({@link Table.Cell#MISSING})
    * from the rows that lack it.
    */
-  private static final class JsonLinesRows implements TableReader.Source {
-    private final BufferedReader in;
-    private final String src;
+  private static final class JsonLinesRows extends TableReader.Source {
     private final Predicate<String> isFeature;
-    private final List<String> columns;
-    private final List<String> featureNames;
-    private final List<String> carriedNames = new ArrayList<>();
     private final Map<String, Integer> carriedIndex = new HashMap<>();
     private int lineNo;
     /** The first row, parsed when the file is opened (it defines the columns), until next() returns it. */
@@ -383,16 +352,15 @@ public final class DataReader {
     private int firstLine;
 
     JsonLinesRows(BufferedReader in, String src, Predicate<String> isFeature) throws IOException {
-      this.in = in;
-      this.src = src;
+      super(in, src);
       this.isFeature = isFeature;
       first = nextRow();
       if (first == null) {
         throw new DataFormatException(src + ": the file is empty; expected one JSON object per line");
       }
       firstLine = lineNo;
-      columns = new ArrayList<>(first.fields().keySet());
-      featureNames = features(first);
+      columns.addAll(first.fields().keySet());
+      featureNames.addAll(features(first));
       addCarried(first);
     }
 
@@ -436,7 +404,7 @@ public final class DataReader {
     }
 
     @Override
-    public boolean next(TableReader.DoubleBuffer values, List<Table.Cell[]> carried) throws IOException {
+    boolean next(TableReader.DoubleBuffer values, List<Table.Cell[]> carried) throws IOException {
       Row row;
       int rowLine;
       if (first != null) {
@@ -476,28 +444,8 @@ public final class DataReader {
     }
 
     @Override
-    public List<String> columns() {
-      return columns;
-    }
-
-    @Override
-    public List<String> featureColumns() {
-      return featureNames;
-    }
-
-    @Override
-    public List<String> carriedColumns() {
-      return carriedNames;
-    }
-
-    @Override
-    public boolean columnsMayGrow() {
+    boolean columnsMayGrow() {
       return true;
-    }
-
-    @Override
-    public void close() throws IOException {
-      in.close();
     }
   }
 

@@ -1,5 +1,6 @@
 package io.flowguard.core.data;
 
+import java.io.BufferedReader;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
@@ -37,21 +38,36 @@ import java.util.Optional;
 public final class TableReader implements AutoCloseable {
 
   /** Where rows come from: one file format's parser. */
-  interface Source extends Closeable {
+  abstract static class Source implements Closeable {
+    /** The input, closed with the source. */
+    final BufferedReader in;
+    /** The file, as messages name it. */
+    final String src;
+    /** Every column so far, in the file's order; a parser only appends to it. */
+    final List<String> columns = new ArrayList<>();
+    /** The feature columns, fixed by the header or the first row. */
+    final List<String> featureNames = new ArrayList<>();
+    /** The carried columns so far, in the file's order; a parser only appends to it. */
+    final List<String> carriedNames = new ArrayList<>();
+
+    Source(BufferedReader in, String src) {
+      this.in = in;
+      this.src = src;
+    }
 
     /**
      * Reads the next row and appends its feature values to {@code values} and its carried cells (in the
-     * order of {@link #carriedColumns()}) to {@code carried}; false at the end of the file.
+     * order of {@link #carriedNames}) to {@code carried}; false at the end of the file.
      */
-    boolean next(DoubleBuffer values, List<Table.Cell[]> carried) throws IOException;
+    abstract boolean next(DoubleBuffer values, List<Table.Cell[]> carried) throws IOException;
 
-    List<String> columns();
+    /** Whether a later row may add a carried column. */
+    abstract boolean columnsMayGrow();
 
-    List<String> featureColumns();
-
-    List<String> carriedColumns();
-
-    boolean columnsMayGrow();
+    @Override
+    public void close() throws IOException {
+      in.close();
+    }
   }
 
   private final String source;
@@ -71,17 +87,17 @@ public final class TableReader implements AutoCloseable {
 
   /** Every column seen so far, features and carried ones, in the file's order. */
   public List<String> columns() {
-    return List.copyOf(rows.columns());
+    return List.copyOf(rows.columns);
   }
 
   /** The feature columns, in the file's order; fixed once the reader is open. */
   public List<String> featureColumns() {
-    return List.copyOf(rows.featureColumns());
+    return List.copyOf(rows.featureNames);
   }
 
   /** The carried (non-feature) columns seen so far, in the file's order. */
   public List<String> carriedColumns() {
-    return List.copyOf(rows.carriedColumns());
+    return List.copyOf(rows.carriedNames);
   }
 
   /**
@@ -97,8 +113,8 @@ public final class TableReader implements AutoCloseable {
    * carried column seen so far as such.
    */
   public int[] featureIndices(List<String> names, String whoNeedsIt) {
-    Dataset features = new Dataset(source, rows.featureColumns(), new double[0], 0);
-    return Table.featureIndices(features, rows.carriedColumns(), names, whoNeedsIt);
+    Dataset features = new Dataset(source, rows.featureNames, new double[0], 0);
+    return Table.featureIndices(features, rows.carriedNames, names, whoNeedsIt);
   }
 
   /**
@@ -122,8 +138,8 @@ public final class TableReader implements AutoCloseable {
     if (n == 0) {
       return Optional.empty();
     }
-    Dataset features = new Dataset(source, rows.featureColumns(), values.toArray(), n);
-    return Optional.of(new Table(rows.columns(), features, rows.carriedColumns(), carried));
+    Dataset features = new Dataset(source, rows.featureNames, values.toArray(), n);
+    return Optional.of(new Table(rows.columns, features, rows.carriedNames, carried));
   }
 
   /**
