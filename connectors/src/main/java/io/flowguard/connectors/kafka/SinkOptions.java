@@ -18,8 +18,13 @@ import org.apache.flink.connector.base.DeliveryGuarantee;
 public record SinkOptions(
     DeliveryGuarantee guarantee, String transactionalIdPrefix, Duration transactionTimeout) {
 
-  /** The default transaction timeout, one minute. */
-  public static final Duration DEFAULT_TRANSACTION_TIMEOUT = Duration.ofSeconds(60);
+  /**
+   * The default transaction timeout, 15 minutes: the most a broker allows by default
+   * ({@code transaction.max.timeout.ms}). A transaction must outlive the checkpoint that commits it,
+   * and after a TaskManager is lost that is the heartbeat timeout (50 s), the restart and a checkpoint:
+   * a shorter timeout lets the broker abort output that Flink then cannot commit.
+   */
+  public static final Duration DEFAULT_TRANSACTION_TIMEOUT = Duration.ofMinutes(15);
 
   public SinkOptions {
     Objects.requireNonNull(guarantee, "guarantee");

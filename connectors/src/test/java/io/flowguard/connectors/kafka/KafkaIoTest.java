@@ -55,7 +55,7 @@ class KafkaIoTest {
     SinkOptions eo = SinkOptions.exactlyOnce("flowguard-scores");
     assertEquals(DeliveryGuarantee.EXACTLY_ONCE, eo.guarantee());
     assertEquals("flowguard-scores", eo.transactionalIdPrefix());
-    assertEquals(Duration.ofSeconds(60), eo.transactionTimeout());
+    assertEquals(Duration.ofMinutes(15), eo.transactionTimeout());
     assertEquals(DeliveryGuarantee.AT_LEAST_ONCE, SinkOptions.atLeastOnce().guarantee());
     assertThrows(IllegalArgumentException.class, () -> SinkOptions.exactlyOnce(" "));
     assertThrows(IllegalArgumentException.class,
