@@ -274,6 +274,14 @@ public final class ScoringFunction
       models.put(name, StoredModel.withdrawn(name));
       loaded.remove(name);
       metrics.activeVersion(name, 0);
+      // A model published later under this name may reuse the withdrawn version number: windows kept
+      // for it would mix two models' NLLs. Withdrawals are rare, so visiting every key is affordable.
+      ctx.applyToKeyedState(WINDOWS, (key, state) -> {
+        KeyWindows w = state.value();
+        if (w != null && w.model().equals(name)) {
+          state.clear();
+        }
+      });
       return;
     }
     LoadedModel candidate;

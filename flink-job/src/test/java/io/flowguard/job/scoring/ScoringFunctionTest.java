@@ -287,6 +287,31 @@ class ScoringFunctionTest {
     assertEquals(1, scored().size());
   }
 
+  /**
+   * A withdrawal clears the withdrawn model's typicality windows: a model published later under the same
+   * name may carry the same version number (any version is accepted after a withdrawal), and windows
+   * kept from before would mix the two models' NLLs.
+   */
+  @Test
+  void aWithdrawalClearsTheModelsWindowsSoAReplacementWithTheSameVersionStartsAfresh() throws Exception {
+    open(settings(10, Duration.ofSeconds(60)));
+    harness.processBroadcastElement(model(TestModels.v1()), 0);
+    Random rng = new Random(5);
+    for (int i = 0; i < 7; i++) {
+      harness.processElement(event("k", i, TestModels.normal(rng)), i);
+    }
+    harness.processBroadcastElement(new ModelRecord(TestModels.NAME, new byte[0], 1, 0), 10);
+    harness.processBroadcastElement(model(TestModels.v1()), 11);
+    double[] f = TestModels.normal(rng);
+    harness.processElement(event("k", 7, f), 12);
+    ScoredEvent after = scored().get(7);
+    assertEquals("1", after.modelVersion());
+    assertTrue(Double.isNaN(after.typicality()[0].statistic()),
+        "the 8-window holds one NLL, not seven from before the withdrawal and one after");
+    ReferenceScorer fresh = new ReferenceScorer(TestModels.read(TestModels.v1()), RATE, WINDOWS, ALPHA);
+    assertScores(fresh.next("k", f), after);
+  }
+
   @Test
   void modelsTypicalityAndHeldEventsSurviveASnapshotAndRestore() throws Exception {
     ScoringSettings s = settings(10, Duration.ofSeconds(60));
