@@ -115,9 +115,10 @@ public final class FlowguardPipeline {
     return config;
   }
 
-  /** Applies parallelism and checkpointing (exactly-once mode) from the configuration. */
+  /** Applies parallelism, max parallelism and checkpointing (exactly-once mode) from the configuration. */
   public StreamExecutionEnvironment configure(StreamExecutionEnvironment env) {
     config.parallelism().ifPresent(env::setParallelism);
+    env.setMaxParallelism(config.maxParallelism());
     env.enableCheckpointing(config.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
     return env;
   }

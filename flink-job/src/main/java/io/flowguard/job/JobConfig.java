@@ -95,6 +95,11 @@ public final class JobConfig implements Serializable {
           + " Must be calibrated in the model (0.99 and 0.999 by default).");
   public static final Option PARALLELISM = new Option("parallelism", "",
       "Parallelism of the job; empty: the cluster's default.");
+  public static final Option MAX_PARALLELISM = new Option("max-parallelism", "720",
+      "Most parallel instances keyed state can ever be spread over (its number of key groups). Fixed by"
+          + " the first savepoint: a job restored from it must use the same value. 720 divides evenly by"
+          + " 1-6, 8, 9, 10, 12, 15, 16, 18, 20, 24, ...; Flowguard before this option let Flink derive it"
+          + " (128 up to parallelism 85): restore such savepoints with max-parallelism 128.");
   public static final Option CHECKPOINT_INTERVAL = new Option("checkpoint.interval", "10 s",
       "Checkpoint interval. With exactly-once delivery, output becomes visible to read_committed"
           + " consumers only when a checkpoint completes, so this is also the output latency.");
@@ -104,9 +109,10 @@ public final class JobConfig implements Serializable {
   public static final Option TRANSACTIONAL_ID_PREFIX = new Option("transactional-id.prefix",
       "flowguard", "Prefix of the sinks' transactional ids (each sink appends -scores, -alerts,"
           + " -dead-letters). Must be unique per job on a Kafka cluster.");
-  public static final Option TRANSACTION_TIMEOUT = new Option("transaction.timeout", "60 s",
+  public static final Option TRANSACTION_TIMEOUT = new Option("transaction.timeout", "15 min",
       "Kafka transaction timeout of exactly-once sinks; must exceed the checkpoint interval plus"
-          + " a restart, and not exceed the broker's transaction.max.timeout.ms.");
+          + " a restart (a lost TaskManager: 50 s heartbeat timeout, the restart, a checkpoint), and not"
+          + " exceed the broker's transaction.max.timeout.ms (15 min by default).");
   public static final Option PENDING_MAX_EVENTS = new Option("pending.max-events", "1000",
       "Events per key held while their model has not arrived; more are dead-lettered (NO_MODEL).");
   public static final Option PENDING_TIMEOUT = new Option("pending.timeout", "60 s",
@@ -165,7 +171,7 @@ public final class JobConfig implements Serializable {
       BOOTSTRAP_SERVERS, EVENTS_TOPIC, EVENTS_FORMAT, EVENTS_CSV_COLUMNS, EVENTS_CSV_KEY,
       EVENTS_CSV_TIMESTAMP, EVENTS_CSV_MODEL, EVENTS_MAX_RECORD_BYTES, EVENTS_STARTING_OFFSETS,
       SCORES_TOPIC, ALERTS_TOPIC, DEAD_LETTERS_TOPIC, GROUP_ID, MODEL_TOPIC, MODEL_DIRECTORY,
-      MODEL_DIRECTORY_RESCAN, FALSE_ALARM_RATE, TYPICALITY_WINDOWS, TYPICALITY_ALPHA, PARALLELISM,
+      MODEL_DIRECTORY_RESCAN, FALSE_ALARM_RATE, TYPICALITY_WINDOWS, TYPICALITY_ALPHA, PARALLELISM, MAX_PARALLELISM,
       CHECKPOINT_INTERVAL, DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT,
       PENDING_MAX_EVENTS, PENDING_TIMEOUT, JOB_NAME, MODEL_EVENTS_TOPIC, MODEL_HISTORY_VERSIONS,
       RETRAIN_ENABLED, RETRAIN_INTERVAL, RETRAIN_SAMPLE_RATE, RETRAIN_RESERVOIR_SIZE,
@@ -304,7 +310,15 @@ public final class JobConfig implements Serializable {
       if (p < 1) {
         throw new IllegalArgumentException(PARALLELISM.key() + " must be at least 1");
       }
+      if (p > maxParallelism()) {
+        throw new IllegalArgumentException(PARALLELISM.key() + " " + p + " exceeds " + MAX_PARALLELISM.key() + " "
+            + maxParallelism() + "; raise " + MAX_PARALLELISM.key() + " (a new job only: a savepoint keeps its value)");
+      }
     });
+    if (maxParallelism() < 1 || maxParallelism() > 32768) {
+      throw new IllegalArgumentException(MAX_PARALLELISM.key() + " must be in 1..32768 (Flink's limit), got "
+          + maxParallelism());
+    }
     if (modelDirectoryRescan().isNegative()) {
       throw new IllegalArgumentException(MODEL_DIRECTORY_RESCAN.key() + " must not be negative");
     }
@@ -475,6 +489,10 @@ public final class JobConfig implements Serializable {
 
   public Optional<Integer> parallelism() {
     return get(PARALLELISM).isEmpty() ? Optional.empty() : Optional.of(integer(PARALLELISM));
+  }
+
+  public int maxParallelism() {
+    return integer(MAX_PARALLELISM);
   }
 
   public Duration checkpointInterval() {

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,7 +70,7 @@ class JobConfigTest {
     JobConfig c = JobConfig.of(Map.of("bootstrap.servers", "a:1", "transactional-id.prefix", "fg"));
     assertEquals("fg-scores", c.sinkOptions("scores").transactionalIdPrefix());
     assertEquals("fg-alerts", c.sinkOptions("alerts").transactionalIdPrefix());
-    assertEquals(Duration.ofSeconds(60), c.sinkOptions("alerts").transactionTimeout());
+    assertEquals(Duration.ofMinutes(15), c.sinkOptions("alerts").transactionTimeout());
   }
 
   @Test
@@ -141,6 +142,26 @@ class JobConfigTest {
     String message = assertThrows(IllegalArgumentException.class, () -> ok.with(Map.of(
         "retrain.enabled", "true", "model.directory", "/models"))).getMessage();
     assertTrue(message.contains("model.directory"), message);
+  }
+
+  /**
+   * Max parallelism is set explicitly (a savepoint fixes it: left to Flink it would be derived from the
+   * first deployment's parallelism), and a parallelism above it is refused with the option to raise.
+   */
+  @Test
+  void maxParallelismIsExplicitAndBoundsTheParallelism() {
+    JobConfig c = JobConfig.of(Map.of("bootstrap.servers", "kafka:9092", "parallelism", "4"));
+    assertEquals(720, c.maxParallelism());
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    new FlowguardPipeline(c).configure(env);
+    assertEquals(720, env.getMaxParallelism());
+    assertEquals(4, env.getParallelism());
+
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JobConfig.of(
+        Map.of("bootstrap.servers", "kafka:9092", "parallelism", "200", "max-parallelism", "128")));
+    assertTrue(e.getMessage().contains("parallelism 200 exceeds max-parallelism 128"), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> JobConfig.of(
+        Map.of("bootstrap.servers", "kafka:9092", "max-parallelism", "0")));
   }
 
   @Test
