@@ -33,6 +33,9 @@ class ModelDirectorySourceTest {
   void aRewrittenFileIsANewSplit() {
     assertNotEquals(new ModelFileSplit("file:/m/a.fgm", 1, 10).splitId(),
         new ModelFileSplit("file:/m/a.fgm", 2, 10).splitId());
+    // A file listed half-written and completed within one tick of a coarse modification-time clock.
+    assertNotEquals(new ModelFileSplit("file:/m/a.fgm", 1, 4096).splitId(),
+        new ModelFileSplit("file:/m/a.fgm", 1, 10_000).splitId());
   }
 
   @Test
