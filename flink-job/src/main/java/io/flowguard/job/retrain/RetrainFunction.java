@@ -80,7 +80,8 @@ import org.slf4j.LoggerFactory;
  * reservoir ({@code retrainsRestarted}). Rejections and failures leave as {@link ModelEvent}s on
  * {@link #MODEL_EVENTS}, with a log line and a metric ({@link RetrainMetrics}). A promoted
  * challenger whose champion changed while it trained (a person published or rolled back) is
- * discarded as {@code CHAMPION_CHANGED}.
+ * discarded as {@code CHAMPION_CHANGED}; one trained on the rows of a drift that ended (or gave
+ * way to another) while it trained is discarded as {@code DRIFT_ENDED}.
  */
 public final class RetrainFunction
     extends KeyedBroadcastProcessFunction<String, ScoredEvent, ModelRecord, ModelTopicRecord> {
@@ -109,6 +110,9 @@ public final class RetrainFunction
   static final ValueStateDescriptor<RetrainProgress> PROGRESS =
       new ValueStateDescriptor<>("retrain-progress", TypeInformation.of(RetrainProgress.class));
 
+  /** The reason of a drift challenger discarded because its drift ended while it trained. */
+  static final String DRIFT_ENDED = "DRIFT_ENDED";
+
   static final String SCHEDULED = Lineage.Trigger.SCHEDULED.code();
   static final String DRIFT_TRIGGER = Lineage.Trigger.DRIFT.code();
 
@@ -130,9 +134,13 @@ public final class RetrainFunction
   private transient ValueState<RetrainProgress> progress;
   private transient Reservoir.Store store;
 
-  /** A training on the executor: which attempt, on what, and its result to come. */
-  private record Running(long attempt, String trigger, boolean driftRows, int championVersion,
-      String data, Future<Retraining.Outcome> result) {}
+  /**
+   * A training on the executor: which attempt, on what, and its result to come. A training on the
+   * drift rows remembers which drift they were of ({@code driftDeclaredAt}, the declaration's
+   * time; 0 otherwise): its challenger describes that drift's regime and no other.
+   */
+  private record Running(long attempt, String trigger, boolean driftRows, long driftDeclaredAt,
+      int championVersion, String data, Future<Retraining.Outcome> result) {}
 
   public RetrainFunction(RetrainSettings settings, ScoringSettings scoring) {
     this.settings = Objects.requireNonNull(settings, "settings");
@@ -343,8 +351,10 @@ public final class RetrainFunction
   private void submit(String model, long attempt, String trigger, FlowModel champion,
       boolean driftRows, long now) throws Exception {
     ReservoirMeta m = meta.value();
+    DriftStatus d = drift.value();
+    long driftDeclaredAt = driftRows && d != null && d.declared() ? d.declaredAt() : 0;
     Reservoir.Snapshot rowsNow = Reservoir.snapshot(m, driftRows, store);
-    String data = describe(rowsNow, driftRows, drift.value());
+    String data = describe(rowsNow, driftRows, d);
     Dataset candidates = new Dataset("reservoir of model '" + model + "'",
         List.of(m.featureNames()), rowsNow.values(), rowsNow.rows());
     Retraining.Request request = Retraining.Request.refresh(champion, candidates,
@@ -353,7 +363,8 @@ public final class RetrainFunction
     ChallengerTrainer trainer = settings.trainer();
     TrainingListener throttle = new TrainingThrottle(settings.cpuShare(), closed);
     Future<Retraining.Outcome> result = executor.submit(() -> trainer.train(request, throttle));
-    running.put(model, new Running(attempt, trigger, driftRows, champion.version(), data, result));
+    running.put(model, new Running(attempt, trigger, driftRows, driftDeclaredAt,
+        champion.version(), data, result));
     metrics.model(model).training = 1;
     LOG.info("Model '{}': retraining attempt {} ({}) started against v{} on {}", model, attempt,
         trigger, champion.version(), data);
@@ -433,6 +444,27 @@ public final class RetrainFunction
           om.heldOutRows(), om.trainSeconds(), r.data(), now));
       LOG.info("Model '{}': challenger v{} discarded: the champion changed from v{} to v{}"
           + " while it trained", model, challenger.version(), r.championVersion(), championNow);
+      progress.update(p.finished(0));
+      return;
+    }
+    DriftStatus driftNow = drift.value();
+    if (r.driftRows() && (driftNow == null || !driftNow.declared()
+        || driftNow.declaredAt() != r.driftDeclaredAt())) {
+      // Validated on the drift's own rows, it describes a regime that is gone; promoting it would
+      // also drop the reservoir's rows from before a drift that no longer exists.
+      metrics.rejected.inc();
+      Retraining.Metrics om = outcome.metrics();
+      String declared = Instant.ofEpochMilli(r.driftDeclaredAt()).toString();
+      String since = driftNow != null && driftNow.declared()
+          ? "; a new drift was declared at " + Instant.ofEpochMilli(driftNow.declaredAt()) : "";
+      ctx.output(MODEL_EVENTS, new ModelEvent(model, ModelEventKind.REJECTED, challenger.version(),
+          championNow, DRIFT_ENDED, "challenger v" + challenger.version() + " was trained on the"
+              + " rows of the drift declared at " + declared + ", which ended while it trained"
+              + since + "; discarded (v" + championNow + " stays, and the reservoir is kept)",
+          om.challengerNll(), om.championNll(), om.candidateRows(), om.trainRows(),
+          om.heldOutRows(), om.trainSeconds(), r.data(), now));
+      LOG.info("Model '{}': challenger v{} discarded: the drift declared at {} that it was trained"
+          + " on ended while it trained{}", model, challenger.version(), declared, since);
       progress.update(p.finished(0));
       return;
     }

@@ -86,6 +86,28 @@ class RetrainFunctionTest {
     return Retraining.run(request, listener);
   };
 
+  /**
+   * Promotes the champion's parameters as version champion + 1 without training, once the test
+   * releases it: a promotion whose timing the test controls.
+   */
+  static final ChallengerTrainer GATED_PROMOTE = (request, listener) -> {
+    REQUESTS.add(request);
+    entered.countDown();
+    try {
+      release.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+    FlowModel c = request.champion().orElseThrow();
+    FlowModel challenger = new FlowModel(c.name(), c.version() + 1, c.preprocessor(), c.flow(),
+        c.calibration(), c.provenance());
+    return new Retraining.Outcome(Retraining.Decision.PROMOTED, Retraining.Reason.VALIDATED,
+        "promoted", new Retraining.Metrics(challenger.version(),
+            java.util.OptionalInt.of(c.version()), 1.0, 1.1, 0.01, request.candidates().rows(),
+            request.candidates().rows(), 0, 0), java.util.Optional.of(challenger));
+  };
+
   KeyedBroadcastOperatorTestHarness<String, ScoredEvent, ModelRecord, ModelTopicRecord> harness;
   long now;
 
@@ -176,6 +198,21 @@ class RetrainFunctionTest {
     return p == null ? RetrainProgress.NONE : p;
   }
 
+  /** The model's reservoir bookkeeping, as the operator last wrote it. */
+  ReservoirMeta reservoirMeta() throws Exception {
+    KeyedStateBackend<String> backend = harness.getOperator().getKeyedStateBackend();
+    backend.setCurrentKey(MODEL);
+    return backend.getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
+        RetrainFunction.META).value();
+  }
+
+  /** An event of the shifted regime: it alerts, with a tail probability above the drift floor. */
+  static ScoredEvent shifted(String key, long ts, Random rng) {
+    return new ScoredEvent(key, MODEL, "1", ts, -20, 20, 1e-4, true,
+        new TypicalityResult[] {new TypicalityResult(8, 5, 1, true)}, NAMES,
+        TestModels.shifted(rng));
+  }
+
   /** Trainings started so far (attempts), whether one is in flight, the last promoted version. */
   record StartedTrainings(long attempts, boolean inFlight, int lastPromotedVersion) {}
 
@@ -250,6 +287,44 @@ class RetrainFunctionTest {
     assertTrue(rows.stream().allMatch(r -> r[2] < 1000), "no gross outlier");
     assertTrue(request.dataDescription().contains("since the drift declared"),
         request.dataDescription());
+  }
+
+  @Test
+  void aDriftChallengerWhoseDriftEndedWhileItTrainedIsRejectedAndTheReservoirKept()
+      throws Exception {
+    open(settings(2000, 1.0, 100, GATED_PROMOTE), null);
+    release = new CountDownLatch(1); // the training waits until the drift has ended
+    harness.processBroadcastElement(new ModelRecord(MODEL, RetrainModels.regimeA(), 0, 0), 0);
+    Random rng = new Random(6);
+    int ts = 0;
+    for (int i = 0; i < 200; i++) {
+      send(scored("k" + (i % 9), ts++, TestModels.normal(rng), false, false));
+    }
+    // Declared by the 300th alerting event (third high block of 100): 101 drift rows.
+    for (int i = 0; i < 400; i++) {
+      send(shifted("k" + (i % 9), ts++, rng));
+    }
+    assertEquals(101, reservoirMeta().driftRows());
+    now += INTERVAL;
+    harness.setProcessingTime(now);
+    assertTrue(entered.await(20, TimeUnit.SECONDS), "the drift retraining started");
+    assertTrue(REQUESTS.peek().dataDescription().contains("since the drift declared"));
+    // The regime goes back: three low blocks end the drift while the challenger trains.
+    for (int i = 0; i < 300; i++) {
+      send(scored("k" + (i % 9), ts++, TestModels.normal(rng), false, false));
+    }
+    assertEquals(new ReservoirMeta(NAMES, 601, 601, 0), reservoirMeta(), "the drift ended");
+
+    release.countDown();
+    advanceUntil(() -> !events().isEmpty(), "the retraining's outcome");
+    ModelEvent event = events().get(0);
+    assertEquals(ModelEventKind.REJECTED, event.kind(), event.message());
+    assertEquals(RetrainFunction.DRIFT_ENDED, event.reason(), event.message());
+    assertEquals(2, event.challengerVersion());
+    assertEquals(1, event.championVersion());
+    assertEquals(List.of(), harness.extractOutputValues(), "nothing published");
+    assertEquals(new ReservoirMeta(NAMES, 601, 601, 0), reservoirMeta(), "every row kept");
+    assertEquals(new StartedTrainings(1, false, 0), startedTrainings());
   }
 
   @Test
