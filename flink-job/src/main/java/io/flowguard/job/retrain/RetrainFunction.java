@@ -113,6 +113,12 @@ public final class RetrainFunction
   /** The reason of a drift challenger discarded because its drift ended while it trained. */
   static final String DRIFT_ENDED = "DRIFT_ENDED";
 
+  /**
+   * Retrain intervals the champion may lag behind the last promotion before it is logged as a WARN
+   * (normally it catches up within a checkpoint interval), and again at most that often.
+   */
+  static final int LAG_WARN_INTERVALS = 5;
+
   static final String SCHEDULED = Lineage.Trigger.SCHEDULED.code();
   static final String DRIFT_TRIGGER = Lineage.Trigger.DRIFT.code();
 
@@ -133,6 +139,9 @@ public final class RetrainFunction
   private transient ValueState<DriftStatus> drift;
   private transient ValueState<RetrainProgress> progress;
   private transient Reservoir.Store store;
+  /** Per model: since when the champion lags behind the last promotion, and when that was logged. */
+  private transient Map<String, Long> laggingSince;
+  private transient Map<String, Long> lagWarnedAt;
 
   /**
    * A training on the executor: which attempt, on what, and its result to come. A training on the
@@ -169,6 +178,8 @@ public final class RetrainFunction
     drift = getRuntimeContext().getState(DRIFT);
     progress = getRuntimeContext().getState(PROGRESS);
     store = new StateStore();
+    laggingSince = new HashMap<>();
+    lagWarnedAt = new HashMap<>();
   }
 
   @Override
@@ -317,10 +328,14 @@ public final class RetrainFunction
       return;
     }
     if (champion.version() < p.lastPromotedVersion()) {
+      warnIfLagging(model, champion.version(), p.lastPromotedVersion(),
+          timers.currentProcessingTime());
       skips.skip(model, "v" + p.lastPromotedVersion() + " was promoted but the champion is still v"
           + champion.version() + " (waiting for it to come back on the model topic)");
       return;
     }
+    laggingSince.remove(model);
+    lagWarnedAt.remove(model);
     ReservoirMeta m = meta.value();
     DriftStatus d = drift.value();
     boolean driftRows = d != null && d.declared();
@@ -511,6 +526,25 @@ public final class RetrainFunction
     LOG.info("Model '{}': {}", model, outcome.message());
   }
 
+  /**
+   * A promotion normally reaches the model stream within a checkpoint interval. One that has not
+   * for {@link #LAG_WARN_INTERVALS} retrain intervals will probably never come (the model topic was
+   * reset, or the transaction was lost), and retraining waits for it: say so rather than silently.
+   */
+  private void warnIfLagging(String model, int champion, int promoted, long now) {
+    long since = laggingSince.computeIfAbsent(model, k -> now);
+    long limit = LAG_WARN_INTERVALS * settings.interval().toMillis();
+    Long warned = lagWarnedAt.get(model);
+    if (now - since >= limit && (warned == null || now - warned >= limit)) {
+      lagWarnedAt.put(model, now);
+      LOG.warn("Model '{}': this job promoted v{} {} s ago, but the champion on the model stream is"
+          + " still v{}; no retraining starts until v{} arrives. If it never will (e.g. the model"
+          + " topic was reset), publish a model with a version above v{}, or withdraw the model"
+          + " and publish it again", model, promoted, (now - since) / 1000, champion, promoted,
+          promoted);
+    }
+  }
+
   private void repoll(RetrainProgress p, long now, TimerService timers) throws Exception {
     RetrainProgress next = p.pollingAt(now + settings.pollInterval().toMillis());
     timers.registerProcessingTimeTimer(next.pollAt());
@@ -549,6 +583,14 @@ public final class RetrainFunction
     if (record.isDeletion()) {
       state.put(name, StoredModel.withdrawn(name));
       champions.remove(name);
+      // The next model of this name may start again at any version (a fresh model at v1): forget
+      // the versions of this one, or its events would be ignored and retraining would wait for
+      // the last promoted version forever.
+      ctx.applyToKeyedState(PROGRESS, (key, p) -> {
+        if (key.equals(name)) {
+          forgetVersions(key, p);
+        }
+      });
       return;
     }
     FlowModel model;
@@ -562,6 +604,29 @@ public final class RetrainFunction
     }
     state.put(name, new StoredModel(name, model.version(), record.bytes()));
     champions.put(name, model);
+  }
+
+  /** The model was withdrawn: its last promotion and drift statistics no longer apply. */
+  private void forgetVersions(String model, ValueState<RetrainProgress> progressOfKey)
+      throws Exception {
+    RetrainProgress p = progressOfKey.value();
+    DriftStatus d = drift.value();
+    if (p != null && p.lastPromotedVersion() != 0) {
+      progressOfKey.update(p.championWithdrawn());
+    }
+    ReservoirMeta m = meta.value();
+    if (m != null && m.driftRows() > 0) {
+      m = reservoir.endDrift(m, store);
+      meta.update(m);
+      metrics.reservoir(model, m);
+    }
+    drift.clear();
+    metrics.model(model).driftActive = 0;
+    laggingSince.remove(model);
+    lagWarnedAt.remove(model);
+    LOG.info("Model '{}' was withdrawn: retraining forgets its versions (last promoted v{}, drift"
+        + " statistics of v{}); the next model published under this name is the new baseline",
+        model, p == null ? 0 : p.lastPromotedVersion(), d == null ? 0 : d.modelVersion());
   }
 
   /** The parsed champion, from the transient cache or its stored bytes. */

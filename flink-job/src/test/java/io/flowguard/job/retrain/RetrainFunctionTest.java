@@ -206,6 +206,14 @@ class RetrainFunctionTest {
         RetrainFunction.META).value();
   }
 
+  /** The model's drift statistics, as the operator last wrote them. */
+  DriftStatus driftStatus() throws Exception {
+    KeyedStateBackend<String> backend = harness.getOperator().getKeyedStateBackend();
+    backend.setCurrentKey(MODEL);
+    return backend.getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
+        RetrainFunction.DRIFT).value();
+  }
+
   /** An event of the shifted regime: it alerts, with a tail probability above the drift floor. */
   static ScoredEvent shifted(String key, long ts, Random rng) {
     return new ScoredEvent(key, MODEL, "1", ts, -20, 20, 1e-4, true,
@@ -325,6 +333,43 @@ class RetrainFunctionTest {
     assertEquals(List.of(), harness.extractOutputValues(), "nothing published");
     assertEquals(new ReservoirMeta(NAMES, 601, 601, 0), reservoirMeta(), "every row kept");
     assertEquals(new StartedTrainings(1, false, 0), startedTrainings());
+  }
+
+  @Test
+  void afterAWithdrawalAFreshModelWithALowerVersionIsTheNewBaseline() throws Exception {
+    open(settings(2000, 1.0, 100, GATED_PROMOTE), null);
+    harness.processBroadcastElement(new ModelRecord(MODEL, RetrainModels.regimeA(), 0, 0), 0);
+    Random rng = new Random(7);
+    int ts = 0;
+    for (int i = 0; i < 200; i++) {
+      send(scored("k" + (i % 9), ts++, TestModels.normal(rng), false, false));
+    }
+    now += INTERVAL;
+    advanceUntil(() -> !events().isEmpty(), "the first promotion");
+    assertEquals(ModelEventKind.PROMOTED, events().get(0).kind(), events().get(0).message());
+    byte[] v2 = harness.extractOutputValues().get(1).value();
+    harness.processBroadcastElement(new ModelRecord(MODEL, v2, 1, 0), 0);
+    assertEquals(new StartedTrainings(1, false, 2), startedTrainings());
+
+    // A person withdraws the model, then publishes a fresh one, which starts again at v1.
+    harness.processBroadcastElement(new ModelRecord(MODEL, new byte[0], 2, 0), 0);
+    assertEquals(new StartedTrainings(1, false, 0), startedTrainings(), "v2 is forgotten");
+    harness.processBroadcastElement(new ModelRecord(MODEL, RetrainModels.regimeA(), 3, 0), 0);
+    for (int i = 0; i < 200; i++) {
+      send(scored("k" + (i % 9), ts++, TestModels.normal(rng), false, false));
+    }
+    assertEquals(1, driftStatus().modelVersion(), "events of the fresh v1 count");
+    assertEquals(200, driftStatus().blockEvents() + 100 * driftStatus().lowBlocks());
+    // The next schedule trains against the fresh v1 (started on the task thread: see the
+    // promotion test), and promotes its successor.
+    now += INTERVAL;
+    harness.setProcessingTime(now);
+    assertEquals(2, startedTrainings().attempts(), "a retraining against the fresh v1 started");
+    advanceUntil(() -> events().size() == 2, "the second promotion");
+    ModelEvent second = events().get(1);
+    assertEquals(ModelEventKind.PROMOTED, second.kind(), second.message());
+    assertEquals(2, second.challengerVersion());
+    assertEquals(1, second.championVersion());
   }
 
   @Test
