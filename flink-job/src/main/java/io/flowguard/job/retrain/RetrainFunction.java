@@ -119,6 +119,9 @@ public final class RetrainFunction
    */
   static final int LAG_WARN_INTERVALS = 5;
 
+  /** How often events of a model without a known champion are logged, at most. */
+  static final long NO_CHAMPION_WARN_EVERY_MS = TimeUnit.HOURS.toMillis(1);
+
   static final String SCHEDULED = Lineage.Trigger.SCHEDULED.code();
   static final String DRIFT_TRIGGER = Lineage.Trigger.DRIFT.code();
 
@@ -142,6 +145,8 @@ public final class RetrainFunction
   /** Per model: since when the champion lags behind the last promotion, and when that was logged. */
   private transient Map<String, Long> laggingSince;
   private transient Map<String, Long> lagWarnedAt;
+  /** Per model: when events without a known champion were last logged. */
+  private transient Map<String, Long> noChampionWarnedAt;
 
   /**
    * A training on the executor: which attempt, on what, and its result to come. A training on the
@@ -180,6 +185,7 @@ public final class RetrainFunction
     store = new StateStore();
     laggingSince = new HashMap<>();
     lagWarnedAt = new HashMap<>();
+    noChampionWarnedAt = new HashMap<>();
   }
 
   @Override
@@ -208,6 +214,9 @@ public final class RetrainFunction
     }
     String model = ctx.getCurrentKey();
     long now = ctx.timerService().currentProcessingTime();
+    if (ctx.getBroadcastState(CHAMPIONS).get(model) == null) {
+      warnNoChampion(model, e.modelVersion(), now);
+    }
     DriftStatus before = drift.value();
     if (before == null) {
       before = DriftStatus.fresh(version);
@@ -527,6 +536,25 @@ public final class RetrainFunction
   }
 
   /**
+   * Scored events of a model arrive, but the model stream never told this operator its champion:
+   * typically retraining was enabled on a job restored from a savepoint taken without it, and the
+   * model source resumed after the models already published. Without a champion nothing is ever
+   * retrained, so say so (once an hour per model) and count it.
+   */
+  private void warnNoChampion(String model, String scoredBy, long now) {
+    metrics.eventsWithoutChampion.inc();
+    Long warned = noChampionWarnedAt.get(model);
+    if (warned == null || now - warned >= NO_CHAMPION_WARN_EVERY_MS) {
+      noChampionWarnedAt.put(model, now);
+      LOG.warn("Model '{}': events scored by v{} arrive, but the retraining operator has not seen"
+          + " the model on the model stream (e.g. retraining was enabled on a job restored from a"
+          + " savepoint taken without it), so it will never retrain it. Publish the model again,"
+          + " e.g. flowguard models rollback --model {} --to {}, so the retraining operator learns"
+          + " it", model, scoredBy, model, scoredBy);
+    }
+  }
+
+  /**
    * A promotion normally reaches the model stream within a checkpoint interval. One that has not
    * for {@link #LAG_WARN_INTERVALS} retrain intervals will probably never come (the model topic was
    * reset, or the transaction was lost), and retraining waits for it: say so rather than silently.
@@ -604,6 +632,7 @@ public final class RetrainFunction
     }
     state.put(name, new StoredModel(name, model.version(), record.bytes()));
     champions.put(name, model);
+    noChampionWarnedAt.remove(name);
   }
 
   /** The model was withdrawn: its last promotion and drift statistics no longer apply. */
@@ -647,6 +676,11 @@ public final class RetrainFunction
   }
 
   // ---- helpers ----
+
+  /** This instance's metrics (for tests). */
+  RetrainMetrics metrics() {
+    return metrics;
+  }
 
   private static String describe(Reservoir.Snapshot s, boolean driftRows, DriftStatus d) {
     String span = s.rows() == 0 ? "" : ", event time " + Instant.ofEpochMilli(s.firstEventTime())

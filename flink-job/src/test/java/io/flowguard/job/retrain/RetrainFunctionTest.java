@@ -36,6 +36,7 @@ import org.apache.flink.runtime.state.KeyedStateBackend;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.AbstractUdfStreamOperator;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
@@ -370,6 +371,28 @@ class RetrainFunctionTest {
     assertEquals(ModelEventKind.PROMOTED, second.kind(), second.message());
     assertEquals(2, second.challengerVersion());
     assertEquals(1, second.championVersion());
+  }
+
+  @Test
+  void eventsOfAModelWithoutAKnownChampionAreCounted() throws Exception {
+    // As after enabling retraining on a restored job: events arrive, the model stream is silent.
+    open(settings(2000, 1.0, 100, CAPTURE), null);
+    RetrainMetrics metrics = ((RetrainFunction) ((AbstractUdfStreamOperator<?, ?>)
+        harness.getOperator()).getUserFunction()).metrics();
+    Random rng = new Random(8);
+    for (int i = 0; i < 150; i++) {
+      send(scored("k" + (i % 9), i, TestModels.normal(rng), false, false));
+    }
+    assertEquals(150, metrics.eventsWithoutChampion.getCount());
+    now += INTERVAL;
+    harness.setProcessingTime(now);
+    assertEquals(0, startedTrainings().attempts(), "nothing to retrain against");
+
+    harness.processBroadcastElement(new ModelRecord(MODEL, RetrainModels.regimeA(), 0, 0), 0);
+    for (int i = 0; i < 50; i++) {
+      send(scored("k" + (i % 9), 150 + i, TestModels.normal(rng), false, false));
+    }
+    assertEquals(150, metrics.eventsWithoutChampion.getCount(), "the champion is known now");
   }
 
   @Test
