@@ -145,7 +145,8 @@ public final class RetrainFunction
   /** Per model: since when the champion lags behind the last promotion, and when that was logged. */
   private transient Map<String, Long> laggingSince;
   private transient Map<String, Long> lagWarnedAt;
-  /** Per model: when events without a known champion were last logged. */
+  /** Per model: since when events arrive without a known champion, and when that was logged. */
+  private transient Map<String, Long> noChampionSince;
   private transient Map<String, Long> noChampionWarnedAt;
 
   /**
@@ -185,6 +186,7 @@ public final class RetrainFunction
     store = new StateStore();
     laggingSince = new HashMap<>();
     lagWarnedAt = new HashMap<>();
+    noChampionSince = new HashMap<>();
     noChampionWarnedAt = new HashMap<>();
   }
 
@@ -539,12 +541,15 @@ public final class RetrainFunction
    * Scored events of a model arrive, but the model stream never told this operator its champion:
    * typically retraining was enabled on a job restored from a savepoint taken without it, and the
    * model source resumed after the models already published. Without a champion nothing is ever
-   * retrained, so say so (once an hour per model) and count it.
+   * retrained, so count it and say so: once it has lasted a retrain interval (at start-up the
+   * first events may overtake the model on the other input), then at most once an hour per model.
    */
   private void warnNoChampion(String model, String scoredBy, long now) {
     metrics.eventsWithoutChampion.inc();
+    long since = noChampionSince.computeIfAbsent(model, k -> now);
     Long warned = noChampionWarnedAt.get(model);
-    if (warned == null || now - warned >= NO_CHAMPION_WARN_EVERY_MS) {
+    if (now - since >= settings.interval().toMillis()
+        && (warned == null || now - warned >= NO_CHAMPION_WARN_EVERY_MS)) {
       noChampionWarnedAt.put(model, now);
       LOG.warn("Model '{}': events scored by v{} arrive, but the retraining operator has not seen"
           + " the model on the model stream (e.g. retraining was enabled on a job restored from a"
@@ -632,6 +637,7 @@ public final class RetrainFunction
     }
     state.put(name, new StoredModel(name, model.version(), record.bytes()));
     champions.put(name, model);
+    noChampionSince.remove(name);
     noChampionWarnedAt.remove(name);
   }
 
@@ -651,6 +657,7 @@ public final class RetrainFunction
     }
     drift.clear();
     metrics.model(model).driftActive = 0;
+    metrics.model(model).lastPromotedVersion = 0;
     laggingSince.remove(model);
     lagWarnedAt.remove(model);
     LOG.info("Model '{}' was withdrawn: retraining forgets its versions (last promoted v{}, drift"

@@ -383,16 +383,17 @@ class RetrainFunctionTest {
     for (int i = 0; i < 150; i++) {
       send(scored("k" + (i % 9), i, TestModels.normal(rng), false, false));
     }
-    assertEquals(150, metrics.eventsWithoutChampion.getCount());
     now += INTERVAL;
     harness.setProcessingTime(now);
+    send(scored("k0", 150, TestModels.normal(rng), false, false)); // and now a WARN is logged
+    assertEquals(151, metrics.eventsWithoutChampion.getCount());
     assertEquals(0, startedTrainings().attempts(), "nothing to retrain against");
 
     harness.processBroadcastElement(new ModelRecord(MODEL, RetrainModels.regimeA(), 0, 0), 0);
     for (int i = 0; i < 50; i++) {
-      send(scored("k" + (i % 9), 150 + i, TestModels.normal(rng), false, false));
+      send(scored("k" + (i % 9), 151 + i, TestModels.normal(rng), false, false));
     }
-    assertEquals(150, metrics.eventsWithoutChampion.getCount(), "the champion is known now");
+    assertEquals(151, metrics.eventsWithoutChampion.getCount(), "the champion is known now");
   }
 
   @Test
