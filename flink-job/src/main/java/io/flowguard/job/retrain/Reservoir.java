@@ -188,8 +188,15 @@ public final class Reservoir {
     return new Offer(Admission.REPLACED, meta.with(size, offered, 0));
   }
 
-  /** Keeps only the drift rows: the rows from before the drift describe a replaced regime. */
+  /**
+   * Keeps only the drift rows: the rows from before the drift describe a replaced regime. Without
+   * drift rows (the drift already ended, and {@link #endDrift} made them ordinary rows) there is
+   * nothing to tell the regimes apart by, so every row is kept.
+   */
   public ReservoirMeta dropPreDrift(ReservoirMeta meta, Store store) throws Exception {
+    if (meta.driftRows() == 0) {
+      return endDrift(meta, store);
+    }
     for (int slot = meta.driftRows(); slot < meta.size(); slot++) {
       ReservoirRow r = store.row(slot);
       store.removeRow(slot);

@@ -80,7 +80,8 @@ import org.slf4j.LoggerFactory;
  * reservoir ({@code retrainsRestarted}). Rejections and failures leave as {@link ModelEvent}s on
  * {@link #MODEL_EVENTS}, with a log line and a metric ({@link RetrainMetrics}). A promoted
  * challenger whose champion changed while it trained (a person published or rolled back) is
- * discarded as {@code CHAMPION_CHANGED}.
+ * discarded as {@code CHAMPION_CHANGED}; one trained on the rows of a drift that ended (or gave
+ * way to another) while it trained is discarded as {@code DRIFT_ENDED}.
  */
 public final class RetrainFunction
     extends KeyedBroadcastProcessFunction<String, ScoredEvent, ModelRecord, ModelTopicRecord> {
@@ -109,6 +110,18 @@ public final class RetrainFunction
   static final ValueStateDescriptor<RetrainProgress> PROGRESS =
       new ValueStateDescriptor<>("retrain-progress", TypeInformation.of(RetrainProgress.class));
 
+  /** The reason of a drift challenger discarded because its drift ended while it trained. */
+  static final String DRIFT_ENDED = "DRIFT_ENDED";
+
+  /**
+   * Retrain intervals the champion may lag behind the last promotion before it is logged as a WARN
+   * (normally it catches up within a checkpoint interval), and again at most that often.
+   */
+  static final int LAG_WARN_INTERVALS = 5;
+
+  /** How often events of a model without a known champion are logged, at most. */
+  static final long NO_CHAMPION_WARN_EVERY_MS = TimeUnit.HOURS.toMillis(1);
+
   static final String SCHEDULED = Lineage.Trigger.SCHEDULED.code();
   static final String DRIFT_TRIGGER = Lineage.Trigger.DRIFT.code();
 
@@ -129,10 +142,20 @@ public final class RetrainFunction
   private transient ValueState<DriftStatus> drift;
   private transient ValueState<RetrainProgress> progress;
   private transient Reservoir.Store store;
+  /** Per model: since when the champion lags behind the last promotion, and when that was logged. */
+  private transient Map<String, Long> laggingSince;
+  private transient Map<String, Long> lagWarnedAt;
+  /** Per model: since when events arrive without a known champion, and when that was logged. */
+  private transient Map<String, Long> noChampionSince;
+  private transient Map<String, Long> noChampionWarnedAt;
 
-  /** A training on the executor: which attempt, on what, and its result to come. */
-  private record Running(long attempt, String trigger, boolean driftRows, int championVersion,
-      String data, Future<Retraining.Outcome> result) {}
+  /**
+   * A training on the executor: which attempt, on what, and its result to come. A training on the
+   * drift rows remembers which drift they were of ({@code driftDeclaredAt}, the declaration's
+   * time; 0 otherwise): its challenger describes that drift's regime and no other.
+   */
+  private record Running(long attempt, String trigger, boolean driftRows, long driftDeclaredAt,
+      int championVersion, String data, Future<Retraining.Outcome> result) {}
 
   public RetrainFunction(RetrainSettings settings, ScoringSettings scoring) {
     this.settings = Objects.requireNonNull(settings, "settings");
@@ -161,6 +184,10 @@ public final class RetrainFunction
     drift = getRuntimeContext().getState(DRIFT);
     progress = getRuntimeContext().getState(PROGRESS);
     store = new StateStore();
+    laggingSince = new HashMap<>();
+    lagWarnedAt = new HashMap<>();
+    noChampionSince = new HashMap<>();
+    noChampionWarnedAt = new HashMap<>();
   }
 
   @Override
@@ -189,6 +216,9 @@ public final class RetrainFunction
     }
     String model = ctx.getCurrentKey();
     long now = ctx.timerService().currentProcessingTime();
+    if (ctx.getBroadcastState(CHAMPIONS).get(model) == null) {
+      warnNoChampion(model, e.modelVersion(), now);
+    }
     DriftStatus before = drift.value();
     if (before == null) {
       before = DriftStatus.fresh(version);
@@ -309,10 +339,14 @@ public final class RetrainFunction
       return;
     }
     if (champion.version() < p.lastPromotedVersion()) {
+      warnIfLagging(model, champion.version(), p.lastPromotedVersion(),
+          timers.currentProcessingTime());
       skips.skip(model, "v" + p.lastPromotedVersion() + " was promoted but the champion is still v"
           + champion.version() + " (waiting for it to come back on the model topic)");
       return;
     }
+    laggingSince.remove(model);
+    lagWarnedAt.remove(model);
     ReservoirMeta m = meta.value();
     DriftStatus d = drift.value();
     boolean driftRows = d != null && d.declared();
@@ -343,8 +377,10 @@ public final class RetrainFunction
   private void submit(String model, long attempt, String trigger, FlowModel champion,
       boolean driftRows, long now) throws Exception {
     ReservoirMeta m = meta.value();
+    DriftStatus d = drift.value();
+    long driftDeclaredAt = driftRows && d != null && d.declared() ? d.declaredAt() : 0;
     Reservoir.Snapshot rowsNow = Reservoir.snapshot(m, driftRows, store);
-    String data = describe(rowsNow, driftRows, drift.value());
+    String data = describe(rowsNow, driftRows, d);
     Dataset candidates = new Dataset("reservoir of model '" + model + "'",
         List.of(m.featureNames()), rowsNow.values(), rowsNow.rows());
     Retraining.Request request = Retraining.Request.refresh(champion, candidates,
@@ -353,7 +389,8 @@ public final class RetrainFunction
     ChallengerTrainer trainer = settings.trainer();
     TrainingListener throttle = new TrainingThrottle(settings.cpuShare(), closed);
     Future<Retraining.Outcome> result = executor.submit(() -> trainer.train(request, throttle));
-    running.put(model, new Running(attempt, trigger, driftRows, champion.version(), data, result));
+    running.put(model, new Running(attempt, trigger, driftRows, driftDeclaredAt,
+        champion.version(), data, result));
     metrics.model(model).training = 1;
     LOG.info("Model '{}': retraining attempt {} ({}) started against v{} on {}", model, attempt,
         trigger, champion.version(), data);
@@ -436,6 +473,27 @@ public final class RetrainFunction
       progress.update(p.finished(0));
       return;
     }
+    DriftStatus driftNow = drift.value();
+    if (r.driftRows() && (driftNow == null || !driftNow.declared()
+        || driftNow.declaredAt() != r.driftDeclaredAt())) {
+      // Validated on the drift's own rows, it describes a regime that is gone; promoting it would
+      // also drop the reservoir's rows from before a drift that no longer exists.
+      metrics.rejected.inc();
+      Retraining.Metrics om = outcome.metrics();
+      String declared = Instant.ofEpochMilli(r.driftDeclaredAt()).toString();
+      String since = driftNow != null && driftNow.declared()
+          ? "; a new drift was declared at " + Instant.ofEpochMilli(driftNow.declaredAt()) : "";
+      ctx.output(MODEL_EVENTS, new ModelEvent(model, ModelEventKind.REJECTED, challenger.version(),
+          championNow, DRIFT_ENDED, "challenger v" + challenger.version() + " was trained on the"
+              + " rows of the drift declared at " + declared + ", which ended while it trained"
+              + since + "; discarded (v" + championNow + " stays, and the reservoir is kept)",
+          om.challengerNll(), om.championNll(), om.candidateRows(), om.trainRows(),
+          om.heldOutRows(), om.trainSeconds(), r.data(), now));
+      LOG.info("Model '{}': challenger v{} discarded: the drift declared at {} that it was trained"
+          + " on ended while it trained{}", model, challenger.version(), declared, since);
+      progress.update(p.finished(0));
+      return;
+    }
     byte[] bytes = ModelFormat.toBytes(challenger);
     if (bytes.length > ModelTopic.MAX_MODEL_BYTES) {
       failed(model, r, "MODEL_TOO_LARGE", "challenger v" + challenger.version() + " has "
@@ -479,6 +537,47 @@ public final class RetrainFunction
     LOG.info("Model '{}': {}", model, outcome.message());
   }
 
+  /**
+   * Scored events of a model arrive, but the model stream never told this operator its champion:
+   * typically retraining was enabled on a job restored from a savepoint taken without it, and the
+   * model source resumed after the models already published. Without a champion nothing is ever
+   * retrained, so count it and say so: once it has lasted a retrain interval (at start-up the
+   * first events may overtake the model on the other input), then at most once an hour per model.
+   */
+  private void warnNoChampion(String model, String scoredBy, long now) {
+    metrics.eventsWithoutChampion.inc();
+    long since = noChampionSince.computeIfAbsent(model, k -> now);
+    Long warned = noChampionWarnedAt.get(model);
+    if (now - since >= settings.interval().toMillis()
+        && (warned == null || now - warned >= NO_CHAMPION_WARN_EVERY_MS)) {
+      noChampionWarnedAt.put(model, now);
+      LOG.warn("Model '{}': events scored by v{} arrive, but the retraining operator has not seen"
+          + " the model on the model stream (e.g. retraining was enabled on a job restored from a"
+          + " savepoint taken without it), so it will never retrain it. Publish the model again,"
+          + " e.g. flowguard models rollback --model {} --to {}, so the retraining operator learns"
+          + " it", model, scoredBy, model, scoredBy);
+    }
+  }
+
+  /**
+   * A promotion normally reaches the model stream within a checkpoint interval. One that has not
+   * for {@link #LAG_WARN_INTERVALS} retrain intervals will probably never come (the model topic was
+   * reset, or the transaction was lost), and retraining waits for it: say so rather than silently.
+   */
+  private void warnIfLagging(String model, int champion, int promoted, long now) {
+    long since = laggingSince.computeIfAbsent(model, k -> now);
+    long limit = LAG_WARN_INTERVALS * settings.interval().toMillis();
+    Long warned = lagWarnedAt.get(model);
+    if (now - since >= limit && (warned == null || now - warned >= limit)) {
+      lagWarnedAt.put(model, now);
+      LOG.warn("Model '{}': this job promoted v{} {} s ago, but the champion on the model stream is"
+          + " still v{}; no retraining starts until v{} arrives. If it never will (e.g. the model"
+          + " topic was reset), publish a model with a version above v{}, or withdraw the model"
+          + " and publish it again", model, promoted, (now - since) / 1000, champion, promoted,
+          promoted);
+    }
+  }
+
   private void repoll(RetrainProgress p, long now, TimerService timers) throws Exception {
     RetrainProgress next = p.pollingAt(now + settings.pollInterval().toMillis());
     timers.registerProcessingTimeTimer(next.pollAt());
@@ -517,6 +616,14 @@ public final class RetrainFunction
     if (record.isDeletion()) {
       state.put(name, StoredModel.withdrawn(name));
       champions.remove(name);
+      // The next model of this name may start again at any version (a fresh model at v1): forget
+      // the versions of this one, or its events would be ignored and retraining would wait for
+      // the last promoted version forever.
+      ctx.applyToKeyedState(PROGRESS, (key, p) -> {
+        if (key.equals(name)) {
+          forgetVersions(key, p);
+        }
+      });
       return;
     }
     FlowModel model;
@@ -530,6 +637,32 @@ public final class RetrainFunction
     }
     state.put(name, new StoredModel(name, model.version(), record.bytes()));
     champions.put(name, model);
+    noChampionSince.remove(name);
+    noChampionWarnedAt.remove(name);
+  }
+
+  /** The model was withdrawn: its last promotion and drift statistics no longer apply. */
+  private void forgetVersions(String model, ValueState<RetrainProgress> progressOfKey)
+      throws Exception {
+    RetrainProgress p = progressOfKey.value();
+    DriftStatus d = drift.value();
+    if (p != null && p.lastPromotedVersion() != 0) {
+      progressOfKey.update(p.championWithdrawn());
+    }
+    ReservoirMeta m = meta.value();
+    if (m != null && m.driftRows() > 0) {
+      m = reservoir.endDrift(m, store);
+      meta.update(m);
+      metrics.reservoir(model, m);
+    }
+    drift.clear();
+    metrics.model(model).driftActive = 0;
+    metrics.model(model).lastPromotedVersion = 0;
+    laggingSince.remove(model);
+    lagWarnedAt.remove(model);
+    LOG.info("Model '{}' was withdrawn: retraining forgets its versions (last promoted v{}, drift"
+        + " statistics of v{}); the next model published under this name is the new baseline",
+        model, p == null ? 0 : p.lastPromotedVersion(), d == null ? 0 : d.modelVersion());
   }
 
   /** The parsed champion, from the transient cache or its stored bytes. */
@@ -550,6 +683,11 @@ public final class RetrainFunction
   }
 
   // ---- helpers ----
+
+  /** This instance's metrics (for tests). */
+  RetrainMetrics metrics() {
+    return metrics;
+  }
 
   private static String describe(Reservoir.Snapshot s, boolean driftRows, DriftStatus d) {
     String span = s.rows() == 0 ? "" : ", event time " + Instant.ofEpochMilli(s.firstEventTime())

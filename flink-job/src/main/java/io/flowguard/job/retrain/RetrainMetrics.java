@@ -18,6 +18,9 @@ import org.apache.flink.metrics.MetricGroup;
  *       during a drift events below the drift tail-probability floor), {@code
  *       reservoirExcludedAlarms} (typicality alarms outside a drift), {@code reservoirKeyCapped},
  *       {@code driftsDeclared};
+ *   <li>counter {@code eventsWithoutChampion}: sampled events of a model whose champion the operator
+ *       does not know, so it cannot retrain it (e.g. retraining enabled on a job restored from a
+ *       savepoint taken without it: publish the model again);
  *   <li>per model (user variable {@code model}): gauges {@code reservoirSize}, {@code driftRows},
  *       {@code driftActive} (1 or 0), {@code training} (1 while a challenger trains),
  *       {@code lastTrainSeconds} and {@code lastPromotedVersion}.
@@ -48,6 +51,7 @@ public final class RetrainMetrics {
   final Counter excludedAlarms;
   final Counter keyCapped;
   final Counter driftsDeclared;
+  final Counter eventsWithoutChampion;
 
   public RetrainMetrics(MetricGroup operatorGroup) {
     group = operatorGroup.addGroup("flowguard");
@@ -62,6 +66,7 @@ public final class RetrainMetrics {
     excludedAlarms = group.counter("reservoirExcludedAlarms");
     keyCapped = group.counter("reservoirKeyCapped");
     driftsDeclared = group.counter("driftsDeclared");
+    eventsWithoutChampion = group.counter("eventsWithoutChampion");
   }
 
   /** The gauges of a model, registered on first use. */

@@ -8,8 +8,9 @@ import java.util.Objects;
  * together with the reservoir and with the promotion's Kafka transaction: after a restore the
  * operator knows exactly which promotions are visible and restarts a lost training.
  *
- * @param lastPromotedVersion the newest version this operator promoted (0: none); no retraining
- *     starts until the champion has caught up with it, so a version is never promoted twice
+ * @param lastPromotedVersion the newest version this operator promoted (0: none, or the model was
+ *     withdrawn since); no retraining starts until the champion has caught up with it, so a version
+ *     is never promoted twice
  * @param attempts retrainings started so far (the attempt number seeds the training)
  * @param nextRunAt processing time of the next scheduled retraining (0: not scheduled yet)
  * @param pollAt processing time at which the running training is looked at next (0: none)
@@ -49,6 +50,15 @@ public record RetrainProgress(int lastPromotedVersion, long attempts, long nextR
     return new RetrainProgress(lastPromotedVersion, Math.max(attempts, attempt), nextRunAt, pollAt,
         trigger.equals("drift") ? driftDeclaredAt : driftTriggeredAt, attempt, trigger, champion,
         driftRows, now);
+  }
+
+  /**
+   * The model was withdrawn: the next model published under its name is the new baseline, whatever
+   * its version (a fresh model may start again at v1).
+   */
+  RetrainProgress championWithdrawn() {
+    return new RetrainProgress(0, attempts, nextRunAt, pollAt, driftTriggeredAt, inFlightAttempt,
+        inFlightTrigger, inFlightChampion, inFlightDriftRows, inFlightSince);
   }
 
   RetrainProgress finished(int promotedVersion) {

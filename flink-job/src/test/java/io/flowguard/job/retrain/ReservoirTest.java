@@ -118,6 +118,22 @@ class ReservoirTest {
   }
 
   @Test
+  void droppingPreDriftRowsWithoutDriftRowsKeepsEveryRow() throws Exception {
+    Reservoir r = new Reservoir(100, 0.5, Algorithm.RECENT);
+    MapStore store = new MapStore();
+    ReservoirMeta meta = new ReservoirMeta(NAMES, 0, 0, 0);
+    for (int i = 0; i < 80; i++) {
+      meta = r.offer(meta, row("k" + (i % 5), i), i >= 50, store).meta();
+    }
+    // The drift ended: its 30 rows became ordinary rows, so none is told apart any more.
+    meta = r.endDrift(meta, store);
+    assertEquals(0, meta.driftRows());
+    meta = r.dropPreDrift(meta, store);
+    assertEquals(80, meta.size(), "no drift rows is no reason to drop everything");
+    assertConsistent(meta, store);
+  }
+
+  @Test
   void theDriftCapCountsDriftRows() throws Exception {
     Reservoir r = new Reservoir(100, 0.1, Algorithm.RECENT);
     MapStore store = new MapStore();

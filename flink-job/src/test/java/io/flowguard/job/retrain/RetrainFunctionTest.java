@@ -36,6 +36,7 @@ import org.apache.flink.runtime.state.KeyedStateBackend;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.AbstractUdfStreamOperator;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
@@ -84,6 +85,28 @@ class RetrainFunctionTest {
       throw new IllegalStateException(e);
     }
     return Retraining.run(request, listener);
+  };
+
+  /**
+   * Promotes the champion's parameters as version champion + 1 without training, once the test
+   * releases it: a promotion whose timing the test controls.
+   */
+  static final ChallengerTrainer GATED_PROMOTE = (request, listener) -> {
+    REQUESTS.add(request);
+    entered.countDown();
+    try {
+      release.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+    FlowModel c = request.champion().orElseThrow();
+    FlowModel challenger = new FlowModel(c.name(), c.version() + 1, c.preprocessor(), c.flow(),
+        c.calibration(), c.provenance());
+    return new Retraining.Outcome(Retraining.Decision.PROMOTED, Retraining.Reason.VALIDATED,
+        "promoted", new Retraining.Metrics(challenger.version(),
+            java.util.OptionalInt.of(c.version()), 1.0, 1.1, 0.01, request.candidates().rows(),
+            request.candidates().rows(), 0, 0), java.util.Optional.of(challenger));
   };
 
   KeyedBroadcastOperatorTestHarness<String, ScoredEvent, ModelRecord, ModelTopicRecord> harness;
@@ -176,6 +199,29 @@ class RetrainFunctionTest {
     return p == null ? RetrainProgress.NONE : p;
   }
 
+  /** The model's reservoir bookkeeping, as the operator last wrote it. */
+  ReservoirMeta reservoirMeta() throws Exception {
+    KeyedStateBackend<String> backend = harness.getOperator().getKeyedStateBackend();
+    backend.setCurrentKey(MODEL);
+    return backend.getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
+        RetrainFunction.META).value();
+  }
+
+  /** The model's drift statistics, as the operator last wrote them. */
+  DriftStatus driftStatus() throws Exception {
+    KeyedStateBackend<String> backend = harness.getOperator().getKeyedStateBackend();
+    backend.setCurrentKey(MODEL);
+    return backend.getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
+        RetrainFunction.DRIFT).value();
+  }
+
+  /** An event of the shifted regime: it alerts, with a tail probability above the drift floor. */
+  static ScoredEvent shifted(String key, long ts, Random rng) {
+    return new ScoredEvent(key, MODEL, "1", ts, -20, 20, 1e-4, true,
+        new TypicalityResult[] {new TypicalityResult(8, 5, 1, true)}, NAMES,
+        TestModels.shifted(rng));
+  }
+
   /** Trainings started so far (attempts), whether one is in flight, the last promoted version. */
   record StartedTrainings(long attempts, boolean inFlight, int lastPromotedVersion) {}
 
@@ -250,6 +296,104 @@ class RetrainFunctionTest {
     assertTrue(rows.stream().allMatch(r -> r[2] < 1000), "no gross outlier");
     assertTrue(request.dataDescription().contains("since the drift declared"),
         request.dataDescription());
+  }
+
+  @Test
+  void aDriftChallengerWhoseDriftEndedWhileItTrainedIsRejectedAndTheReservoirKept()
+      throws Exception {
+    open(settings(2000, 1.0, 100, GATED_PROMOTE), null);
+    release = new CountDownLatch(1); // the training waits until the drift has ended
+    harness.processBroadcastElement(new ModelRecord(MODEL, RetrainModels.regimeA(), 0, 0), 0);
+    Random rng = new Random(6);
+    int ts = 0;
+    for (int i = 0; i < 200; i++) {
+      send(scored("k" + (i % 9), ts++, TestModels.normal(rng), false, false));
+    }
+    // Declared by the 300th alerting event (third high block of 100): 101 drift rows.
+    for (int i = 0; i < 400; i++) {
+      send(shifted("k" + (i % 9), ts++, rng));
+    }
+    assertEquals(101, reservoirMeta().driftRows());
+    now += INTERVAL;
+    harness.setProcessingTime(now);
+    assertTrue(entered.await(20, TimeUnit.SECONDS), "the drift retraining started");
+    assertTrue(REQUESTS.peek().dataDescription().contains("since the drift declared"));
+    // The regime goes back: three low blocks end the drift while the challenger trains.
+    for (int i = 0; i < 300; i++) {
+      send(scored("k" + (i % 9), ts++, TestModels.normal(rng), false, false));
+    }
+    assertEquals(new ReservoirMeta(NAMES, 601, 601, 0), reservoirMeta(), "the drift ended");
+
+    release.countDown();
+    advanceUntil(() -> !events().isEmpty(), "the retraining's outcome");
+    ModelEvent event = events().get(0);
+    assertEquals(ModelEventKind.REJECTED, event.kind(), event.message());
+    assertEquals(RetrainFunction.DRIFT_ENDED, event.reason(), event.message());
+    assertEquals(2, event.challengerVersion());
+    assertEquals(1, event.championVersion());
+    assertEquals(List.of(), harness.extractOutputValues(), "nothing published");
+    assertEquals(new ReservoirMeta(NAMES, 601, 601, 0), reservoirMeta(), "every row kept");
+    assertEquals(new StartedTrainings(1, false, 0), startedTrainings());
+  }
+
+  @Test
+  void afterAWithdrawalAFreshModelWithALowerVersionIsTheNewBaseline() throws Exception {
+    open(settings(2000, 1.0, 100, GATED_PROMOTE), null);
+    harness.processBroadcastElement(new ModelRecord(MODEL, RetrainModels.regimeA(), 0, 0), 0);
+    Random rng = new Random(7);
+    int ts = 0;
+    for (int i = 0; i < 200; i++) {
+      send(scored("k" + (i % 9), ts++, TestModels.normal(rng), false, false));
+    }
+    now += INTERVAL;
+    advanceUntil(() -> !events().isEmpty(), "the first promotion");
+    assertEquals(ModelEventKind.PROMOTED, events().get(0).kind(), events().get(0).message());
+    byte[] v2 = harness.extractOutputValues().get(1).value();
+    harness.processBroadcastElement(new ModelRecord(MODEL, v2, 1, 0), 0);
+    assertEquals(new StartedTrainings(1, false, 2), startedTrainings());
+
+    // A person withdraws the model, then publishes a fresh one, which starts again at v1.
+    harness.processBroadcastElement(new ModelRecord(MODEL, new byte[0], 2, 0), 0);
+    assertEquals(new StartedTrainings(1, false, 0), startedTrainings(), "v2 is forgotten");
+    harness.processBroadcastElement(new ModelRecord(MODEL, RetrainModels.regimeA(), 3, 0), 0);
+    for (int i = 0; i < 200; i++) {
+      send(scored("k" + (i % 9), ts++, TestModels.normal(rng), false, false));
+    }
+    assertEquals(1, driftStatus().modelVersion(), "events of the fresh v1 count");
+    assertEquals(200, driftStatus().blockEvents() + 100 * driftStatus().lowBlocks());
+    // The next schedule trains against the fresh v1 (started on the task thread: see the
+    // promotion test), and promotes its successor.
+    now += INTERVAL;
+    harness.setProcessingTime(now);
+    assertEquals(2, startedTrainings().attempts(), "a retraining against the fresh v1 started");
+    advanceUntil(() -> events().size() == 2, "the second promotion");
+    ModelEvent second = events().get(1);
+    assertEquals(ModelEventKind.PROMOTED, second.kind(), second.message());
+    assertEquals(2, second.challengerVersion());
+    assertEquals(1, second.championVersion());
+  }
+
+  @Test
+  void eventsOfAModelWithoutAKnownChampionAreCounted() throws Exception {
+    // As after enabling retraining on a restored job: events arrive, the model stream is silent.
+    open(settings(2000, 1.0, 100, CAPTURE), null);
+    RetrainMetrics metrics = ((RetrainFunction) ((AbstractUdfStreamOperator<?, ?>)
+        harness.getOperator()).getUserFunction()).metrics();
+    Random rng = new Random(8);
+    for (int i = 0; i < 150; i++) {
+      send(scored("k" + (i % 9), i, TestModels.normal(rng), false, false));
+    }
+    now += INTERVAL;
+    harness.setProcessingTime(now);
+    send(scored("k0", 150, TestModels.normal(rng), false, false)); // and now a WARN is logged
+    assertEquals(151, metrics.eventsWithoutChampion.getCount());
+    assertEquals(0, startedTrainings().attempts(), "nothing to retrain against");
+
+    harness.processBroadcastElement(new ModelRecord(MODEL, RetrainModels.regimeA(), 0, 0), 0);
+    for (int i = 0; i < 50; i++) {
+      send(scored("k" + (i % 9), 151 + i, TestModels.normal(rng), false, false));
+    }
+    assertEquals(151, metrics.eventsWithoutChampion.getCount(), "the champion is known now");
   }
 
   @Test
