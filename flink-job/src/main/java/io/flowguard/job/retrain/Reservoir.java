@@ -27,7 +27,8 @@ import java.util.SplittableRandom;
  * are any (so the post-drift rows accumulate as fast as they arrive), then a uniformly chosen drift
  * row. The per-key cap then counts the drift rows, which are what a drift retraining trains on.
  * {@link #dropPreDrift} keeps only the drift rows (after a model trained on them was promoted);
- * {@link #endDrift} makes them ordinary rows (the drift passed without a retraining).
+ * {@link #endDrift} makes them ordinary rows (the drift passed without a retraining) and restores the
+ * cap over all rows.
  *
  * <p>Choices are drawn from a generator seeded by the number of rows offered, so the same input in
  * the same order gives the same reservoir (after a restore too). Not thread-safe; stateless itself.
@@ -206,10 +207,27 @@ public final class Reservoir {
     return meta.with(meta.driftRows(), meta.driftRows(), 0);
   }
 
-  /** The drift passed: its rows become ordinary rows. */
+  /**
+   * The drift passed: its rows become ordinary rows. During the drift the cap counted drift rows only, so
+   * a key may now hold more than its share of all rows (its share before the drift plus its share of the
+   * drift rows): its pre-drift rows, the older ones, leave until it holds its share again.
+   */
   public ReservoirMeta endDrift(ReservoirMeta meta, Store store) throws Exception {
+    int size = meta.size();
+    for (int slot = size - 1; slot >= meta.driftRows(); slot--) {
+      ReservoirRow r = store.row(slot);
+      if (store.count(r.key(), false) > perKeyCap) {
+        size--;
+        // The last row has been looked at (the walk goes down) and is kept: it fills the hole.
+        if (slot != size) {
+          store.putRow(slot, store.row(size));
+        }
+        store.removeRow(size);
+        add(store, r.key(), -1, 0);
+      }
+    }
     store.clearCounts(true);
-    return meta.with(meta.size(), meta.offered(), 0);
+    return meta.with(size, meta.offered(), 0);
   }
 
   /** Empties the reservoir; it takes rows of {@code featureNames} from now on. */

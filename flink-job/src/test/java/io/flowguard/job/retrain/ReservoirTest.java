@@ -147,10 +147,27 @@ class ReservoirTest {
       meta = r.offer(meta, row("k0", 500 + i), true, store).meta();
     }
     assertEquals(10, store.count("k0", true));
+    int k0 = store.count("k0", false);
+    int[] others = new int[10];
+    for (int k = 1; k < 10; k++) {
+      others[k] = store.count("k" + k, false);
+    }
+    assertTrue(k0 > 10, "its share before the drift and its share of the drift rows, less any it displaced: " + k0);
     assertConsistent(meta, store);
     meta = r.endDrift(meta, store);
     assertEquals(0, meta.driftRows());
     assertConsistent(meta, store);
+    // The drift rows are ordinary rows now, and the cap holds over all of them again: k0 keeps its
+    // newest rows (those of the drift), the other keys all of theirs (some lost a row to k0's drift rows).
+    assertEquals(10, store.count("k0", false));
+    assertEquals(100 - (k0 - 10), meta.size(), "only k0's surplus left");
+    for (int slot = 0; slot < meta.size(); slot++) {
+      ReservoirRow row = store.row(slot);
+      assertTrue(!row.key().equals("k0") || row.eventTime() >= 500, "k0 keeps its drift rows: " + row);
+    }
+    for (int k = 1; k < 10; k++) {
+      assertEquals(others[k], store.count("k" + k, false), "k" + k + " was within its share: untouched");
+    }
   }
 
   @Test
