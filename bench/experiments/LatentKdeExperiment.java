@@ -44,9 +44,7 @@ public class LatentKdeExperiment {
       int m = test.rows();
       double[] jac = new double[m];
       for (int i = 0; i < m; i++) jac[i] = pre.logJacobian(test.values(), i * test.dim());
-      int[] kept = train.indicesOf(pre.keptFeatures(), "x");
-      Standardization zs = Standardization.fit(train.project(kept), train.rows(), kept.length);
-      double logScale = 0; for (double s : zs.std()) logScale += Math.log(s);
+      double logScale = TabularProtocol.standardizationLogScale(train, pre.keptFeatures());
 
       Flow flow = FlowFactory.create(spec, seed);
       new Trainer(o.training(), TrainingListener.NONE).fit(flow, x, n, true, pre.dequantization());

@@ -41,9 +41,7 @@ public class MemberExperiment {
       int m = test.rows();
       double[] jac = new double[m];
       for (int i = 0; i < m; i++) jac[i] = pre.logJacobian(test.values(), i * test.dim());
-      int[] kept = train.indicesOf(pre.keptFeatures(), "x");
-      Standardization z = Standardization.fit(train.project(kept), train.rows(), kept.length);
-      double logScale = 0; for (double s : z.std()) logScale += Math.log(s);
+      double logScale = TabularProtocol.standardizationLogScale(train, pre.keptFeatures());
       double[][] lps = new double[K][];
       StringBuilder sb = new StringBuilder();
       for (int k = 0; k < K; k++) {

@@ -149,8 +149,16 @@ public final class TabularProtocol {
    * TRAIN rows: what turns a raw-space NLL into the standardized-space NLL the protocol reports.
    */
   static double standardizationLogScale(Dataset train, FlowModel model) {
-    int[] kept = train.indicesOf(model.preprocessor().keptFeatures(), "the protocol's test NLL");
-    Standardization z = Standardization.fit(train.project(kept), train.rows(), kept.length);
+    return standardizationLogScale(train, model.preprocessor().keptFeatures());
+  }
+
+  /**
+   * The same for the columns {@code kept} (a preprocessor's kept features), for callers that score with a
+   * flow of their own (the quality experiments under bench/experiments).
+   */
+  public static double standardizationLogScale(Dataset train, List<String> kept) {
+    int[] columns = train.indicesOf(kept, "the protocol's test NLL");
+    Standardization z = Standardization.fit(train.project(columns), train.rows(), columns.length);
     double sum = 0.0;
     for (double sd : z.std()) {
       sum += Math.log(sd);
