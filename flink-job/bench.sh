@@ -23,7 +23,7 @@ jar="flink-job/target/flowguard-demo.jar"
 
 needs_build() {
   [[ ! -f "$jar" ]] && return 0
-  [[ -n "$(find pom.xml flink-job/pom.xml flink-job/src/main connectors/src/main flow-core/src/main \
+  [[ -n "$(find pom.xml flink-job/pom.xml flink-job/src/main connectors/flink/src/main connectors/kafka/src/main flow-core/src/main \
     -newer "$jar" -print -quit)" ]]
 }
 

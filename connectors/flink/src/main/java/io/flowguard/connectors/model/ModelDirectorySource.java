@@ -68,7 +68,7 @@ public final class ModelDirectorySource
 
   /** Lists the directory (a path or URI) once and ends. */
   public static ModelDirectorySource once(String directory) {
-    return new ModelDirectorySource(directory, -1, ModelTopic.MAX_MODEL_BYTES);
+    return new ModelDirectorySource(directory, -1, ModelRecord.MAX_MODEL_BYTES);
   }
 
   /** Lists the directory now and then every {@code interval}; never ends. */
@@ -76,10 +76,10 @@ public final class ModelDirectorySource
     if (interval.toMillis() < 1) {
       throw new IllegalArgumentException("the rescan interval must be at least 1 ms");
     }
-    return new ModelDirectorySource(directory, interval.toMillis(), ModelTopic.MAX_MODEL_BYTES);
+    return new ModelDirectorySource(directory, interval.toMillis(), ModelRecord.MAX_MODEL_BYTES);
   }
 
-  /** The same source with another per-file size limit (default {@link ModelTopic#MAX_MODEL_BYTES}). */
+  /** The same source with another per-file size limit (default {@link ModelRecord#MAX_MODEL_BYTES}). */
   public ModelDirectorySource withMaxFileBytes(long maxFileBytes) {
     return new ModelDirectorySource(directory, rescanMillis, maxFileBytes);
   }

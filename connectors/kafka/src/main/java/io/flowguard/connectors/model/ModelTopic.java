@@ -41,8 +41,8 @@ public final class ModelTopic {
   /** The model topic when none is named: the job's {@code model.topic} and the CLI's default. */
   public static final String DEFAULT_TOPIC = "flowguard-models";
 
-  /** The largest model file accepted, 32 MiB (Kafka's default record limit is 1 MiB). */
-  public static final int MAX_MODEL_BYTES = 32 << 20;
+  /** The largest model file accepted: {@link ModelRecord#MAX_MODEL_BYTES}. */
+  public static final int MAX_MODEL_BYTES = ModelRecord.MAX_MODEL_BYTES;
 
   // Room for the record's key, headers and batch framing on top of the model bytes.
   private static final int RECORD_OVERHEAD = 64 << 10;

@@ -21,6 +21,9 @@ import java.util.Objects;
  */
 public record ModelRecord(String name, byte[] bytes, long offset, long timestamp) {
 
+  /** The largest model file any model source accepts, 32 MiB (Kafka's default record limit is 1 MiB). */
+  public static final int MAX_MODEL_BYTES = 32 << 20;
+
   public ModelRecord {
     Objects.requireNonNull(name, "name");
     bytes = Objects.requireNonNull(bytes, "bytes").clone();
