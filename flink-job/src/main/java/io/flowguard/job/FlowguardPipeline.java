@@ -20,10 +20,9 @@ import io.flowguard.job.retrain.ModelTopicRecordSerializer;
 import io.flowguard.job.retrain.RetrainFunction;
 import io.flowguard.job.retrain.RetrainSampler;
 import io.flowguard.job.retrain.RetrainSettings;
-import io.flowguard.job.scoring.ParseFunction;
-import io.flowguard.job.scoring.ScoringFunction;
-import io.flowguard.job.scoring.ScoringKernel;
-import io.flowguard.job.scoring.ScoringSettings;
+import io.flowguard.flink.scoring.ScoringFunction;
+import io.flowguard.flink.scoring.ScoringKernel;
+import io.flowguard.flink.scoring.ScoringSettings;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
@@ -96,7 +95,7 @@ public final class FlowguardPipeline {
   private final RetrainSettings retrain;
 
   public FlowguardPipeline(JobConfig config) {
-    this(config, ScoringSettings.of(config));
+    this(config, config.scoringSettings());
   }
 
   /** A pipeline with explicit scoring settings (e.g. another {@link ScoringKernel}). */

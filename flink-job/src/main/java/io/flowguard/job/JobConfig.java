@@ -634,6 +634,13 @@ public final class JobConfig implements Serializable {
     return p;
   }
 
+  /** The scoring operator's settings of this configuration, scoring with the flow. */
+  public io.flowguard.flink.scoring.ScoringSettings scoringSettings() {
+    return new io.flowguard.flink.scoring.ScoringSettings(falseAlarmRate(), typicalityWindows(),
+        typicalityAlpha(), pendingMaxEvents(), pendingTimeout(), decoder(),
+        io.flowguard.flink.scoring.ScoringKernel.FLOW);
+  }
+
   /** The event decoder configured by events.format and its options. */
   public EventDecoder decoder() {
     int maxBytes = integer(EVENTS_MAX_RECORD_BYTES);

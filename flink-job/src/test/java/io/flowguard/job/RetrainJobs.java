@@ -9,7 +9,7 @@ import io.flowguard.core.model.FlowModel;
 import io.flowguard.job.Expectations.Sent;
 import io.flowguard.job.retrain.ChallengerTrainer;
 import io.flowguard.job.retrain.RetrainSettings;
-import io.flowguard.job.scoring.ScoringSettings;
+import io.flowguard.flink.scoring.ScoringSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -52,7 +52,7 @@ public final class RetrainJobs {
 
   /** The pipeline of a configuration, training challengers with {@code trainer}. */
   public static FlowguardPipeline pipeline(JobConfig c, ChallengerTrainer trainer) {
-    ScoringSettings scoring = ScoringSettings.of(c);
+    ScoringSettings scoring = c.scoringSettings();
     return new FlowguardPipeline(c, scoring, RetrainSettings.of(c).withTrainer(trainer));
   }
 

@@ -12,8 +12,8 @@ import io.flowguard.core.train.TrainingConfig;
 import io.flowguard.core.train.TrainingListener;
 import io.flowguard.job.FlowguardPipeline;
 import io.flowguard.job.JobConfig;
-import io.flowguard.job.scoring.ScoringKernel;
-import io.flowguard.job.scoring.ScoringSettings;
+import io.flowguard.flink.scoring.ScoringKernel;
+import io.flowguard.flink.scoring.ScoringSettings;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -305,7 +305,7 @@ public final class EndToEndBench {
   }
 
   private FlowguardPipeline pipeline(JobConfig c, boolean trivial) {
-    ScoringSettings s = ScoringSettings.of(c);
+    ScoringSettings s = c.scoringSettings();
     return new FlowguardPipeline(c, trivial ? s.withKernels(TRIVIAL) : s);
   }
 

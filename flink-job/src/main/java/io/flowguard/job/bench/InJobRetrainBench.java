@@ -17,7 +17,7 @@ import io.flowguard.job.retrain.Reservoir;
 import io.flowguard.job.retrain.ReservoirMeta;
 import io.flowguard.job.retrain.ReservoirRow;
 import io.flowguard.job.retrain.RetrainSettings;
-import io.flowguard.job.scoring.ScoringSettings;
+import io.flowguard.flink.scoring.ScoringSettings;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -272,7 +272,7 @@ public final class InJobRetrainBench {
     Configuration conf = new Configuration();
     conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2, conf);
-    ScoringSettings scoring = ScoringSettings.of(c);
+    ScoringSettings scoring = c.scoringSettings();
     FlowguardPipeline pipeline = new FlowguardPipeline(c, scoring,
         RetrainSettings.of(c).withTrainer(LOOPING));
     pipeline.configure(env);

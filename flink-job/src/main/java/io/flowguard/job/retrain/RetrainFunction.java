@@ -12,7 +12,7 @@ import io.flowguard.core.model.Lineage;
 import io.flowguard.core.model.ModelFormat;
 import io.flowguard.core.model.Retraining;
 import io.flowguard.core.train.TrainingListener;
-import io.flowguard.job.scoring.ScoringSettings;
+import io.flowguard.flink.scoring.ScoringSettings;
 import io.flowguard.job.scoring.StoredModel;
 import java.time.Instant;
 import java.util.Arrays;

@@ -1,10 +1,12 @@
-package io.flowguard.job.scoring;
+package io.flowguard.job;
 
 import io.flowguard.connectors.event.DeadLetter;
 import io.flowguard.connectors.event.EventDecoder;
 import io.flowguard.connectors.event.Parsed;
 import io.flowguard.connectors.event.RawEvent;
 import io.flowguard.connectors.kafka.ConsumedRecord;
+import io.flowguard.flink.scoring.FlowguardMetrics;
+import io.flowguard.flink.scoring.ScoringFunction;
 import java.util.Objects;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.streaming.api.functions.ProcessFunction;

@@ -1,4 +1,4 @@
-package io.flowguard.job.scoring;
+package io.flowguard.flink.scoring;
 
 import io.flowguard.connectors.event.DeadLetterReason;
 import java.util.EnumMap;

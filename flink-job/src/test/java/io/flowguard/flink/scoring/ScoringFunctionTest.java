@@ -1,4 +1,4 @@
-package io.flowguard.job.scoring;
+package io.flowguard.flink.scoring;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,8 +1,7 @@
-package io.flowguard.job.scoring;
+package io.flowguard.flink.scoring;
 
 import io.flowguard.connectors.event.EventDecoder;
 import io.flowguard.core.model.FlowModel;
-import io.flowguard.job.JobConfig;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.Arrays;
@@ -48,13 +47,6 @@ public final class ScoringSettings implements Serializable {
     this.pendingTimeoutMillis = pendingTimeout.toMillis();
     this.decoder = Objects.requireNonNull(decoder, "decoder");
     this.kernels = Objects.requireNonNull(kernels, "kernels");
-  }
-
-  /** The settings of a job configuration, scoring with the flow. */
-  public static ScoringSettings of(JobConfig config) {
-    return new ScoringSettings(config.falseAlarmRate(), config.typicalityWindows(),
-        config.typicalityAlpha(), config.pendingMaxEvents(), config.pendingTimeout(),
-        config.decoder(), ScoringKernel.FLOW);
   }
 
   /** The same settings with another scoring kernel. */

@@ -1,4 +1,4 @@
-package io.flowguard.job.scoring;
+package io.flowguard.flink.scoring;
 
 import io.flowguard.core.model.FlowModel;
 import io.flowguard.core.model.ModelFormat;
@@ -10,7 +10,7 @@ import java.util.List;
 /**
  * A model ready to score on one operator instance: the parsed {@link FlowModel}, its kernel and one
  * scratch {@link TypicalityWindow} per configured size (refilled from a key's state for each event).
- * Never in Flink state; rebuilt from {@link StoredModel} bytes whenever an instance lacks it.
+ * Never in Flink state; rebuilt from {@link io.flowguard.job.scoring.StoredModel} bytes whenever an instance lacks it.
  */
 final class LoadedModel {
 

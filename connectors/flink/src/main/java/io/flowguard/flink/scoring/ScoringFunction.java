@@ -1,4 +1,4 @@
-package io.flowguard.job.scoring;
+package io.flowguard.flink.scoring;
 
 import io.flowguard.connectors.event.DeadLetter;
 import io.flowguard.connectors.event.DeadLetterReason;
@@ -10,6 +10,8 @@ import io.flowguard.connectors.score.ScoredEvent;
 import io.flowguard.connectors.score.TypicalityResult;
 import io.flowguard.core.score.Scorer;
 import io.flowguard.core.score.TypicalityWindow;
+import io.flowguard.job.scoring.KeyWindows;
+import io.flowguard.job.scoring.StoredModel;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.flowguard.job.scoring;
+package io.flowguard.flink.scoring;
 
 import io.flowguard.core.model.FlowModel;
 import io.flowguard.core.score.Scorer;
