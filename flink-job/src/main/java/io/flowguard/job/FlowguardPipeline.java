@@ -20,6 +20,9 @@ import io.flowguard.job.retrain.ModelTopicRecordSerializer;
 import io.flowguard.job.retrain.RetrainFunction;
 import io.flowguard.job.retrain.RetrainSampler;
 import io.flowguard.job.retrain.RetrainSettings;
+import io.flowguard.flink.FlowguardScoring;
+import io.flowguard.flink.ScoredStreams;
+import io.flowguard.flink.scoring.RawEventScoring;
 import io.flowguard.flink.scoring.ScoringFunction;
 import io.flowguard.flink.scoring.ScoringKernel;
 import io.flowguard.flink.scoring.ScoringSettings;
@@ -28,6 +31,7 @@ import java.util.Optional;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.FilterFunction;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.api.connector.source.Source;
@@ -35,7 +39,6 @@ import org.apache.flink.connector.kafka.sink.KafkaSinkBuilder;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.CheckpointingMode;
-import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -193,17 +196,23 @@ public final class FlowguardPipeline {
     SingleOutputStreamOperator<RawEvent> raw = events
         .process(new ParseFunction(settings.decoder()))
         .name(UID_PARSE).uid(UID_PARSE);
-    BroadcastStream<ModelRecord> broadcastModels = models.broadcast(ScoringFunction.MODELS);
-    SingleOutputStreamOperator<ScoredEvent> scores = raw
-        .keyBy(new EventKey(), Types.STRING)
-        .connect(broadcastModels)
-        .process(new ScoringFunction(settings))
-        .name(UID_SCORING).uid(UID_SCORING);
+    // The job is one user of the public DataStream API: decoded events in, the scores topic's records
+    // and dead letters out, under the uids of earlier versions so that their savepoints restore.
+    ScoredStreams<ScoredEvent, DeadLetter> scoring = FlowguardScoring.of(raw)
+        .keyBy(new EventKey())
+        .features(RawEventScoring.features())
+        .modelSelector(RawEventScoring.modelField())
+        .models(models)
+        .settings(settings)
+        .uids(UID_SCORING, UID_MODELS_SOURCE)
+        .build(RawEventScoring.scoredEvents(), TypeInformation.of(ScoredEvent.class),
+            RawEventScoring.deadLetters(settings.decoder()), ScoringFunction.DEAD_LETTERS);
+    SingleOutputStreamOperator<ScoredEvent> scores = scoring.scores();
     DataStream<ScoredEvent> alerts = scores
         .filter(new AlertFilter())
         .name(UID_ALERT_FILTER).uid(UID_ALERT_FILTER);
     DataStream<DeadLetter> dead = raw.getSideOutput(ParseFunction.DEAD_LETTERS)
-        .union(scores.getSideOutput(ScoringFunction.DEAD_LETTERS));
+        .union(scoring.rejected());
     Optional<RetrainOutputs> retraining = config.retrainEnabled()
         ? Optional.of(wireRetraining(scores, models)) : Optional.empty();
     return new Outputs(scores, alerts, dead, retraining);

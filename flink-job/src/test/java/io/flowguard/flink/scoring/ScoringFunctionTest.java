@@ -15,21 +15,27 @@ import io.flowguard.connectors.score.ScoredEvent;
 import io.flowguard.job.FlowguardPipeline;
 import io.flowguard.job.ReferenceScorer;
 import io.flowguard.job.TestModels;
+import io.flowguard.job.scoring.KeyWindows;
+import io.flowguard.job.scoring.StoredModel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
+import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.apache.flink.util.Collector;
 
 /**
  * The scoring operator's logic on Flink's operator test harness (heap state, manual processing
@@ -56,7 +62,7 @@ class ScoringFunctionTest {
   KeyedBroadcastOperatorTestHarness<String, RawEvent, ModelRecord, ScoredEvent> open(
       ScoringSettings settings) throws Exception {
     harness = ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(
-        new ScoringFunction(settings), new FlowguardPipeline.EventKey(), Types.STRING,
+        ScoringFunction.forRawEvents(settings), new FlowguardPipeline.EventKey(), Types.STRING,
         ScoringFunction.MODELS);
     return harness;
   }
@@ -331,7 +337,7 @@ class ScoringFunctionTest {
     harness.close();
 
     harness = new KeyedBroadcastOperatorTestHarness<>(
-        new CoBroadcastWithKeyedOperator<>(new ScoringFunction(s), List.of(ScoringFunction.MODELS)),
+        new CoBroadcastWithKeyedOperator<>(ScoringFunction.forRawEvents(s), List.of(ScoringFunction.MODELS)),
         new FlowguardPipeline.EventKey(), Types.STRING, 1, 1, 0);
     harness.setup();
     harness.initializeState(snapshot);
@@ -346,4 +352,71 @@ class ScoringFunctionTest {
     assertEquals(1, dead.size(), "the held event came back, with its timer");
     assertArrayEquals(waiting.original(), dead.get(0).original());
   }
+
+  /**
+   * Writes the scoring operator's state as Flowguard 0.1 did: the model in broadcast state and each
+   * key's recent NLLs as a {@link KeyWindows} in the keyed state {@code typicality}.
+   */
+  static final class LegacyStateWriter
+      extends KeyedBroadcastProcessFunction<String, RawEvent, ModelRecord, ScoredEvent> {
+    private static final long serialVersionUID = 1L;
+    private final double[] nlls;
+
+    LegacyStateWriter(double[] nlls) {
+      this.nlls = nlls;
+    }
+
+    @Override
+    public void processElement(RawEvent raw, ReadOnlyContext ctx, Collector<ScoredEvent> out)
+        throws Exception {
+      getRuntimeContext().getState(new ValueStateDescriptor<>("typicality",
+          TypeInformation.of(KeyWindows.class))).update(new KeyWindows(raw.model(), 1, nlls));
+    }
+
+    @Override
+    public void processBroadcastElement(ModelRecord record, Context ctx,
+        Collector<ScoredEvent> out) throws Exception {
+      ctx.getBroadcastState(ScoringFunction.MODELS)
+          .put(record.name(), new StoredModel(record.name(), 1, record.bytes()));
+    }
+  }
+
+  @Test
+  void typicalityStateOfTheOlderLayoutContinuesAfterARestore() throws Exception {
+    ScoringSettings s = settings(10, Duration.ofSeconds(60));
+    ReferenceScorer ref =
+        new ReferenceScorer(TestModels.read(TestModels.v1()), RATE, WINDOWS, ALPHA);
+    Random rng = new Random(9);
+    double[] nlls = new double[40];
+    for (int i = 0; i < nlls.length; i++) {
+      nlls[i] = ref.next("k", TestModels.normal(rng)).nll();
+    }
+    // The layout of earlier versions kept the last max(window) NLLs.
+    double[] kept = java.util.Arrays.copyOfRange(nlls, 40 - 32, 40);
+    KeyedBroadcastOperatorTestHarness<String, RawEvent, ModelRecord, ScoredEvent> legacy =
+        new KeyedBroadcastOperatorTestHarness<>(new CoBroadcastWithKeyedOperator<>(
+            new LegacyStateWriter(kept), List.of(ScoringFunction.MODELS)),
+            new FlowguardPipeline.EventKey(), Types.STRING, 1, 1, 0);
+    legacy.setup();
+    legacy.open();
+    legacy.processBroadcastElement(model(TestModels.v1()), 0);
+    legacy.processElement(event("k", 0, TestModels.normal(rng)), 1);
+    OperatorSubtaskState snapshot = legacy.snapshot(1, 2);
+    legacy.close();
+
+    harness = new KeyedBroadcastOperatorTestHarness<>(new CoBroadcastWithKeyedOperator<>(
+        ScoringFunction.forRawEvents(s), List.of(ScoringFunction.MODELS)),
+        new FlowguardPipeline.EventKey(), Types.STRING, 1, 1, 0);
+    harness.setup();
+    harness.initializeState(snapshot);
+    harness.open();
+    for (int i = 0; i < 3; i++) {
+      double[] f = TestModels.normal(rng);
+      harness.processElement(event("k", 100 + i, f), 10 + i);
+      assertScores(ref.next("k", f), scored().get(i));
+    }
+    assertFalse(Double.isNaN(scored().get(0).typicality()[1].statistic()),
+        "the 32-event window was full from the converted state, not restarted");
+  }
 }
+

@@ -48,5 +48,10 @@ public enum DeadLetterReason {
   /** The record names a model that the schema lookup does not know. */
   UNKNOWN_MODEL,
   /** Set by the job: the event waited for its model and none arrived in time. */
-  NO_MODEL
+  NO_MODEL,
+  /**
+   * DataStream API: the user's feature extractor, key selector or model selector threw, or the key or
+   * model name it gave was null or empty.
+   */
+  EXTRACTOR_FAILED
 }

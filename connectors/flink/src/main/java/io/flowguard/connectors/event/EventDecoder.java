@@ -1,5 +1,6 @@
 package io.flowguard.connectors.event;
 
+import io.flowguard.flink.FeatureException;
 import java.io.Serializable;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -81,31 +82,57 @@ public abstract class EventDecoder implements Serializable {
    * @param featureNames the model's feature names in schema order
    */
   public final Parsed<Event> resolve(RawEvent raw, List<String> featureNames) {
+    double[] ordered = raw.byName() ? new double[featureNames.size()] : raw.values();
+    try {
+      resolveInto(raw, featureNames, ordered);
+    } catch (FeatureException e) {
+      return reject(raw, e.reason(), e.getMessage());
+    }
+    return Parsed.ok(new Event(raw.key(), raw.model(), raw.eventTime(), ordered, raw.origin()));
+  }
+
+  /**
+   * {@link #resolve(RawEvent, List)} without allocation: writes the features in schema order into
+   * {@code out} (length = the schema's size) or throws with the reason and message {@code resolve}
+   * gives. The scoring operator calls this once per event with a reused array.
+   */
+  public static void resolveInto(RawEvent raw, List<String> featureNames, double[] out)
+      throws FeatureException {
     int d = featureNames.size();
     if (!raw.byName()) {
-      if (raw.values().length != d) {
-        return reject(raw, DeadLetterReason.WRONG_FEATURE_COUNT,
-            "'values' has " + raw.values().length + " entries, model '" + raw.model()
+      double[] values = raw.values();
+      if (values.length != d) {
+        throw new FeatureException(DeadLetterReason.WRONG_FEATURE_COUNT,
+            "'values' has " + values.length + " entries, model '" + raw.model()
                 + "' has " + d + " (features " + featureNames + ")");
       }
-      return Parsed.ok(
-          new Event(raw.key(), raw.model(), raw.eventTime(), raw.values(), raw.origin()));
+      if (values != out) {
+        System.arraycopy(values, 0, out, 0, d);
+      }
+      return;
     }
     String[] names = raw.featureNames();
     double[] given = raw.values();
-    double[] ordered = new double[d];
-    List<String> missing = new ArrayList<>();
+    List<String> missing = null;
     // Linear search: schemas are tens of features, where this beats building a hash map per event.
+    // The search starts where the previous name was found, so a record in schema order costs one
+    // comparison per feature.
+    int hint = 0;
     for (int j = 0; j < d; j++) {
-      int at = indexOf(names, featureNames.get(j));
+      String wanted = featureNames.get(j);
+      int at = indexOf(names, wanted, hint);
       if (at < 0) {
-        missing.add(featureNames.get(j));
+        if (missing == null) {
+          missing = new ArrayList<>();
+        }
+        missing.add(wanted);
       } else {
-        ordered[j] = given[at];
+        out[j] = given[at];
+        hint = at + 1;
       }
     }
-    if (!missing.isEmpty()) {
-      return reject(raw, DeadLetterReason.MISSING_FEATURE,
+    if (missing != null) {
+      throw new FeatureException(DeadLetterReason.MISSING_FEATURE,
           "missing feature(s) " + missing + " for model '" + raw.model() + "' (features "
               + featureNames + ")");
     }
@@ -117,11 +144,10 @@ public abstract class EventDecoder implements Serializable {
           extra.add(name);
         }
       }
-      return reject(raw, DeadLetterReason.EXTRA_FEATURE,
+      throw new FeatureException(DeadLetterReason.EXTRA_FEATURE,
           "unknown feature(s) " + extra + " for model '" + raw.model() + "' (features "
               + featureNames + ")");
     }
-    return Parsed.ok(new Event(raw.key(), raw.model(), raw.eventTime(), ordered, raw.origin()));
   }
 
   /** Resolves against the lookup's schema; {@link DeadLetterReason#UNKNOWN_MODEL} if it has none. */
@@ -157,8 +183,11 @@ public abstract class EventDecoder implements Serializable {
     return Parsed.rejected(deadLetter(raw, reason, message));
   }
 
-  private static int indexOf(String[] names, String name) {
-    for (int i = 0; i < names.length; i++) {
+  /** The index of {@code name} in {@code names}, searching from {@code from} and wrapping around. */
+  private static int indexOf(String[] names, String name, int from) {
+    int n = names.length;
+    for (int k = 0; k < n; k++) {
+      int i = from + k < n ? from + k : from + k - n;
       if (names[i].equals(name)) {
         return i;
       }

@@ -8,9 +8,10 @@ import io.flowguard.core.score.TypicalityWindow;
 import java.util.List;
 
 /**
- * A model ready to score on one operator instance: the parsed {@link FlowModel}, its kernel and one
- * scratch {@link TypicalityWindow} per configured size (refilled from a key's state for each event).
- * Never in Flink state; rebuilt from {@link io.flowguard.job.scoring.StoredModel} bytes whenever an instance lacks it.
+ * A model ready to score on one operator instance: the parsed {@link FlowModel}, its kernel, the
+ * typicality thresholds per configured window size, and the feature extractor bound to its schema.
+ * Never in Flink state; rebuilt from {@link io.flowguard.job.scoring.StoredModel} bytes whenever an
+ * instance lacks it.
  */
 final class LoadedModel {
 
@@ -22,6 +23,18 @@ final class LoadedModel {
   final List<String> featureNames;
   final String[] featureArray;
   final TypicalityWindow[] windows;
+  /** The model's entropy estimate H, the centre of every typicality window. */
+  final double entropy;
+  /** eps(M) per configured window size, in configuration order. */
+  final double[] thresholds;
+  /** The configured window sizes. */
+  final int[] windowSizes;
+  /** The features of the event being scored, in model order (reused). */
+  final double[] features;
+  /** The operator's feature extractor bound to this schema; set on first use. */
+  Object binding;
+  /** Why the extractor cannot serve this schema, if it cannot; then every event is rejected. */
+  Exception bindFailure;
 
   private LoadedModel(FlowModel model, ScoringKernel kernel, TypicalityWindow[] windows) {
     this.name = model.name();
@@ -32,6 +45,14 @@ final class LoadedModel {
     this.featureNames = model.preprocessor().featureNames();
     this.featureArray = featureNames.toArray(new String[0]);
     this.windows = windows;
+    this.windowSizes = new int[windows.length];
+    this.thresholds = new double[windows.length];
+    for (int i = 0; i < windows.length; i++) {
+      windowSizes[i] = windows[i].size();
+      thresholds[i] = windows[i].threshold();
+    }
+    this.entropy = model.calibration().entropy();
+    this.features = new double[featureNames.size()];
   }
 
   /** Why a model file was not accepted. */

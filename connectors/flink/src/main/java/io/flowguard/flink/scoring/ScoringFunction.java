@@ -2,14 +2,17 @@ package io.flowguard.flink.scoring;
 
 import io.flowguard.connectors.event.DeadLetter;
 import io.flowguard.connectors.event.DeadLetterReason;
-import io.flowguard.connectors.event.Event;
-import io.flowguard.connectors.event.Parsed;
 import io.flowguard.connectors.event.RawEvent;
 import io.flowguard.connectors.model.ModelRecord;
 import io.flowguard.connectors.score.ScoredEvent;
 import io.flowguard.connectors.score.TypicalityResult;
 import io.flowguard.core.score.Scorer;
-import io.flowguard.core.score.TypicalityWindow;
+import io.flowguard.flink.FeatureException;
+import io.flowguard.flink.FeatureExtractor;
+import io.flowguard.flink.ModelSelector;
+import io.flowguard.flink.RejectionMapper;
+import io.flowguard.flink.ScoreMapper;
+import io.flowguard.flink.ScoreView;
 import io.flowguard.job.scoring.KeyWindows;
 import io.flowguard.job.scoring.StoredModel;
 import java.util.ArrayList;
@@ -17,7 +20,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.BiConsumer;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.ListState;
@@ -38,7 +40,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Scores events by key with the models of the broadcast model stream.
+ * The scoring operator behind {@link io.flowguard.flink.FlowguardScoring} and the Kafka job: scores a
+ * keyed stream of the user's events with the models of a broadcast model stream.
  *
  * <p><b>Models</b> (broadcast side). Broadcast state maps a model name to the {@link StoredModel}
  * in use: name, version and the model file's bytes. A model record is parsed and validated ({@link
@@ -49,58 +52,144 @@ import org.slf4j.LoggerFactory;
  * which versions arrive. Parsed models live in a transient per-instance cache keyed by name and
  * version, rebuilt from the stored bytes after a restore. A tombstone withdraws a model.
  *
- * <p><b>Events</b> (keyed side). An event whose model is active is resolved against the model's
- * schema, scored, added to its key's typicality windows and emitted as a {@link ScoredEvent}. An
- * event whose model has not arrived is held in keyed state (at most {@code pendingMaxEvents} per key)
- * and scored, in arrival order, as soon as the model arrives; if the bound is reached, or the key's
- * oldest held event has waited {@code pendingTimeout}, it is dead-lettered as {@link
- * DeadLetterReason#NO_MODEL}. Events of a withdrawn model are dead-lettered at once as {@link
- * DeadLetterReason#UNKNOWN_MODEL}; events whose features do not fit the schema with the resolver's
- * reason. Dead letters go to {@link #DEAD_LETTERS}.
+ * <p><b>Events</b> (keyed side). The {@link ModelSelector} names an event's model. If it is active,
+ * the {@link FeatureExtractor} (bound once per model version) reads the features in model order, the
+ * kernel scores them, the key's typicality state is updated in place, and the {@link ScoreMapper}
+ * builds the output. An event whose model has not arrived is held in keyed state (at most {@code
+ * pendingMaxEvents} per key) and scored, in arrival order, as soon as the model arrives; if the bound
+ * is reached, or the key's oldest held event has waited {@code pendingTimeout}, it is rejected as
+ * {@link DeadLetterReason#NO_MODEL}. Events of a withdrawn model are rejected at once as {@link
+ * DeadLetterReason#UNKNOWN_MODEL}; events whose features cannot be extracted with the extractor's
+ * reason; events whose key or model the user's selectors could not give as {@link
+ * DeadLetterReason#EXTRACTOR_FAILED}. Rejections go to the side output, built by the {@link
+ * RejectionMapper}; nothing is dropped and nothing fails the job.
  *
- * <p><b>Typicality</b>. Keyed state holds the key's most recent NLLs and the model version that
- * produced them ({@link KeyWindows}); it restarts empty when the version changes. NLLs that are not
- * finite (log-density -infinity, far outside the data) are anomalies but are kept out of the windows.
+ * <p><b>Typicality</b>. Keyed state {@code typicality-ring} ({@link KeyTypicality}) holds the key's
+ * most recent NLLs and a running sum per window size for the model version that produced them; it
+ * restarts empty when the version changes. NLLs that are not finite (log-density -infinity, far
+ * outside the data) are anomalies but are kept out of the windows. A key's state in the older layout
+ * ({@code typicality}, {@link KeyWindows}, from savepoints of earlier versions) is converted on the
+ * key's first event and then cleared.
+ *
+ * @param <T> the event type
+ * @param <S> the output type (normally {@link io.flowguard.flink.Scored})
+ * @param <R> the rejected-events side output's type (normally {@link io.flowguard.flink.Rejected})
  */
-public final class ScoringFunction
-    extends KeyedBroadcastProcessFunction<String, RawEvent, ModelRecord, ScoredEvent>
+public final class ScoringFunction<T, S, R>
+    extends KeyedBroadcastProcessFunction<String, T, ModelRecord, S>
     implements CheckpointedFunction {
 
-  private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 2L;
   private static final Logger LOG = LoggerFactory.getLogger(ScoringFunction.class);
+
+  /**
+   * The key the operator sees when the user's key selector threw or gave null (see {@link
+   * #safeKeys}): such events are rejected, never keyed under a real key.
+   */
+  public static final String NO_KEY = "\u0000flowguard:no-key";
 
   /** Broadcast state: model name -> model in use. */
   public static final MapStateDescriptor<String, StoredModel> MODELS =
       new MapStateDescriptor<>("models", Types.STRING, TypeInformation.of(StoredModel.class));
 
-  /** Dead letters of this operator (the parse operator uses a tag of the same id). */
+  /** The Kafka job's dead letters (the parse operator uses the same tag). */
   public static final OutputTag<DeadLetter> DEAD_LETTERS =
       new OutputTag<>("dead-letters", TypeInformation.of(DeadLetter.class));
 
-  static final ListStateDescriptor<RawEvent> PENDING =
-      new ListStateDescriptor<>("pending", TypeInformation.of(RawEvent.class));
   static final ValueStateDescriptor<Integer> PENDING_COUNT =
       new ValueStateDescriptor<>("pending-count", Types.INT);
   static final ValueStateDescriptor<Long> PENDING_DEADLINE =
       new ValueStateDescriptor<>("pending-deadline", Types.LONG);
-  static final ValueStateDescriptor<KeyWindows> WINDOWS =
+  static final ValueStateDescriptor<KeyTypicality> TYPICALITY =
+      new ValueStateDescriptor<>("typicality-ring", TypeInformation.of(KeyTypicality.class));
+  /** The typicality state of Flowguard 0.1 savepoints, converted to {@link #TYPICALITY} on use. */
+  static final ValueStateDescriptor<KeyWindows> LEGACY_WINDOWS =
       new ValueStateDescriptor<>("typicality", TypeInformation.of(KeyWindows.class));
 
   private final ScoringSettings settings;
+  private final FeatureExtractor<T> extractor;
+  private final ModelSelector<T> selector;
+  private final ScoreMapper<T, S> scoreMapper;
+  private final RejectionMapper<T, R> rejectionMapper;
+  private final OutputTag<R> rejectedTag;
+  private final ListStateDescriptor<T> pendingDescriptor;
 
   private transient Map<String, LoadedModel> loaded;
   private transient Map<String, Integer> unusable;
   private transient FlowguardMetrics metrics;
   private transient Map<String, Integer> restoredVersions;
   private transient Scorer.Score score;
-  private transient int maxWindow;
-  private transient ListState<RawEvent> pending;
+  private transient View view;
+  private transient ListState<T> pending;
   private transient ValueState<Integer> pendingCount;
   private transient ValueState<Long> pendingDeadline;
-  private transient ValueState<KeyWindows> windows;
+  private transient ValueState<KeyTypicality> typicality;
+  private transient ValueState<KeyWindows> legacyWindows;
+  /** The context of the event or timer being processed; null while a model record is processed. */
+  private transient ReadOnlyContext eventContext;
+  /** The context of the model record being processed; null otherwise. */
+  private transient Context modelContext;
 
-  public ScoringFunction(ScoringSettings settings) {
+  /**
+   * The operator; {@link io.flowguard.flink.FlowguardScoring} builds it, and {@link #forRawEvents} for
+   * the Kafka job.
+   *
+   * @param eventType the event type's type information (held events are kept in state with it)
+   * @param rejectedTag the side output for events that cannot be scored
+   */
+  public ScoringFunction(ScoringSettings settings, TypeInformation<T> eventType,
+      FeatureExtractor<T> extractor, ModelSelector<T> selector, ScoreMapper<T, S> scoreMapper,
+      RejectionMapper<T, R> rejectionMapper, OutputTag<R> rejectedTag) {
     this.settings = Objects.requireNonNull(settings, "settings");
+    this.extractor = Objects.requireNonNull(extractor, "extractor");
+    this.selector = Objects.requireNonNull(selector, "selector");
+    this.scoreMapper = Objects.requireNonNull(scoreMapper, "scoreMapper");
+    this.rejectionMapper = Objects.requireNonNull(rejectionMapper, "rejectionMapper");
+    this.rejectedTag = Objects.requireNonNull(rejectedTag, "rejectedTag");
+    this.pendingDescriptor = new ListStateDescriptor<>("pending",
+        Objects.requireNonNull(eventType, "eventType"));
+  }
+
+  /**
+   * The Kafka job's operator: decoded {@link RawEvent}s routed by their {@code model} field, features
+   * resolved by name (or position) under the decoder's rules, {@link ScoredEvent}s out, and {@link
+   * DeadLetter}s carrying the original bytes to {@link #DEAD_LETTERS}.
+   */
+  public static ScoringFunction<RawEvent, ScoredEvent, DeadLetter> forRawEvents(
+      ScoringSettings settings) {
+    return new ScoringFunction<>(settings, TypeInformation.of(RawEvent.class),
+        RawEventScoring.features(), RawEventScoring.modelField(), RawEventScoring.scoredEvents(),
+        RawEventScoring.deadLetters(settings.decoder()), DEAD_LETTERS);
+  }
+
+  /**
+   * Wraps a key selector so that a null key or a throwing selector gives {@link #NO_KEY} instead of
+   * failing the job in Flink's partitioner; the operator rejects those events.
+   */
+  public static <T> org.apache.flink.api.java.functions.KeySelector<T, String> safeKeys(
+      org.apache.flink.api.java.functions.KeySelector<T, String> keys) {
+    Objects.requireNonNull(keys, "keys");
+    return new SafeKeys<>(keys);
+  }
+
+  private static final class SafeKeys<T>
+      implements org.apache.flink.api.java.functions.KeySelector<T, String> {
+    private static final long serialVersionUID = 1L;
+    private final org.apache.flink.api.java.functions.KeySelector<T, String> keys;
+
+    SafeKeys(org.apache.flink.api.java.functions.KeySelector<T, String> keys) {
+      this.keys = keys;
+    }
+
+    @Override
+    public String getKey(T event) {
+      try {
+        String key = keys.getKey(event);
+        return key == null ? NO_KEY : key;
+      } catch (Exception e) {
+        return NO_KEY;
+      }
+    }
   }
 
   @Override
@@ -130,42 +219,65 @@ public final class ScoringFunction
     metrics = FlowguardMetrics.forScoring(getRuntimeContext().getMetricGroup());
     restoredVersions.forEach(metrics::activeVersion);
     score = new Scorer.Score();
-    maxWindow = settings.maxWindow();
-    pending = getRuntimeContext().getListState(PENDING);
+    view = new View();
+    pending = getRuntimeContext().getListState(pendingDescriptor);
     pendingCount = getRuntimeContext().getState(PENDING_COUNT);
     pendingDeadline = getRuntimeContext().getState(PENDING_DEADLINE);
-    windows = getRuntimeContext().getState(WINDOWS);
+    typicality = getRuntimeContext().getState(TYPICALITY);
+    legacyWindows = getRuntimeContext().getState(LEGACY_WINDOWS);
   }
 
   // ---- events ----
 
   @Override
-  public void processElement(RawEvent raw, ReadOnlyContext ctx, Collector<ScoredEvent> out)
-      throws Exception {
-    StoredModel stored = ctx.getBroadcastState(MODELS).get(raw.model());
+  public void processElement(T event, ReadOnlyContext ctx, Collector<S> out) throws Exception {
+    eventContext = ctx;
+    modelContext = null;
+    String key = ctx.getCurrentKey();
+    if (NO_KEY.equals(key)) {
+      reject(event, DeadLetterReason.EXTRACTOR_FAILED,
+          "the key selector threw or gave a null key", "");
+      return;
+    }
+    String name = modelOf(event);
+    if (name == null) {
+      reject(event, DeadLetterReason.EXTRACTOR_FAILED,
+          "the model selector threw or gave no model name", "");
+      return;
+    }
+    StoredModel stored = ctx.getBroadcastState(MODELS).get(name);
     if (stored != null && stored.isWithdrawn()) {
-      deadLetter(raw, DeadLetterReason.UNKNOWN_MODEL,
-          "model '" + raw.model() + "' was withdrawn", ctx::output);
+      reject(event, DeadLetterReason.UNKNOWN_MODEL, "model '" + name + "' was withdrawn", name);
       return;
     }
     LoadedModel model = stored == null ? null : loadStored(stored);
     if (model != null) {
-      score(raw, model, out, ctx::output);
+      score(event, key, model, out);
     } else {
-      hold(raw, ctx);
+      hold(event, key, name, ctx);
     }
   }
 
-  private void hold(RawEvent raw, ReadOnlyContext ctx) throws Exception {
+  /** The event's model name, or null when the selector threw or gave nothing. */
+  private String modelOf(T event) {
+    try {
+      String name = selector.modelOf(event);
+      return name == null || name.isEmpty() ? null : name;
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
+  private void hold(T event, String key, String model, ReadOnlyContext ctx) throws Exception {
     Integer held = pendingCount.value();
     int count = held == null ? 0 : held;
     if (count >= settings.pendingMaxEvents()) {
-      deadLetter(raw, DeadLetterReason.NO_MODEL, "no model '" + raw.model() + "' yet and "
-          + count + " events of key '" + raw.key() + "' already wait for one (pending.max-events)",
-          ctx::output);
+      reject(event, DeadLetterReason.NO_MODEL, "no model '" + model + "' yet and "
+          + count + " events of key '" + key + "' already wait for one (pending.max-events)",
+          model);
       return;
     }
-    pending.add(raw);
+    pending.add(event);
     pendingCount.update(count + 1);
     if (pendingDeadline.value() == null) {
       long deadline =
@@ -176,21 +288,24 @@ public final class ScoringFunction
   }
 
   @Override
-  public void onTimer(long timestamp, OnTimerContext ctx, Collector<ScoredEvent> out)
-      throws Exception {
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<S> out) throws Exception {
+    eventContext = ctx;
+    modelContext = null;
     Long deadline = pendingDeadline.value();
     if (deadline == null || timestamp < deadline) {
       return; // the events this timer guarded were released when their model arrived
     }
     ReadOnlyBroadcastState<String, StoredModel> models = ctx.getBroadcastState(MODELS);
-    for (RawEvent raw : pending.get()) {
-      StoredModel stored = models.get(raw.model());
+    String key = ctx.getCurrentKey();
+    for (T event : pending.get()) {
+      String name = modelOf(event);
+      StoredModel stored = name == null ? null : models.get(name);
       LoadedModel model = stored == null || stored.isWithdrawn() ? null : loadStored(stored);
       if (model != null) {
-        score(raw, model, out, ctx::output);
+        score(event, key, model, out);
       } else {
-        deadLetter(raw, DeadLetterReason.NO_MODEL, "no model '" + raw.model() + "' arrived within "
-            + settings.pendingTimeoutMillis() + " ms (pending.timeout)", ctx::output);
+        reject(event, DeadLetterReason.NO_MODEL, "no model '" + name + "' arrived within "
+            + settings.pendingTimeoutMillis() + " ms (pending.timeout)", name == null ? "" : name);
       }
     }
     clearPending();
@@ -202,75 +317,116 @@ public final class ScoringFunction
     pendingDeadline.clear();
   }
 
-  private void score(RawEvent raw, LoadedModel m, Collector<ScoredEvent> out,
-      BiConsumer<OutputTag<DeadLetter>, DeadLetter> side) throws Exception {
+  @SuppressWarnings("unchecked")
+  private void score(T event, String key, LoadedModel m, Collector<S> out) throws Exception {
     long start = System.nanoTime();
-    Parsed<Event> resolved = settings.decoder().resolve(raw, m.featureNames);
-    if (resolved instanceof Parsed.Rejected<Event> r) {
-      rejected(r.letter(), side);
+    FeatureExtractor.Bound<T> bound = (FeatureExtractor.Bound<T>) m.binding;
+    if (bound == null) {
+      if (m.bindFailure != null) {
+        rejectUnbound(event, m);
+        return;
+      }
+      try {
+        bound = extractor.bind(m.featureNames);
+        m.binding = bound;
+      } catch (FeatureException | RuntimeException e) {
+        m.bindFailure = e;
+        LOG.warn("The feature extractor cannot serve model '{}' v{}: {}; its events are rejected"
+            + " until a model it can serve arrives", m.name, m.version, e.getMessage());
+        rejectUnbound(event, m);
+        return;
+      }
+    }
+    try {
+      bound.extract(event, m.features);
+    } catch (FeatureException e) {
+      reject(event, e.reason(), e.getMessage(), m.name);
+      return;
+    } catch (RuntimeException e) {
+      reject(event, DeadLetterReason.EXTRACTOR_FAILED, "the feature extractor threw " + e, m.name);
       return;
     }
-    Event event = ((Parsed.Ok<Event>) resolved).value();
-    if (!m.kernel.score(event.features(), score)) {
-      // Unreachable for resolved events (finite, schema-sized); kept so that a kernel's refusal
-      // is a dead letter, never a failure.
-      deadLetter(raw, score.rejection == Scorer.Rejection.NON_FINITE
+    if (!m.kernel.score(m.features, score)) {
+      // Unreachable for extracted features (finite, schema-sized); kept so that a kernel's refusal
+      // is a rejection, never a failure.
+      reject(event, score.rejection == Scorer.Rejection.NON_FINITE
               ? DeadLetterReason.NON_FINITE_FEATURE : DeadLetterReason.WRONG_FEATURE_COUNT,
-          "the scorer rejected the event: " + score.rejection + " at " + score.rejectedAt, side);
+          "the scorer rejected the event: " + score.rejection + " at " + score.rejectedAt, m.name);
       return;
     }
-    TypicalityResult[] typicality = typicality(m, score.nll);
-    ScoredEvent scored = new ScoredEvent(raw.key(), m.name, m.versionText, raw.eventTime(),
-        score.logDensity, score.nll, score.tailProbability, score.anomaly, typicality,
-        m.featureArray, event.features());
-    out.collect(scored);
-    metrics.scored(scored.anomaly(), scored.typicalityAlarm(), System.nanoTime() - start);
+    view.set(key, m, score, typicality(m, score.nll));
+    S result = scoreMapper.map(event, view);
+    out.collect(result);
+    metrics.scored(score.anomaly, view.alarm, System.nanoTime() - start);
   }
 
+  private void rejectUnbound(T event, LoadedModel m) {
+    Exception e = m.bindFailure;
+    DeadLetterReason reason = e instanceof FeatureException f ? f.reason()
+        : DeadLetterReason.EXTRACTOR_FAILED;
+    reject(event, reason, String.valueOf(e.getMessage()), m.name);
+  }
+
+  /** Updates the key's windows with {@code nll} (when finite) and returns each window's result. */
   private TypicalityResult[] typicality(LoadedModel m, double nll) throws Exception {
-    TypicalityWindow[] ws = m.windows;
-    if (ws.length == 0) {
-      return new TypicalityResult[0];
+    int n = m.windowSizes.length;
+    if (n == 0) {
+      return View.NO_TYPICALITY;
     }
-    KeyWindows state = windows.value();
-    double[] recent = state != null && state.belongsTo(m.name, m.version)
-        ? state.nlls() : new double[0];
+    KeyTypicality state = typicality.value();
+    if (state == null) {
+      state = fromLegacy(m);
+    }
+    if (state == null || !state.belongsTo(m.name, m.version, m.windowSizes)) {
+      state = KeyTypicality.empty(m.name, m.version, m.windowSizes);
+    }
     if (Double.isFinite(nll)) {
-      recent = KeyWindows.append(recent, nll, maxWindow);
-      windows.update(new KeyWindows(m.name, m.version, recent));
-    } else if (state == null || !state.belongsTo(m.name, m.version)) {
-      windows.update(new KeyWindows(m.name, m.version, recent));
+      state.add(nll);
     }
-    TypicalityResult[] results = new TypicalityResult[ws.length];
-    for (int i = 0; i < ws.length; i++) {
-      TypicalityWindow w = ws[i];
-      w.restore(recent); // keeps the last M
-      results[i] = new TypicalityResult(w.size(), w.statistic(), w.threshold(), w.alarm());
+    typicality.update(state); // the heap backend keeps the reference; others serialize it
+    TypicalityResult[] results = new TypicalityResult[n];
+    for (int i = 0; i < n; i++) {
+      double statistic = state.statistic(i, m.entropy);
+      results[i] = new TypicalityResult(m.windowSizes[i], statistic, m.thresholds[i],
+          statistic > m.thresholds[i]);
     }
     return results;
   }
 
-  private void deadLetter(RawEvent raw, DeadLetterReason reason, String message,
-      BiConsumer<OutputTag<DeadLetter>, DeadLetter> side) {
-    rejected(settings.decoder().deadLetter(raw, reason, message), side);
+  /** The key's state from a savepoint of the older layout, converted (and the old state cleared). */
+  private KeyTypicality fromLegacy(LoadedModel m) throws Exception {
+    KeyWindows old = legacyWindows.value();
+    if (old == null) {
+      return null;
+    }
+    legacyWindows.clear();
+    return KeyTypicality.of(old.model(), old.version(), old.nlls(), m.windowSizes);
   }
 
-  private void rejected(DeadLetter letter, BiConsumer<OutputTag<DeadLetter>, DeadLetter> side) {
-    side.accept(DEAD_LETTERS, letter);
-    metrics.deadLetter(letter.reason());
+  private void reject(T event, DeadLetterReason reason, String message, String model) {
+    R rejection = rejectionMapper.map(event, reason, message, model);
+    // The side output of whichever context is current (an event, a timer or a model's release).
+    if (eventContext != null) {
+      eventContext.output(rejectedTag, rejection);
+    } else {
+      modelContext.output(rejectedTag, rejection);
+    }
+    metrics.deadLetter(reason);
   }
 
   // ---- models ----
 
   @Override
-  public void processBroadcastElement(ModelRecord record, Context ctx, Collector<ScoredEvent> out)
+  public void processBroadcastElement(ModelRecord record, Context ctx, Collector<S> out)
       throws Exception {
+    eventContext = null;
+    modelContext = ctx;
     BroadcastState<String, StoredModel> models = ctx.getBroadcastState(MODELS);
     String name = record.name();
     StoredModel current = models.get(name);
     if (record.isDeletion()) {
       if (current != null && !current.isWithdrawn()) {
-        LOG.info("Model '{}' v{} withdrawn; its events are now dead-lettered as UNKNOWN_MODEL",
+        LOG.info("Model '{}' v{} withdrawn; its events are now rejected as UNKNOWN_MODEL",
             name, current.version());
       }
       models.put(name, StoredModel.withdrawn(name));
@@ -278,7 +434,13 @@ public final class ScoringFunction
       metrics.activeVersion(name, 0);
       // A model published later under this name may reuse the withdrawn version number: windows kept
       // for it would mix two models' NLLs. Withdrawals are rare, so visiting every key is affordable.
-      ctx.applyToKeyedState(WINDOWS, (key, state) -> {
+      ctx.applyToKeyedState(TYPICALITY, (key, state) -> {
+        KeyTypicality w = state.value();
+        if (w != null && w.model.equals(name)) {
+          state.clear();
+        }
+      });
+      ctx.applyToKeyedState(LEGACY_WINDOWS, (key, state) -> {
         KeyWindows w = state.value();
         if (w != null && w.model().equals(name)) {
           state.clear();
@@ -311,15 +473,15 @@ public final class ScoringFunction
   }
 
   /** Scores, in arrival order, the held events of every key that waited for this model. */
-  private void release(String name, LoadedModel model, Context ctx, Collector<ScoredEvent> out)
+  private void release(String name, LoadedModel model, Context ctx, Collector<S> out)
       throws Exception {
-    ctx.applyToKeyedState(PENDING, (key, state) -> {
-      List<RawEvent> keep = new ArrayList<>();
-      for (RawEvent raw : state.get()) {
-        if (raw.model().equals(name)) {
-          score(raw, model, out, ctx::output);
+    ctx.applyToKeyedState(pendingDescriptor, (key, state) -> {
+      List<T> keep = new ArrayList<>();
+      for (T event : state.get()) {
+        if (name.equals(modelOf(event))) {
+          score(event, key, model, out);
         } else {
-          keep.add(raw);
+          keep.add(event);
         }
       }
       if (keep.isEmpty()) {
@@ -352,5 +514,88 @@ public final class ScoringFunction
     }
     loaded.put(stored.name(), m);
     return m;
+  }
+
+  /** The reused {@link ScoreView} handed to the score mapper. */
+  private static final class View implements ScoreView {
+    static final TypicalityResult[] NO_TYPICALITY = new TypicalityResult[0];
+
+    private String key;
+    private LoadedModel model;
+    private Scorer.Score score;
+    private TypicalityResult[] results;
+    boolean alarm;
+
+    void set(String key, LoadedModel model, Scorer.Score score, TypicalityResult[] results) {
+      this.key = key;
+      this.model = model;
+      this.score = score;
+      this.results = results;
+      boolean any = false;
+      for (TypicalityResult r : results) {
+        any |= r.alarm();
+      }
+      this.alarm = any;
+    }
+
+    @Override
+    public String key() {
+      return key;
+    }
+
+    @Override
+    public String model() {
+      return model.name;
+    }
+
+    @Override
+    public int modelVersion() {
+      return model.version;
+    }
+
+    @Override
+    public String modelVersionText() {
+      return model.versionText;
+    }
+
+    @Override
+    public List<String> featureNames() {
+      return model.featureNames;
+    }
+
+    @Override
+    public String[] featureNameArray() {
+      return model.featureArray;
+    }
+
+    @Override
+    public double[] features() {
+      return model.features;
+    }
+
+    @Override
+    public double logDensity() {
+      return score.logDensity;
+    }
+
+    @Override
+    public double nll() {
+      return score.nll;
+    }
+
+    @Override
+    public double tailProbability() {
+      return score.tailProbability;
+    }
+
+    @Override
+    public boolean anomaly() {
+      return score.anomaly;
+    }
+
+    @Override
+    public TypicalityResult[] typicality() {
+      return results;
+    }
   }
 }

@@ -1,0 +1,43 @@
+package io.flowguard.flink;
+
+import io.flowguard.connectors.score.TypicalityResult;
+import java.util.List;
+
+/**
+ * One scored event as the scoring operator sees it, handed to a {@link ScoreMapper}. The view and its
+ * arrays are reused for the next event: read them, copy what you keep, never keep the view.
+ */
+public interface ScoreView {
+
+  /** The entity key. */
+  String key();
+
+  /** The name of the model that scored the event. */
+  String model();
+
+  /** The model's version. */
+  int modelVersion();
+
+  /** The model's version as text (the same string object for every event of that version). */
+  String modelVersionText();
+
+  /** The model's feature names, in model order (shared; do not modify). */
+  List<String> featureNames();
+
+  /** The same names as an array (shared; do not modify). */
+  String[] featureNameArray();
+
+  /** The event's features in model order (reused for the next event: copy to keep). */
+  double[] features();
+
+  double logDensity();
+
+  double nll();
+
+  double tailProbability();
+
+  boolean anomaly();
+
+  /** One result per configured typicality window, in configuration order (a fresh array). */
+  TypicalityResult[] typicality();
+}

@@ -1,0 +1,28 @@
+package io.flowguard.flink;
+
+import java.util.Objects;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+
+/**
+ * What {@link FlowguardScoring} adds to a pipeline: the scored events and the events it could not
+ * score. Every input event comes out in exactly one of the two.
+ *
+ * @param scores one record per scored event, in each key's arrival order (the scoring operator: set
+ *     its parallelism or slot sharing here)
+ * @param rejected the rejected events, with their reasons (the operator's side output)
+ * @param models the model stream the operator reads (to connect other operators to the same models)
+ * @param <S> the score record type ({@link Scored} by default)
+ * @param <R> the rejection record type ({@link Rejected} by default)
+ */
+public record ScoredStreams<S, R>(
+    SingleOutputStreamOperator<S> scores,
+    DataStream<R> rejected,
+    DataStream<io.flowguard.connectors.model.ModelRecord> models) {
+
+  public ScoredStreams {
+    Objects.requireNonNull(scores, "scores");
+    Objects.requireNonNull(rejected, "rejected");
+    Objects.requireNonNull(models, "models");
+  }
+}

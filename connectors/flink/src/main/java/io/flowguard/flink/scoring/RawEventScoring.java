@@ -1,0 +1,48 @@
+package io.flowguard.flink.scoring;
+
+import io.flowguard.connectors.event.DeadLetter;
+import io.flowguard.connectors.event.EventDecoder;
+import io.flowguard.connectors.event.RawEvent;
+import io.flowguard.connectors.score.ScoredEvent;
+import io.flowguard.flink.FeatureExtractor;
+import io.flowguard.flink.ModelSelector;
+import io.flowguard.flink.RejectionMapper;
+import io.flowguard.flink.ScoreMapper;
+import io.flowguard.flink.ScoreView;
+
+/**
+ * The pieces with which the Kafka job uses {@link io.flowguard.flink.FlowguardScoring} on decoded
+ * events ({@link RawEvent}, from the JSON or CSV codecs): features resolved by name or position under
+ * the decoder's rules, the model named by the event's {@code model} field, {@link ScoredEvent}s out
+ * (the scores topic's JSON) and {@link DeadLetter}s with the original bytes.
+ */
+public final class RawEventScoring {
+
+  private RawEventScoring() {}
+
+  /** Features by name (any order; missing and unknown names rejected) or by position. */
+  public static FeatureExtractor<RawEvent> features() {
+    return new RawEventFeatures();
+  }
+
+  /** The event's {@code model} field. */
+  public static ModelSelector<RawEvent> modelField() {
+    return RawEvent::model;
+  }
+
+  /** Scored events as the scores topic carries them. */
+  public static ScoreMapper<RawEvent, ScoredEvent> scoredEvents() {
+    return RawEventScoring::scoredEvent;
+  }
+
+  /** Dead letters carrying the event's original bytes, stamped by the decoder's clock. */
+  public static RejectionMapper<RawEvent, DeadLetter> deadLetters(EventDecoder decoder) {
+    return new RawEventDeadLetters(decoder);
+  }
+
+  private static ScoredEvent scoredEvent(RawEvent raw, ScoreView s) {
+    return new ScoredEvent(raw.key(), s.model(), s.modelVersionText(), raw.eventTime(),
+        s.logDensity(), s.nll(), s.tailProbability(), s.anomaly(), s.typicality(),
+        s.featureNameArray(), s.features().clone());
+  }
+}
