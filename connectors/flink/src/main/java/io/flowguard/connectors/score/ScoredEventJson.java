@@ -2,6 +2,7 @@ package io.flowguard.connectors.score;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.StreamWriteFeature;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,7 +23,10 @@ import java.io.UncheckedIOException;
  */
 public final class ScoredEventJson {
 
-  private static final JsonFactory FACTORY = new JsonFactory();
+  // Schubfach double formatting: the shortest decimal that reads back as the same double, several times
+  // cheaper than Double.toString's FDBigInteger path, which took a tenth of the scoring thread's time.
+  private static final JsonFactory FACTORY =
+      JsonFactory.builder().enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build();
 
   private ScoredEventJson() {}
 
