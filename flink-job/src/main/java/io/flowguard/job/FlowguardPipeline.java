@@ -114,8 +114,13 @@ public final class FlowguardPipeline {
     return config;
   }
 
-  /** Applies parallelism, max parallelism and checkpointing (exactly-once mode) from the configuration. */
+  /**
+   * Applies Flink's options of the configuration ({@link JobConfig#flinkConfiguration}: checkpoint
+   * storage, state backend, ...), then parallelism, max parallelism and checkpointing (exactly-once
+   * mode).
+   */
   public StreamExecutionEnvironment configure(StreamExecutionEnvironment env) {
+    env.configure(config.flinkConfiguration());
     config.parallelism().ifPresent(env::setParallelism);
     env.setMaxParallelism(config.maxParallelism());
     env.enableCheckpointing(config.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);

@@ -107,7 +107,7 @@ public final class InJobRetrainBench {
     int events = Integer.parseInt(a.getOrDefault("events", "200000"));
     int runs = Integer.parseInt(a.getOrDefault("runs", "3"));
     int bigRuns = Integer.parseInt(a.getOrDefault("big-runs", "1"));
-    String cpuShare = a.getOrDefault("cpu-share", JobConfig.RETRAIN_CPU_SHARE.defaultValue());
+    String cpuShare = a.getOrDefault("cpu-share", Double.toString(io.flowguard.job.JobOptions.RETRAIN_CPU_SHARE.defaultValue()));
 
     System.out.printf(Locale.ROOT, "Training the benchmark model (MAF, d = %d, 5 x 128) ...%n",
         EndToEndBench.DIM);
