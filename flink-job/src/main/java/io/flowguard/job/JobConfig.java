@@ -195,8 +195,10 @@ public final class JobConfig implements Serializable {
     if (v.isEmpty() && !o.hasDefaultValue()) {
       return null;
     }
-    if (OptionDocs.isList(o) && !v.contains(";")) {
-      v = v.replace(',', ';');
+    if (OptionDocs.isList(o)) {
+      String separator = v.contains(";") ? ";" : ",";
+      v = Arrays.stream(v.split(separator, -1)).map(String::trim).filter(p -> !p.isEmpty())
+          .collect(java.util.stream.Collectors.joining(";"));
     }
     Class<?> type = OptionDocs.valueType(o);
     if (type.isEnum() && !OptionDocs.isList(o)) {

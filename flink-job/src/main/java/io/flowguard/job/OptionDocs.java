@@ -18,7 +18,7 @@ import org.apache.flink.configuration.description.TextElement;
 final class OptionDocs {
 
   /** Marks the generated table in docs/configuration.md. */
-  static final String TABLE_START = "<!-- options-table:start (generated from JobOptions and FlowguardOptions by ConfigurationDocTest; do not edit) -->";
+  static final String TABLE_START = "<!-- options-table:start -->";
   static final String TABLE_END = "<!-- options-table:end -->";
 
   private OptionDocs() {}

@@ -1,5 +1,6 @@
 package io.flowguard.flink.scoring;
 
+import io.flowguard.flink.FlowguardOptions;
 import io.flowguard.connectors.event.DeadLetter;
 import io.flowguard.connectors.event.DeadLetterReason;
 import io.flowguard.connectors.event.Event;
@@ -161,7 +162,7 @@ public final class ScoringFunction
     int count = held == null ? 0 : held;
     if (count >= settings.pendingMaxEvents()) {
       deadLetter(raw, DeadLetterReason.NO_MODEL, "no model '" + raw.model() + "' yet and "
-          + count + " events of key '" + raw.key() + "' already wait for one (pending.max-events)",
+          + count + " events of key '" + raw.key() + "' already wait for one (" + FlowguardOptions.PENDING_MAX_EVENTS.key() + ")",
           ctx::output);
       return;
     }
@@ -190,7 +191,7 @@ public final class ScoringFunction
         score(raw, model, out, ctx::output);
       } else {
         deadLetter(raw, DeadLetterReason.NO_MODEL, "no model '" + raw.model() + "' arrived within "
-            + settings.pendingTimeoutMillis() + " ms (pending.timeout)", ctx::output);
+            + settings.pendingTimeoutMillis() + " ms (" + FlowguardOptions.PENDING_TIMEOUT.key() + ")", ctx::output);
       }
     }
     clearPending();
