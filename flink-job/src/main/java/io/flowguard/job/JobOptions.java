@@ -218,30 +218,35 @@ public final class JobOptions {
           .defaultValue(false)
           .withDeprecatedKeys("retrain.enabled")
           .withDescription("Retrain models in the job from a reservoir of recent normal events and"
-              + " promote a better challenger to the model topic (see docs/retraining.md). Needs the"
-              + " model topic (not flowguard.model.directory) and write access to it.");
+              + " promote a better challenger to the model topic (see docs/retraining.md). Off by"
+              + " default: it writes to the model topic, which every job reading it obeys, so it is a"
+              + " decision to take, not a default to discover. Needs the model topic (not"
+              + " flowguard.model.directory) and write access to it.");
 
   public static final ConfigOption<Duration> RETRAIN_INTERVAL =
       ConfigOptions.key("flowguard.retrain.interval")
           .durationType()
           .defaultValue(Duration.ofHours(1))
           .withDeprecatedKeys("retrain.interval")
-          .withDescription("Processing time between scheduled retrainings of a model.");
+          .withDescription("Processing time between scheduled retrainings of a model (the first one"
+              + " an interval after the model's first sampled event).");
 
   public static final ConfigOption<Double> RETRAIN_SAMPLE_RATE =
       ConfigOptions.key("flowguard.retrain.sample-rate")
           .doubleType()
           .defaultValue(0.1)
           .withDeprecatedKeys("retrain.sample-rate")
-          .withDescription("Fraction of scored events sent to the retraining operator (Bernoulli"
-              + " sample, in (0, 1]).");
+          .withDescription("Fraction of scored events (Bernoulli sample) sent to the retraining"
+              + " operator, in (0, 1]. Anomalies are sampled too: they feed the drift statistic, and"
+              + " outside a drift never the reservoir.");
 
   public static final ConfigOption<Integer> RETRAIN_RESERVOIR_SIZE =
       ConfigOptions.key("flowguard.retrain.reservoir.size")
           .intType()
           .defaultValue(10_000)
           .withDeprecatedKeys("retrain.reservoir.size")
-          .withDescription("Most normal events kept per model for retraining.");
+          .withDescription("Most normal events kept per model for retraining (about 110 bytes of"
+              + " state each for 10 features).");
 
   public static final ConfigOption<Reservoir.Algorithm> RETRAIN_RESERVOIR_ALGORITHM =
       ConfigOptions.key("flowguard.retrain.reservoir.algorithm")
@@ -257,8 +262,9 @@ public final class JobOptions {
           .doubleType()
           .defaultValue(0.05)
           .withDeprecatedKeys("retrain.max-key-share")
-          .withDescription("Largest share of the reservoir one entity key may hold (enforced on"
-              + " insert).");
+          .withDescription("Largest share of the reservoir one entity key may hold, enforced on"
+              + " insert (floor(share x size) rows, at least 1). With few keys, raise it: 10 keys at"
+              + " 0.05 fill at most half the reservoir.");
 
   public static final ConfigOption<Integer> RETRAIN_MIN_ROWS =
       ConfigOptions.key("flowguard.retrain.min-rows")
@@ -290,9 +296,11 @@ public final class JobOptions {
           .doubleType()
           .defaultValue(0.25)
           .withDeprecatedKeys("retrain.cpu-share")
-          .withDescription("Share of one core a background training may use, in (0, 1]: it pauses"
-              + " after each progress report, so that it does not take a whole core from scoring;"
-              + " 1 never pauses.");
+          .withDescription("Share of one core a background training may use, in (0, 1]. Java cannot"
+              + " lower a thread's OS priority, so the training pauses after each progress report"
+              + " (about once an epoch) for (1 - share) / share times the time it worked: it never"
+              + " takes a whole core from scoring, and takes 1 / share times as long. 1 never pauses"
+              + " (spare cores).");
 
   public static final ConfigOption<Boolean> RETRAIN_DRIFT_TRIGGER =
       ConfigOptions.key("flowguard.retrain.drift.trigger")
@@ -331,8 +339,10 @@ public final class JobOptions {
           .doubleType()
           .defaultValue(1e-12)
           .withDeprecatedKeys("retrain.drift.min-tail-probability")
-          .withDescription("During a drift, events are admitted unless their tail probability under"
-              + " the champion is below this (gross outliers stay out).");
+          .withDescription("During a drift, events are admitted to the reservoir unless their tail"
+              + " probability under the champion is below this: gross outliers stay out. Kept low"
+              + " because a shifted normal regime lies far in the champion's tail (see"
+              + " docs/retraining.md#drift).");
 
   /**
    * Every option of the job: the shared scoring options and the job's own, sorted by key, Flowguard's

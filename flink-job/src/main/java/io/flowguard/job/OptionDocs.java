@@ -113,7 +113,7 @@ final class OptionDocs {
     s.append("|---|---|---|---|---|\n");
     for (ConfigOption<?> o : JobOptions.all()) {
       String d = defaultText(o);
-      s.append("| `").append(o.key()).append("` | ").append(typeName(o).replace("|", "\\|"))
+      s.append("| `").append(o.key()).append("` | `").append(typeName(o)).append("`")
           .append(" | ").append(d.isEmpty() ? "—" : "`" + d + "`")
           .append(" | ").append(description(o).replace("|", "\\|"))
           .append(" | ").append(deprecatedKeys(o).stream().map(k -> "`" + k + "`")

@@ -52,9 +52,13 @@ class CrashRecoveryJobTest {
 
   static final String NAME = "crash";
   static final int EVENTS = 6_000;
+  /** Events sent at once before run 1 starts. */
+  static final int FIRST = 1_000;
+  /** Events sent while run 1 runs (at 100 events/s, so that it is killed while they arrive). */
+  static final int SECOND = 3_000;
   static final int KEYS = 20;
-  /** Events produced per tick of the producer; one tick every {@link #TICK}: 200 events/s. */
-  static final int PER_TICK = 20;
+  /** Events produced per tick of the producer; one tick every {@link #TICK}: 100 events/s. */
+  static final int PER_TICK = 10;
   static final Duration TICK = Duration.ofMillis(100);
   static final Pattern RUNNING = Pattern.compile("flowguard-job: job ([0-9a-f]{32}) RUNNING");
 
@@ -93,10 +97,11 @@ class CrashRecoveryJobTest {
     // committed output beyond the first phase.
     Launched first = launch(config, checkpointDir, Optional.empty(), "run1");
     secondPhase.countDown();
-    awaitCommittedAtLeast(config.scoresTopic(), EVENTS / 3 + 200, Duration.ofSeconds(240));
+    awaitCommittedAtLeast(config.scoresTopic(), FIRST + 200, Duration.ofSeconds(240));
     await(() -> newest(checkpoints).isPresent(), Duration.ofSeconds(180),
         "run 1 completes a checkpoint");
     int committedAtFirstKill = JobTests.readCommitted(config.scoresTopic()).size();
+    boolean arrivingAtFirstKill = produced.get() < FIRST + SECOND;
     kill(first.process);
     RestorableCheckpoint.Found afterFirstKill = newest(checkpoints).orElseThrow();
 
@@ -118,6 +123,7 @@ class CrashRecoveryJobTest {
     await(() -> newest(thirdDir).isPresent(), Duration.ofSeconds(180),
         "run 3 completes its first checkpoint after the restore");
     double restoreSeconds = (System.nanoTime() - t0) / 1e9;
+    long firstIdAfterRestore = newest(thirdDir).orElseThrow().id();
     producer.join(180_000);
     assertEquals(EVENTS, produced.get(), "the producer sent every event");
     List<ConsumerRecord<byte[], byte[]>> scores = JobTests.awaitCommitted(config.scoresTopic(),
@@ -141,11 +147,12 @@ class CrashRecoveryJobTest {
     }
     long duplicated = perEvent.values().stream().mapToLong(n -> n - 1).sum();
     System.out.printf(Locale.ROOT, "crash recovery: %d events, %d kills (SIGKILL); run 1 killed"
-            + " mid-stream with %d scores committed; run 2 killed at RUNNING, %s; restored from %s;"
+            + " with %d scores committed, events %s; run 2 killed at RUNNING, %s; restored from %s (run 3's first checkpoint: chk-%d);"
             + " run 3: JVM launch to RUNNING %.1f s, to its first checkpoint (restore time)"
             + " %.1f s (RUNNING to first checkpoint %.1f s), to all %d events committed %.1f s; lost %d, duplicated %d%n",
-        EVENTS, 2, committedAtFirstKill, secondLeftACheckpoint ? "left a checkpoint"
-            : "left no checkpoint", restoreFrom.path().getName(), runningSeconds, restoreSeconds,
+        EVENTS, 2, committedAtFirstKill,
+        arrivingAtFirstKill ? "still arriving" : "paused (the rest held back)", secondLeftACheckpoint ? "left a checkpoint"
+            : "left no checkpoint", restoreFrom.path().getName(), firstIdAfterRestore, runningSeconds, restoreSeconds,
         restoreSeconds - runningSeconds,
         EVENTS, caughtUpSeconds, lost, duplicated);
     assertTrue(committedAtFirstKill > 0 && committedAtFirstKill < EVENTS,
@@ -210,21 +217,21 @@ class CrashRecoveryJobTest {
   }
 
   /**
-   * Sends {@link #EVENTS} events with ts = 0, 1, ... in three equal phases: the first at once, the
-   * others at a steady rate ({@link #PER_TICK} per {@link #TICK}) once their latch is released, so
-   * that the stream is still going at each kill whatever the machine's speed.
+   * Sends {@link #EVENTS} events with ts = 0, 1, ... in three phases: {@link #FIRST} at once, then
+   * {@link #SECOND} and the rest at a steady rate ({@link #PER_TICK} per {@link #TICK}), each once
+   * its latch is released, so that events are still to come at each kill whatever the machine's
+   * speed.
    */
   private static Thread startProducer(String topic, AtomicInteger produced,
       CountDownLatch second, CountDownLatch third) {
     Thread t = new Thread(() -> {
       Random rng = new Random(19);
-      int phase = EVENTS / 3;
       try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(
           JobTests.kafka().clientProperties(), new ByteArraySerializer(), new ByteArraySerializer())) {
         for (int i = 0; i < EVENTS; i++) {
-          if (i == phase) {
+          if (i == FIRST) {
             second.await();
-          } else if (i == 2 * phase) {
+          } else if (i == FIRST + SECOND) {
             third.await();
           }
           String key = "k" + (i % KEYS);
@@ -233,7 +240,7 @@ class CrashRecoveryJobTest {
           if ((i + 1) % PER_TICK == 0) {
             p.flush();
             produced.set(i + 1);
-            if (i >= phase) {
+            if (i >= FIRST) {
               Thread.sleep(TICK.toMillis());
             }
           }
