@@ -7,6 +7,7 @@ import java.time.Duration;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -58,6 +59,16 @@ public final class FlowguardJob {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
     FlowguardPipeline pipeline = new FlowguardPipeline(config);
     pipeline.configure(env);
+    if (env instanceof LocalStreamEnvironment
+        && !flink.contains(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION)) {
+      // A local run has no cluster configuration to say so: keep its checkpoints when the job
+      // fails or is cancelled, so that it can be resumed (RestorableCheckpoint). On a cluster,
+      // config.yaml decides.
+      Configuration retain = new Configuration();
+      retain.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+          ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+      env.configure(retain);
+    }
     pipeline.build(env);
     if (env instanceof LocalStreamEnvironment) {
       runLocally(env, config, flink);

@@ -22,10 +22,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
-import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -533,9 +531,7 @@ public final class JobConfig implements Serializable {
   /**
    * The configuration the job hands to Flink: Flink's own options the user gave (checkpoint
    * storage, state backend, restore path, restart strategy, ...) and the job's options that are
-   * Flink keys, with the job's defaults. Checkpoints are retained on cancellation unless {@code
-   * execution.checkpointing.externalized-checkpoint-retention} says otherwise, so that a job can
-   * always be resumed from its newest checkpoint ({@link RestorableCheckpoint}).
+   * Flink keys, with the job's defaults.
    */
   public Configuration flinkConfiguration() {
     Configuration c = Configuration.fromMap(flink);
@@ -543,10 +539,6 @@ public final class JobConfig implements Serializable {
     c.set(JobOptions.MAX_PARALLELISM, maxParallelism());
     c.set(JobOptions.CHECKPOINT_INTERVAL, checkpointInterval());
     c.set(JobOptions.JOB_NAME, jobName());
-    if (!c.contains(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION)) {
-      c.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
-          ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
-    }
     return c;
   }
 

@@ -181,9 +181,6 @@ class JobConfigTest {
     assertEquals("org.example.Factory", flink.getString("metrics.reporter.prom.factory.class", ""));
     assertEquals(Duration.ofSeconds(3), flink.get(CheckpointingOptions.CHECKPOINTING_INTERVAL));
     assertEquals(720, flink.get(JobOptions.MAX_PARALLELISM));
-    assertEquals(ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION,
-        flink.get(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION),
-        "retained by default, so that a cancelled job can be resumed");
     assertEquals(ExternalizedCheckpointRetention.DELETE_ON_CANCELLATION, c.with(
             "execution.checkpointing.externalized-checkpoint-retention", "DELETE_ON_CANCELLATION")
         .flinkConfiguration().get(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION));
