@@ -168,15 +168,15 @@ public final class Demo {
 
   private Result runWith(EmbeddedKafka kafka) throws Exception {
     JobConfig config = JobConfig.of(Map.ofEntries(
-        Map.entry("bootstrap.servers", kafka.bootstrapServers()),
-        Map.entry("group.id", "flowguard-demo"),
-        Map.entry("transactional-id.prefix", "flowguard-demo"),
-        Map.entry("events.starting-offsets", "earliest"),
-        Map.entry("checkpoint.interval", "500 ms"),
-        Map.entry("parallelism", Integer.toString(options.parallelism())),
-        Map.entry("false.alarm.rate", Double.toString(FALSE_ALARM_RATE)),
-        Map.entry("typicality.windows", "32,128"),
-        Map.entry("typicality.alpha", "0.999")));
+        Map.entry("flowguard.kafka.bootstrap-servers", kafka.bootstrapServers()),
+        Map.entry("flowguard.kafka.group-id", "flowguard-demo"),
+        Map.entry("flowguard.kafka.transactional-id-prefix", "flowguard-demo"),
+        Map.entry("flowguard.kafka.starting-offsets", "earliest"),
+        Map.entry("execution.checkpointing.interval", "500 ms"),
+        Map.entry("parallelism.default", Integer.toString(options.parallelism())),
+        Map.entry("flowguard.scoring.false-alarm-rate", Double.toString(FALSE_ALARM_RATE)),
+        Map.entry("flowguard.scoring.typicality.windows", "32,128"),
+        Map.entry("flowguard.scoring.typicality.alpha", "0.999")));
     Properties client = config.clientProperties();
     kafka.createTopic(config.eventsTopics().get(0), 2, false);
     kafka.createTopic(config.scoresTopic(), 2, false);

@@ -118,10 +118,12 @@ public final class FlowguardPipeline {
   }
 
   /**
-   * Applies parallelism, max parallelism and checkpointing (exactly-once mode) from the configuration,
-   * and turns on object reuse between chained operators.
+   * Applies Flink's options of the configuration ({@link JobConfig#flinkConfiguration}: checkpoint
+   * storage, state backend, ...), then parallelism, max parallelism and checkpointing (exactly-once
+   * mode), and turns on object reuse between chained operators.
    */
   public StreamExecutionEnvironment configure(StreamExecutionEnvironment env) {
+    env.configure(config.flinkConfiguration());
     config.parallelism().ifPresent(env::setParallelism);
     env.setMaxParallelism(config.maxParallelism());
     env.enableCheckpointing(config.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);

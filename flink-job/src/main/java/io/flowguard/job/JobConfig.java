@@ -1,12 +1,10 @@
 package io.flowguard.job;
 
-import io.flowguard.connectors.event.CsvEventCodec;
-import io.flowguard.connectors.event.EventCodec;
 import io.flowguard.connectors.event.EventDecoder;
 import io.flowguard.connectors.kafka.KafkaIo;
 import io.flowguard.connectors.kafka.SinkOptions;
-import io.flowguard.connectors.model.ModelHistory;
-import io.flowguard.connectors.model.ModelTopic;
+import io.flowguard.flink.FlowguardOptions;
+import io.flowguard.flink.scoring.ScoringSettings;
 import io.flowguard.job.retrain.Reservoir;
 import java.io.IOException;
 import java.io.Reader;
@@ -14,9 +12,7 @@ import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,206 +22,92 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
-import org.apache.flink.util.TimeUtils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The job's configuration: every option of {@link #OPTIONS} (documented in docs/configuration.md)
- * plus Kafka client properties under the {@code kafka.} prefix, read from a properties file and
- * {@code --key value} overrides ({@link #fromArgs}).
+ * The job's configuration: the options of {@link JobOptions} and {@link FlowguardOptions}
+ * (documented in docs/configuration.md), Kafka client properties under {@value
+ * JobOptions#KAFKA_PROPERTY_PREFIX}, and Flink's own options, which pass through to Flink ({@link
+ * #flinkConfiguration}); read from a properties file and {@code --key value} overrides ({@link
+ * #fromArgs}).
  *
- * <p>Unknown keys are an error rather than ignored: a misspelt option would otherwise silently run the
- * job with its default. Immutable and serializable (it travels inside Flink functions).
+ * <p>The keys of earlier releases ({@code false.alarm.rate}, {@code kafka.*}, ...) still work: each is
+ * read as its option's current key, with a WARN naming it. An unknown key is an error with the key it
+ * most likely meant, rather than ignored: a misspelt option would otherwise silently run the job with
+ * its default. Immutable and serializable (it travels inside Flink functions).
  */
 public final class JobConfig implements Serializable {
 
-  private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 2L;
 
-  /** Extra Kafka client properties: {@code kafka.sasl.mechanism=PLAIN} sets {@code sasl.mechanism}. */
-  public static final String KAFKA_PREFIX = "kafka.";
+  private static final Logger LOG = LoggerFactory.getLogger(JobConfig.class);
 
-  /** One documented option. */
-  public record Option(String key, String defaultValue, String meaning) {}
-
-  public static final Option BOOTSTRAP_SERVERS = new Option("bootstrap.servers", "",
-      "Kafka bootstrap servers (host:port,...). Required.");
-  public static final Option EVENTS_TOPIC = new Option("events.topic", "events",
-      "Topic of input events (comma-separated for several).");
-  public static final Option EVENTS_FORMAT = new Option("events.format", "json",
-      "Event encoding: json (see EventCodec) or csv (needs events.csv.columns).");
-  public static final Option EVENTS_CSV_COLUMNS = new Option("events.csv.columns", "",
-      "csv only: every column of a line, in order, comma-separated.");
-  public static final Option EVENTS_CSV_KEY = new Option("events.csv.key", "key",
-      "csv only: the key column.");
-  public static final Option EVENTS_CSV_TIMESTAMP = new Option("events.csv.timestamp", "",
-      "csv only: the event-time column (epoch ms); empty: the Kafka record timestamp.");
-  public static final Option EVENTS_CSV_MODEL = new Option("events.csv.model", "",
-      "csv only: a column naming each line's model; empty: every line uses the model 'default'.");
-  public static final Option EVENTS_MAX_RECORD_BYTES = new Option("events.max-record-bytes",
-      Integer.toString(EventDecoder.DEFAULT_MAX_RECORD_BYTES),
-      "Larger records are dead-lettered as OVERSIZED without being parsed.");
-  public static final Option EVENTS_STARTING_OFFSETS = new Option("events.starting-offsets",
-      "committed", "Where a job without state starts reading events: committed (the group's"
-          + " committed offsets, earliest for a new group), earliest or latest. A restored job"
-          + " always resumes from its checkpoint.");
-  public static final Option SCORES_TOPIC = new Option("scores.topic", "scores",
-      "Topic of every scored event (JSON, keyed by the event key).");
-  public static final Option ALERTS_TOPIC = new Option("alerts.topic", "alerts",
-      "Topic of alerts: scored events that are anomalies or raise a typicality alarm.");
-  public static final Option DEAD_LETTERS_TOPIC = new Option("dead-letters.topic", "dead-letters",
-      "Topic of rejected records (reason, message, original bytes, source coordinates).");
-  public static final Option GROUP_ID = new Option("group.id", "flowguard",
-      "Kafka consumer group of the event and model sources.");
-  public static final Option MODEL_TOPIC = new Option("model.topic", ModelTopic.DEFAULT_TOPIC,
-      "Compacted model topic (key = model name, value = model file); used unless model.directory"
-          + " is set.");
-  public static final Option MODEL_DIRECTORY = new Option("model.directory", "",
-      "A directory of *.fgm model files (any Flink file system: file://, s3://, ...) instead of"
-          + " the model topic.");
-  public static final Option MODEL_DIRECTORY_RESCAN = new Option("model.directory.rescan", "30 s",
-      "How often model.directory is listed for new or rewritten files; 0 lists it once.");
-  public static final Option FALSE_ALARM_RATE = new Option("false.alarm.rate", "0.001",
-      "An event is an anomaly when its tail probability is below this rate (about this fraction"
-          + " of normal events raise an alert).");
-  public static final Option TYPICALITY_WINDOWS = new Option("typicality.windows", "32,128",
-      "Window sizes M (events per key) of the typicality test; each must be calibrated in the"
-          + " model (flowguard train calibrates 1, 8, 32, 128). Empty disables the test.");
-  public static final Option TYPICALITY_ALPHA = new Option("typicality.alpha", "0.999",
-      "Level of the typicality test: a full normal window alarms with probability about 1 - alpha."
-          + " Must be calibrated in the model (0.99 and 0.999 by default).");
-  public static final Option PARALLELISM = new Option("parallelism", "",
-      "Parallelism of the job; empty: the cluster's default.");
-  public static final Option MAX_PARALLELISM = new Option("max-parallelism", "720",
-      "Most parallel instances keyed state can ever be spread over (its number of key groups). Fixed by"
-          + " the first savepoint: a job restored from it must use the same value. 720 divides evenly by"
-          + " 1-6, 8, 9, 10, 12, 15, 16, 18, 20, 24, ...; Flowguard before this option let Flink derive it"
-          + " (128 up to parallelism 85): restore such savepoints with max-parallelism 128.");
-  public static final Option CHECKPOINT_INTERVAL = new Option("checkpoint.interval", "10 s",
-      "Checkpoint interval. With exactly-once delivery, output becomes visible to read_committed"
-          + " consumers only when a checkpoint completes, so this is also the output latency.");
-  public static final Option DELIVERY_GUARANTEE = new Option("delivery.guarantee", "exactly-once",
-      "exactly-once (Kafka transactions committed on checkpoints) or at-least-once (no"
-          + " checkpoint latency; duplicates possible after a failure).");
-  public static final Option TRANSACTIONAL_ID_PREFIX = new Option("transactional-id.prefix",
-      "flowguard", "Prefix of the sinks' transactional ids (each sink appends -scores, -alerts,"
-          + " -dead-letters). Must be unique per job on a Kafka cluster.");
-  public static final Option TRANSACTION_TIMEOUT = new Option("transaction.timeout", "15 min",
-      "Kafka transaction timeout of exactly-once sinks; must exceed the checkpoint interval plus"
-          + " a restart (a lost TaskManager: 50 s heartbeat timeout, the restart, a checkpoint), and not"
-          + " exceed the broker's transaction.max.timeout.ms (15 min by default).");
-  public static final Option PENDING_MAX_EVENTS = new Option("pending.max-events", "1000",
-      "Events per key held while their model has not arrived; more are dead-lettered (NO_MODEL).");
-  public static final Option PENDING_TIMEOUT = new Option("pending.timeout", "60 s",
-      "How long a key's held events wait for their model (from the oldest one's arrival) before"
-          + " they are dead-lettered (NO_MODEL).");
-  public static final Option JOB_NAME = new Option("job.name", "flowguard",
-      "The Flink job name.");
-  public static final Option MODEL_EVENTS_TOPIC = new Option("model-events.topic",
-      ModelHistory.DEFAULT_EVENTS_TOPIC, "Topic of model lifecycle events (promoted, rejected, failed"
-          + " retrainings; JSON, key = model name). Used when retrain.enabled is true.");
-  public static final Option MODEL_HISTORY_VERSIONS = new Option("model.history.versions", "10",
-      "Versions per model kept in the model history topic (<model.topic>-history) when the job"
-          + " promotes a retrained model; older ones are tombstoned.");
-  public static final Option RETRAIN_ENABLED = new Option("retrain.enabled", "false",
-      "Retrain models in the job from a reservoir of recent normal events and promote a better"
-          + " challenger to the model topic (see docs/retraining.md). Needs the model topic (not"
-          + " model.directory) and write access to it.");
-  public static final Option RETRAIN_INTERVAL = new Option("retrain.interval", "1 h",
-      "Processing time between scheduled retrainings of a model.");
-  public static final Option RETRAIN_SAMPLE_RATE = new Option("retrain.sample-rate", "0.1",
-      "Fraction of scored events sent to the retraining operator (Bernoulli sample, in (0, 1]).");
-  public static final Option RETRAIN_RESERVOIR_SIZE = new Option("retrain.reservoir.size", "10000",
-      "Most normal events kept per model for retraining.");
-  public static final Option RETRAIN_RESERVOIR_ALGORITHM = new Option(
-      "retrain.reservoir.algorithm", "recent", "How a full reservoir makes room: recent (a new row"
-          + " replaces a random one: recency-weighted) or uniform (reservoir sampling: a uniform"
-          + " sample of everything admitted).");
-  public static final Option RETRAIN_MAX_KEY_SHARE = new Option("retrain.max-key-share", "0.05",
-      "Largest share of the reservoir one entity key may hold (enforced on insert).");
-  public static final Option RETRAIN_MIN_ROWS = new Option("retrain.min-rows", "1000",
-      "Fewest reservoir rows (drift rows during a drift) a retraining starts with.");
-  public static final Option RETRAIN_HOLDOUT_FRACTION = new Option("retrain.holdout-fraction",
-      "0.2", "Fraction of the reservoir held out to compare the challenger with the champion.");
-  public static final Option RETRAIN_TOLERANCE = new Option("retrain.tolerance", "0.1",
-      "How much worse (mean held-out NLL, nats per event) a challenger may be than the champion"
-          + " and still be promoted: absorbs the spread between equally good models.");
-  public static final Option RETRAIN_CPU_SHARE = new Option("retrain.cpu-share", "0.25",
-      "Share of one core a background training may use, in (0, 1]: it pauses after each progress"
-          + " report, so that it does not take a whole core from scoring; 1 never pauses.");
-  public static final Option RETRAIN_DRIFT_TRIGGER = new Option("retrain.drift.trigger", "true",
-      "Also retrain, without waiting for the schedule, as soon as a declared drift has"
-          + " retrain.min-rows drift rows.");
-  public static final Option RETRAIN_DRIFT_BLOCK = new Option("retrain.drift.block", "500",
-      "Sampled events per block of the drift statistic (the share of events raising an alert).");
-  public static final Option RETRAIN_DRIFT_ALERT_FRACTION = new Option(
-      "retrain.drift.alert-fraction", "0.2", "A block is high when at least this share of its"
-          + " events raised an alert (anomaly or typicality alarm).");
-  public static final Option RETRAIN_DRIFT_BLOCKS = new Option("retrain.drift.blocks", "3",
-      "Consecutive high blocks that declare a drift (and low blocks that end it).");
-  public static final Option RETRAIN_DRIFT_MIN_TAIL_PROBABILITY = new Option(
-      "retrain.drift.min-tail-probability", "1e-12", "During a drift, events are admitted unless"
-          + " their tail probability under the champion is below this (gross outliers stay out).");
-
-  /** Every option, in documentation order. */
-  public static final List<Option> OPTIONS = List.of(
-      BOOTSTRAP_SERVERS, EVENTS_TOPIC, EVENTS_FORMAT, EVENTS_CSV_COLUMNS, EVENTS_CSV_KEY,
-      EVENTS_CSV_TIMESTAMP, EVENTS_CSV_MODEL, EVENTS_MAX_RECORD_BYTES, EVENTS_STARTING_OFFSETS,
-      SCORES_TOPIC, ALERTS_TOPIC, DEAD_LETTERS_TOPIC, GROUP_ID, MODEL_TOPIC, MODEL_DIRECTORY,
-      MODEL_DIRECTORY_RESCAN, FALSE_ALARM_RATE, TYPICALITY_WINDOWS, TYPICALITY_ALPHA, PARALLELISM, MAX_PARALLELISM,
-      CHECKPOINT_INTERVAL, DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT,
-      PENDING_MAX_EVENTS, PENDING_TIMEOUT, JOB_NAME, MODEL_EVENTS_TOPIC, MODEL_HISTORY_VERSIONS,
-      RETRAIN_ENABLED, RETRAIN_INTERVAL, RETRAIN_SAMPLE_RATE, RETRAIN_RESERVOIR_SIZE,
-      RETRAIN_RESERVOIR_ALGORITHM, RETRAIN_MAX_KEY_SHARE, RETRAIN_MIN_ROWS,
-      RETRAIN_HOLDOUT_FRACTION, RETRAIN_TOLERANCE, RETRAIN_CPU_SHARE, RETRAIN_DRIFT_TRIGGER, RETRAIN_DRIFT_BLOCK,
-      RETRAIN_DRIFT_ALERT_FRACTION, RETRAIN_DRIFT_BLOCKS, RETRAIN_DRIFT_MIN_TAIL_PROBABILITY);
-
-  private static final Map<String, Option> BY_KEY = new LinkedHashMap<>();
-
-  static {
-    for (Option o : OPTIONS) {
-      BY_KEY.put(o.key(), o);
-    }
-  }
-
-  /** Where the job starts reading events when it has no state. */
-  public enum StartingOffsets { COMMITTED, EARLIEST, LATEST }
-
+  /** Flowguard options by current key, values as given (normalized). */
   private final TreeMap<String, String> values;
+  /** Flink's own options the user gave, passed through. */
+  private final TreeMap<String, String> flink;
   private final Properties kafka;
+  private final Configuration options;
 
-  private JobConfig(Map<String, String> given) {
+  private JobConfig(Map<String, String> canonical) {
     TreeMap<String, String> v = new TreeMap<>();
+    TreeMap<String, String> f = new TreeMap<>();
     Properties k = new Properties();
-    for (Map.Entry<String, String> e : given.entrySet()) {
-      String key = e.getKey().trim();
-      String value = e.getValue().trim();
-      if (key.startsWith(KAFKA_PREFIX) && key.length() > KAFKA_PREFIX.length()) {
-        k.setProperty(key.substring(KAFKA_PREFIX.length()), value);
-      } else if (BY_KEY.containsKey(key)) {
-        v.put(key, value);
-      } else {
-        throw new IllegalArgumentException("unknown option '" + key + "'; the options are "
-            + BY_KEY.keySet() + " and kafka.* client properties (see docs/configuration.md)");
+    for (Map.Entry<String, String> e : canonical.entrySet()) {
+      String key = e.getKey();
+      switch (OptionKeys.kind(key)) {
+        case OPTION -> {
+          String value = normalize(OptionKeys.option(key).orElseThrow(), e.getValue());
+          if (value != null) {
+            v.put(key, value);
+          }
+        }
+        case KAFKA_PROPERTY -> k.setProperty(key.substring(JobOptions.KAFKA_PROPERTY_PREFIX.length()),
+            e.getValue());
+        case FLINK -> f.put(key, e.getValue());
+        default -> throw new IllegalStateException("not a canonical key: " + key);
       }
     }
     this.values = v;
+    this.flink = f;
     this.kafka = k;
+    this.options = Configuration.fromMap(v);
     validate();
   }
 
-  /** A configuration of the given options; every other option has its default. */
+  /**
+   * A configuration of the given options (current or deprecated keys); every other option has its
+   * default.
+   *
+   * @throws IllegalArgumentException for an unknown key, a key given twice (old and new spelling) or
+   *     a bad value
+   */
   public static JobConfig of(Map<String, String> options) {
-    return new JobConfig(options);
+    Map<String, String> canonical = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : new TreeMap<>(options).entrySet()) {
+      String key = canonicalKey(e.getKey().trim());
+      String value = e.getValue().trim();
+      String before = canonical.put(key, value);
+      if (before != null && !before.equals(value)) {
+        throw new IllegalArgumentException(key + " is given twice (under its current and its"
+            + " deprecated key) with different values: '" + before + "' and '" + value + "'");
+      }
+    }
+    return new JobConfig(canonical);
   }
 
   /**
    * Reads {@code --config FILE} (a properties file) if given, then applies {@code --key value} and
-   * {@code --key=value} arguments over it, in order.
+   * {@code --key=value} arguments over it, in order (an argument wins over the file whichever
+   * spelling, current or deprecated, either uses).
    *
    * @throws IllegalArgumentException for a malformed argument, an unknown option or a bad value
    */
   public static JobConfig fromArgs(String[] args) throws IOException {
-    Map<String, String> options = new LinkedHashMap<>();
     Map<String, String> overrides = new LinkedHashMap<>();
     Optional<Path> file = Optional.empty();
     for (int i = 0; i < args.length; i++) {
@@ -249,27 +131,97 @@ public final class JobConfig implements Serializable {
       if (key.equals("config")) {
         file = Optional.of(Path.of(value));
       } else {
-        overrides.put(key, value);
+        overrides.put(canonicalKey(key.trim()), value.trim());
       }
     }
+    Map<String, String> options = new LinkedHashMap<>();
     if (file.isPresent()) {
       Properties p = new Properties();
       try (Reader r = Files.newBufferedReader(file.get(), StandardCharsets.UTF_8)) {
         p.load(r);
       }
-      for (String k : p.stringPropertyNames()) {
-        options.put(k, p.getProperty(k));
+      for (String k : new TreeMap<>(toMap(p)).keySet()) {
+        String key = canonicalKey(k.trim());
+        String value = p.getProperty(k).trim();
+        String before = options.put(key, value);
+        if (before != null && !before.equals(value)) {
+          throw new IllegalArgumentException(file.get() + " gives " + key + " twice (under its"
+              + " current and its deprecated key) with different values");
+        }
       }
     }
     options.putAll(overrides);
     return new JobConfig(options);
   }
 
-  /** A copy with some options replaced. */
+  /**
+   * The current key of a key: itself, or the option a deprecated key stands for (with a WARN).
+   *
+   * @throws IllegalArgumentException for a key that is neither an option, a Kafka property nor one
+   *     of Flink's options, with the key it most likely meant
+   */
+  static String canonicalKey(String key) {
+    switch (OptionKeys.kind(key)) {
+      case OPTION, KAFKA_PROPERTY, FLINK:
+        return key;
+      case DEPRECATED: {
+        String current = OptionKeys.option(key).orElseThrow().key();
+        LOG.warn("Option '{}' is deprecated; use '{}' (docs/configuration.md)", key, current);
+        return current;
+      }
+      case DEPRECATED_KAFKA_PROPERTY: {
+        String current = JobOptions.KAFKA_PROPERTY_PREFIX
+            + key.substring(JobOptions.DEPRECATED_KAFKA_PREFIX.length());
+        LOG.warn("Option '{}' is deprecated; use '{}' (docs/configuration.md)", key, current);
+        return current;
+      }
+      default:
+        throw new IllegalArgumentException("unknown option '" + key + "'"
+            + OptionKeys.suggestion(key).map(s -> "; did you mean '" + s + "'?").orElse("")
+            + " (every option: --help or docs/configuration.md; Flink's own options pass through,"
+            + " Kafka client properties go under " + JobOptions.KAFKA_PROPERTY_PREFIX + ")");
+    }
+  }
+
+  /**
+   * A value as Flink parses it: lists separated by ';' (',' is accepted, as earlier releases wrote
+   * them), enum constants by their name or display form; null for a blank value of an option without
+   * a default (unset, as earlier releases read an empty value).
+   */
+  private static String normalize(ConfigOption<?> o, String value) {
+    String v = value.trim();
+    if (v.isEmpty() && !o.hasDefaultValue()) {
+      return null;
+    }
+    if (OptionDocs.isList(o)) {
+      String separator = v.contains(";") ? ";" : ",";
+      v = Arrays.stream(v.split(separator, -1)).map(String::trim).filter(p -> !p.isEmpty())
+          .collect(java.util.stream.Collectors.joining(";"));
+    }
+    Class<?> type = OptionDocs.valueType(o);
+    if (type.isEnum() && !OptionDocs.isList(o)) {
+      for (Object c : type.getEnumConstants()) {
+        Enum<?> e = (Enum<?>) c;
+        String given = v.toUpperCase(Locale.ROOT);
+        if (e.name().equals(given.replace('-', '_')) || e.toString().toUpperCase(Locale.ROOT).equals(given)) {
+          return e.toString();
+        }
+      }
+      throw new IllegalArgumentException(o.key() + " must be one of " + Arrays.stream(
+          type.getEnumConstants()).map(OptionDocs::display).toList() + ", got '" + value + "'");
+    }
+    return v;
+  }
+
+  /** A copy with some options replaced (current or deprecated keys). */
   public JobConfig with(Map<String, String> overrides) {
     Map<String, String> all = new LinkedHashMap<>(values);
-    kafka.stringPropertyNames().forEach(k -> all.put(KAFKA_PREFIX + k, kafka.getProperty(k)));
-    all.putAll(overrides);
+    all.putAll(flink);
+    kafka.stringPropertyNames().forEach(
+        k -> all.put(JobOptions.KAFKA_PROPERTY_PREFIX + k, kafka.getProperty(k)));
+    for (Map.Entry<String, String> e : new TreeMap<>(overrides).entrySet()) {
+      all.put(canonicalKey(e.getKey().trim()), e.getValue().trim());
+    }
     return new JobConfig(all);
   }
 
@@ -278,242 +230,195 @@ public final class JobConfig implements Serializable {
     return with(Map.of(key, value));
   }
 
+  /**
+   * The value of any option of {@link JobOptions} or {@link FlowguardOptions}, or its default.
+   *
+   * @throws IllegalArgumentException naming the key, for a value of the wrong type
+   */
+  public <T> T get(ConfigOption<T> option) {
+    return options.get(option);
+  }
+
+  /** The value of an option, if set or defaulted. */
+  public <T> Optional<T> getOptional(ConfigOption<T> option) {
+    Optional<T> set = options.getOptional(option);
+    return set.isPresent() || !option.hasDefaultValue() ? set : Optional.of(option.defaultValue());
+  }
+
+  /** The Flowguard options as a Flink configuration (current keys, only those given). */
+  public Configuration options() {
+    return new Configuration(options);
+  }
+
   private void validate() {
-    if (bootstrapServers().isEmpty()) {
-      throw new IllegalArgumentException(BOOTSTRAP_SERVERS.key() + " is required");
+    if (getOptional(JobOptions.BOOTSTRAP_SERVERS).map(String::isBlank).orElse(true)) {
+      throw new IllegalArgumentException(JobOptions.BOOTSTRAP_SERVERS.key() + " is required");
     }
-    if (!(falseAlarmRate() > 0 && falseAlarmRate() < 1)) {
-      throw new IllegalArgumentException(FALSE_ALARM_RATE.key() + " must be in (0, 1)");
-    }
-    if (!(typicalityAlpha() > 0 && typicalityAlpha() < 1)) {
-      throw new IllegalArgumentException(TYPICALITY_ALPHA.key() + " must be in (0, 1)");
-    }
-    int[] w = typicalityWindows();
-    for (int m : w) {
-      if (m < 1) {
-        throw new IllegalArgumentException(TYPICALITY_WINDOWS.key() + " must be positive sizes");
-      }
-    }
-    if (Arrays.stream(w).distinct().count() != w.length) {
-      throw new IllegalArgumentException(TYPICALITY_WINDOWS.key() + " has a duplicate size");
-    }
-    if (pendingMaxEvents() < 0) {
-      throw new IllegalArgumentException(PENDING_MAX_EVENTS.key() + " must not be negative");
-    }
-    if (pendingTimeout().toMillis() < 1) {
-      throw new IllegalArgumentException(PENDING_TIMEOUT.key() + " must be at least 1 ms");
-    }
+    // Scoring and decoding rules live with their options (ranges, csv columns, window sizes).
+    scoringSettings();
     if (checkpointInterval().toMillis() < 10) {
-      throw new IllegalArgumentException(CHECKPOINT_INTERVAL.key() + " must be at least 10 ms");
+      throw new IllegalArgumentException(JobOptions.CHECKPOINT_INTERVAL.key()
+          + " must be at least 10 ms");
     }
+    String max = JobOptions.MAX_PARALLELISM.key();
     parallelism().ifPresent(p -> {
       if (p < 1) {
-        throw new IllegalArgumentException(PARALLELISM.key() + " must be at least 1");
+        throw new IllegalArgumentException(JobOptions.PARALLELISM.key() + " must be at least 1");
       }
       if (p > maxParallelism()) {
-        throw new IllegalArgumentException(PARALLELISM.key() + " " + p + " exceeds " + MAX_PARALLELISM.key() + " "
-            + maxParallelism() + "; raise " + MAX_PARALLELISM.key() + " (a new job only: a savepoint keeps its value)");
+        throw new IllegalArgumentException("parallelism " + p + " (" + JobOptions.PARALLELISM.key()
+            + ") exceeds max-parallelism " + maxParallelism() + " (" + max + "); raise " + max
+            + " (a new job only: a savepoint keeps its value)");
       }
     });
     if (maxParallelism() < 1 || maxParallelism() > 32768) {
-      throw new IllegalArgumentException(MAX_PARALLELISM.key() + " must be in 1..32768 (Flink's limit), got "
+      throw new IllegalArgumentException(max + " must be in 1..32768 (Flink's limit), got "
           + maxParallelism());
     }
     if (modelDirectoryRescan().isNegative()) {
-      throw new IllegalArgumentException(MODEL_DIRECTORY_RESCAN.key() + " must not be negative");
+      throw new IllegalArgumentException(JobOptions.MODEL_DIRECTORY_RESCAN.key()
+          + " must not be negative");
+    }
+    if (eventsTopics().isEmpty()) {
+      throw new IllegalArgumentException(JobOptions.EVENTS_TOPIC.key() + " names no topic");
     }
     validateRetraining();
-    // Builds the sinks' options and the decoder, so that bad values fail here, not on a cluster.
+    // Reads every remaining option once, so that a badly typed value fails here, not on a cluster.
+    for (ConfigOption<?> o : JobOptions.all()) {
+      get(o);
+    }
     sinkOptions("check");
-    decoder();
-    startingOffsets();
   }
 
   private void validateRetraining() {
     if (modelHistoryVersions() < 1) {
-      throw new IllegalArgumentException(MODEL_HISTORY_VERSIONS.key() + " must be at least 1");
+      throw new IllegalArgumentException(JobOptions.MODEL_HISTORY_VERSIONS.key()
+          + " must be at least 1");
     }
-    retrainReservoirAlgorithm();
     if (retrainInterval().toMillis() < 1) {
-      throw new IllegalArgumentException(RETRAIN_INTERVAL.key() + " must be at least 1 ms");
+      throw new IllegalArgumentException(JobOptions.RETRAIN_INTERVAL.key() + " must be at least 1 ms");
     }
-    double rate = retrainSampleRate();
-    if (!(rate > 0 && rate <= 1)) {
-      throw new IllegalArgumentException(RETRAIN_SAMPLE_RATE.key() + " must be in (0, 1]");
-    }
+    requireIn(JobOptions.RETRAIN_SAMPLE_RATE, retrainSampleRate(), false, true, "(0, 1]");
     if (retrainReservoirSize() < 1) {
-      throw new IllegalArgumentException(RETRAIN_RESERVOIR_SIZE.key() + " must be at least 1");
+      throw new IllegalArgumentException(JobOptions.RETRAIN_RESERVOIR_SIZE.key()
+          + " must be at least 1");
     }
-    double share = retrainMaxKeyShare();
-    if (!(share > 0 && share <= 1)) {
-      throw new IllegalArgumentException(RETRAIN_MAX_KEY_SHARE.key() + " must be in (0, 1]");
-    }
+    requireIn(JobOptions.RETRAIN_MAX_KEY_SHARE, retrainMaxKeyShare(), false, true, "(0, 1]");
     if (retrainMinRows() < 100 || retrainMinRows() > retrainReservoirSize()) {
-      throw new IllegalArgumentException(RETRAIN_MIN_ROWS.key() + " must be between 100 and "
-          + RETRAIN_RESERVOIR_SIZE.key() + " (" + retrainReservoirSize() + ")");
+      throw new IllegalArgumentException(JobOptions.RETRAIN_MIN_ROWS.key() + " must be between 100"
+          + " and " + JobOptions.RETRAIN_RESERVOIR_SIZE.key() + " (" + retrainReservoirSize() + ")");
     }
     double holdout = retrainHoldoutFraction();
     if (!(holdout > 0 && holdout < 0.9)) {
-      throw new IllegalArgumentException(RETRAIN_HOLDOUT_FRACTION.key() + " must be in (0, 0.9)");
+      throw new IllegalArgumentException(JobOptions.RETRAIN_HOLD_OUT.key() + " must be in (0, 0.9)");
     }
-    retrainDriftTrigger();
-    if (!(retrainCpuShare() > 0 && retrainCpuShare() <= 1)) {
-      throw new IllegalArgumentException(RETRAIN_CPU_SHARE.key() + " must be in (0, 1]");
-    }
+    requireIn(JobOptions.RETRAIN_CPU_SHARE, retrainCpuShare(), false, true, "(0, 1]");
     if (!(retrainTolerance() >= 0) || Double.isInfinite(retrainTolerance())) {
-      throw new IllegalArgumentException(RETRAIN_TOLERANCE.key() + " must be a number >= 0");
+      throw new IllegalArgumentException(JobOptions.RETRAIN_TOLERANCE.key()
+          + " must be a number >= 0");
     }
     if (retrainDriftBlock() < 1 || retrainDriftBlocks() < 1) {
-      throw new IllegalArgumentException(RETRAIN_DRIFT_BLOCK.key() + " and "
-          + RETRAIN_DRIFT_BLOCKS.key() + " must be at least 1");
+      throw new IllegalArgumentException(JobOptions.RETRAIN_DRIFT_BLOCK.key() + " and "
+          + JobOptions.RETRAIN_DRIFT_BLOCKS.key() + " must be at least 1");
     }
-    double fraction = retrainDriftAlertFraction();
-    if (!(fraction > 0 && fraction <= 1)) {
-      throw new IllegalArgumentException(RETRAIN_DRIFT_ALERT_FRACTION.key() + " must be in (0, 1]");
-    }
-    double tail = retrainDriftMinTailProbability();
-    if (!(tail >= 0 && tail < 1)) {
-      throw new IllegalArgumentException(
-          RETRAIN_DRIFT_MIN_TAIL_PROBABILITY.key() + " must be in [0, 1)");
-    }
+    requireIn(JobOptions.RETRAIN_DRIFT_ALERT_FRACTION, retrainDriftAlertFraction(), false, true,
+        "(0, 1]");
+    requireIn(JobOptions.RETRAIN_DRIFT_MIN_TAIL_PROBABILITY, retrainDriftMinTailProbability(), true,
+        false, "[0, 1)");
     if (retrainEnabled() && modelDirectory().isPresent()) {
-      throw new IllegalArgumentException(RETRAIN_ENABLED.key() + "=true publishes retrained models"
-          + " to the model topic, but " + MODEL_DIRECTORY.key() + " is set, so the job would never"
-          + " read them back; use the model topic, or disable retraining");
+      throw new IllegalArgumentException(JobOptions.RETRAIN_ENABLED.key() + "=true publishes"
+          + " retrained models to the model topic, but " + JobOptions.MODEL_DIRECTORY.key()
+          + " is set, so the job would never read them back; use the model topic, or disable"
+          + " retraining");
     }
   }
 
-  private boolean bool(Option o) {
-    String s = get(o).toLowerCase(Locale.ROOT);
-    if (s.equals("true") || s.equals("false")) {
-      return Boolean.parseBoolean(s);
+  private static void requireIn(ConfigOption<Double> o, double v, boolean zeroIn, boolean oneIn,
+      String range) {
+    boolean ok = (zeroIn ? v >= 0 : v > 0) && (oneIn ? v <= 1 : v < 1);
+    if (!ok) {
+      throw new IllegalArgumentException(o.key() + " must be in " + range + ", got " + v);
     }
-    throw new IllegalArgumentException(o.key() + " must be true or false, got '" + get(o) + "'");
-  }
-
-  private String get(Option o) {
-    return values.getOrDefault(o.key(), o.defaultValue());
-  }
-
-  private Duration duration(Option o) {
-    String s = get(o);
-    try {
-      return TimeUtils.parseDuration(s);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(o.key() + ": not a duration: '" + s
-          + "' (examples: 500 ms, 10 s, 2 min)", e);
-    }
-  }
-
-  private int integer(Option o) {
-    try {
-      return Integer.parseInt(get(o));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(o.key() + ": not an integer: '" + get(o) + "'", e);
-    }
-  }
-
-  private double number(Option o) {
-    try {
-      return Double.parseDouble(get(o));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(o.key() + ": not a number: '" + get(o) + "'", e);
-    }
-  }
-
-  private static List<String> list(String s) {
-    List<String> out = new ArrayList<>();
-    for (String part : s.split(",")) {
-      if (!part.isBlank()) {
-        out.add(part.trim());
-      }
-    }
-    return out;
   }
 
   public String bootstrapServers() {
-    return get(BOOTSTRAP_SERVERS);
+    return get(JobOptions.BOOTSTRAP_SERVERS);
   }
 
   public List<String> eventsTopics() {
-    return list(get(EVENTS_TOPIC));
+    return get(JobOptions.EVENTS_TOPIC).stream().map(String::trim).filter(s -> !s.isEmpty())
+        .toList();
   }
 
   public String scoresTopic() {
-    return get(SCORES_TOPIC);
+    return get(JobOptions.SCORES_TOPIC);
   }
 
   public String alertsTopic() {
-    return get(ALERTS_TOPIC);
+    return get(JobOptions.ALERTS_TOPIC);
   }
 
   public String deadLettersTopic() {
-    return get(DEAD_LETTERS_TOPIC);
+    return get(JobOptions.DEAD_LETTERS_TOPIC);
   }
 
   public String groupId() {
-    return get(GROUP_ID);
+    return get(JobOptions.GROUP_ID);
   }
 
   public String modelTopic() {
-    return get(MODEL_TOPIC);
+    return get(JobOptions.MODEL_TOPIC);
   }
 
   /** The model directory, if models come from files rather than the model topic. */
   public Optional<String> modelDirectory() {
-    String d = get(MODEL_DIRECTORY);
-    return d.isEmpty() ? Optional.empty() : Optional.of(d);
+    return options.getOptional(JobOptions.MODEL_DIRECTORY);
   }
 
   /** Zero: list the directory once. */
   public Duration modelDirectoryRescan() {
-    return duration(MODEL_DIRECTORY_RESCAN);
+    return get(JobOptions.MODEL_DIRECTORY_RESCAN);
   }
 
   public double falseAlarmRate() {
-    return number(FALSE_ALARM_RATE);
+    return get(FlowguardOptions.FALSE_ALARM_RATE);
   }
 
   public int[] typicalityWindows() {
-    try {
-      return list(get(TYPICALITY_WINDOWS)).stream().mapToInt(Integer::parseInt).toArray();
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(TYPICALITY_WINDOWS.key() + ": not a list of integers: '"
-          + get(TYPICALITY_WINDOWS) + "'", e);
-    }
+    return get(FlowguardOptions.TYPICALITY_WINDOWS).stream().mapToInt(Integer::intValue).toArray();
   }
 
   public double typicalityAlpha() {
-    return number(TYPICALITY_ALPHA);
+    return get(FlowguardOptions.TYPICALITY_ALPHA);
   }
 
   public Optional<Integer> parallelism() {
-    return get(PARALLELISM).isEmpty() ? Optional.empty() : Optional.of(integer(PARALLELISM));
+    return options.getOptional(JobOptions.PARALLELISM);
   }
 
   public int maxParallelism() {
-    return integer(MAX_PARALLELISM);
+    return get(JobOptions.MAX_PARALLELISM);
   }
 
   public Duration checkpointInterval() {
-    return duration(CHECKPOINT_INTERVAL);
+    return get(JobOptions.CHECKPOINT_INTERVAL);
   }
 
   public DeliveryGuarantee deliveryGuarantee() {
-    return switch (get(DELIVERY_GUARANTEE).toLowerCase(Locale.ROOT)) {
-      case "exactly-once", "exactly_once" -> DeliveryGuarantee.EXACTLY_ONCE;
-      case "at-least-once", "at_least_once" -> DeliveryGuarantee.AT_LEAST_ONCE;
-      default -> throw new IllegalArgumentException(DELIVERY_GUARANTEE.key()
-          + " must be exactly-once or at-least-once, got '" + get(DELIVERY_GUARANTEE) + "'");
-    };
+    DeliveryGuarantee g = get(JobOptions.DELIVERY_GUARANTEE);
+    if (g == DeliveryGuarantee.NONE) {
+      throw new IllegalArgumentException(JobOptions.DELIVERY_GUARANTEE.key()
+          + " must be exactly-once or at-least-once, got 'none'");
+    }
+    return g;
   }
 
   public String transactionalIdPrefix() {
-    return get(TRANSACTIONAL_ID_PREFIX);
+    return get(JobOptions.TRANSACTIONAL_ID_PREFIX);
   }
 
   public Duration transactionTimeout() {
-    return duration(TRANSACTION_TIMEOUT);
+    return get(JobOptions.TRANSACTION_TIMEOUT);
   }
 
   /** The options of one sink; {@code sink} names it in its transactional id prefix. */
@@ -526,101 +431,90 @@ public final class JobConfig implements Serializable {
   }
 
   public int pendingMaxEvents() {
-    return integer(PENDING_MAX_EVENTS);
+    return get(FlowguardOptions.PENDING_MAX_EVENTS);
   }
 
   public Duration pendingTimeout() {
-    return duration(PENDING_TIMEOUT);
+    return get(FlowguardOptions.PENDING_TIMEOUT);
   }
 
   public String jobName() {
-    return get(JOB_NAME);
+    return get(JobOptions.JOB_NAME);
   }
 
   public String modelEventsTopic() {
-    return get(MODEL_EVENTS_TOPIC);
+    return get(JobOptions.MODEL_EVENTS_TOPIC);
   }
 
   public int modelHistoryVersions() {
-    return integer(MODEL_HISTORY_VERSIONS);
+    return get(JobOptions.MODEL_HISTORY_VERSIONS);
   }
 
   public boolean retrainEnabled() {
-    return bool(RETRAIN_ENABLED);
+    return get(JobOptions.RETRAIN_ENABLED);
   }
 
   public Duration retrainInterval() {
-    return duration(RETRAIN_INTERVAL);
+    return get(JobOptions.RETRAIN_INTERVAL);
   }
 
   public double retrainSampleRate() {
-    return number(RETRAIN_SAMPLE_RATE);
+    return get(JobOptions.RETRAIN_SAMPLE_RATE);
   }
 
   public int retrainReservoirSize() {
-    return integer(RETRAIN_RESERVOIR_SIZE);
+    return get(JobOptions.RETRAIN_RESERVOIR_SIZE);
   }
 
   public Reservoir.Algorithm retrainReservoirAlgorithm() {
-    try {
-      return Reservoir.Algorithm.of(get(RETRAIN_RESERVOIR_ALGORITHM));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(RETRAIN_RESERVOIR_ALGORITHM.key() + ": " + e.getMessage(),
-          e);
-    }
+    return get(JobOptions.RETRAIN_RESERVOIR_ALGORITHM);
   }
 
   public double retrainMaxKeyShare() {
-    return number(RETRAIN_MAX_KEY_SHARE);
+    return get(JobOptions.RETRAIN_MAX_KEY_SHARE);
   }
 
   public int retrainMinRows() {
-    return integer(RETRAIN_MIN_ROWS);
+    return get(JobOptions.RETRAIN_MIN_ROWS);
   }
 
   public double retrainHoldoutFraction() {
-    return number(RETRAIN_HOLDOUT_FRACTION);
+    return get(JobOptions.RETRAIN_HOLD_OUT);
   }
 
   public double retrainTolerance() {
-    return number(RETRAIN_TOLERANCE);
+    return get(JobOptions.RETRAIN_TOLERANCE);
   }
 
   public double retrainCpuShare() {
-    return number(RETRAIN_CPU_SHARE);
+    return get(JobOptions.RETRAIN_CPU_SHARE);
   }
 
   public boolean retrainDriftTrigger() {
-    return bool(RETRAIN_DRIFT_TRIGGER);
+    return get(JobOptions.RETRAIN_DRIFT_TRIGGER);
   }
 
   public int retrainDriftBlock() {
-    return integer(RETRAIN_DRIFT_BLOCK);
+    return get(JobOptions.RETRAIN_DRIFT_BLOCK);
   }
 
   public double retrainDriftAlertFraction() {
-    return number(RETRAIN_DRIFT_ALERT_FRACTION);
+    return get(JobOptions.RETRAIN_DRIFT_ALERT_FRACTION);
   }
 
   public int retrainDriftBlocks() {
-    return integer(RETRAIN_DRIFT_BLOCKS);
+    return get(JobOptions.RETRAIN_DRIFT_BLOCKS);
   }
 
   public double retrainDriftMinTailProbability() {
-    return number(RETRAIN_DRIFT_MIN_TAIL_PROBABILITY);
+    return get(JobOptions.RETRAIN_DRIFT_MIN_TAIL_PROBABILITY);
   }
 
-  public StartingOffsets startingOffsets() {
-    String s = get(EVENTS_STARTING_OFFSETS).toUpperCase(Locale.ROOT);
-    try {
-      return StartingOffsets.valueOf(s);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(EVENTS_STARTING_OFFSETS.key()
-          + " must be committed, earliest or latest, got '" + get(EVENTS_STARTING_OFFSETS) + "'");
-    }
+  public JobOptions.StartingOffsets startingOffsets() {
+    return get(JobOptions.STARTING_OFFSETS);
   }
 
-  /** Extra Kafka client properties (a copy), without the {@code kafka.} prefix. */
+  /** Extra Kafka client properties (a copy), without their prefix. */
   public Properties kafkaProperties() {
     Properties copy = new Properties();
     copy.putAll(kafka);
@@ -634,52 +528,47 @@ public final class JobConfig implements Serializable {
     return p;
   }
 
+  /**
+   * The configuration the job hands to Flink: Flink's own options the user gave (checkpoint
+   * storage, state backend, restore path, restart strategy, ...) and the job's options that are
+   * Flink keys, with the job's defaults.
+   */
+  public Configuration flinkConfiguration() {
+    Configuration c = Configuration.fromMap(flink);
+    parallelism().ifPresent(p -> c.set(JobOptions.PARALLELISM, p));
+    c.set(JobOptions.MAX_PARALLELISM, maxParallelism());
+    c.set(JobOptions.CHECKPOINT_INTERVAL, checkpointInterval());
+    c.set(JobOptions.JOB_NAME, jobName());
+    return c;
+  }
+
+  /** Flink's own options the user gave (a copy), as given. */
+  public Map<String, String> flinkOptions() {
+    return new TreeMap<>(flink);
+  }
+
   /** The scoring operator's settings of this configuration, scoring with the flow. */
-  public io.flowguard.flink.scoring.ScoringSettings scoringSettings() {
-    return new io.flowguard.flink.scoring.ScoringSettings(falseAlarmRate(), typicalityWindows(),
-        typicalityAlpha(), pendingMaxEvents(), pendingTimeout(), decoder(),
-        io.flowguard.flink.scoring.ScoringKernel.FLOW);
+  public ScoringSettings scoringSettings() {
+    return FlowguardOptions.scoringSettings(options);
   }
 
-  /** The event decoder configured by events.format and its options. */
+  /** The event decoder configured by {@link FlowguardOptions#EVENTS_FORMAT} and its options. */
   public EventDecoder decoder() {
-    int maxBytes = integer(EVENTS_MAX_RECORD_BYTES);
-    String format = get(EVENTS_FORMAT).toLowerCase(Locale.ROOT);
-    switch (format) {
-      case "json":
-        return new EventCodec(maxBytes, Clock.systemUTC());
-      case "csv":
-        List<String> columns = list(get(EVENTS_CSV_COLUMNS));
-        if (columns.isEmpty()) {
-          throw new IllegalArgumentException(
-              EVENTS_FORMAT.key() + "=csv needs " + EVENTS_CSV_COLUMNS.key());
-        }
-        CsvEventCodec.Builder b = CsvEventCodec.builder(columns)
-            .key(get(EVENTS_CSV_KEY))
-            .maxRecordBytes(maxBytes);
-        if (!get(EVENTS_CSV_TIMESTAMP).isEmpty()) {
-          b.timestamp(get(EVENTS_CSV_TIMESTAMP));
-        }
-        if (!get(EVENTS_CSV_MODEL).isEmpty()) {
-          b.model(get(EVENTS_CSV_MODEL));
-        }
-        return b.build();
-      default:
-        throw new IllegalArgumentException(
-            EVENTS_FORMAT.key() + " must be json or csv, got '" + get(EVENTS_FORMAT) + "'");
-    }
+    return FlowguardOptions.decoder(options);
   }
 
-  /** Every option with its effective value, and the Kafka properties with secrets masked. */
+  /** Every option with its effective value, Flink's options, and the Kafka properties (secrets masked). */
   public String describe() {
     StringBuilder s = new StringBuilder();
-    for (Option o : OPTIONS) {
-      s.append("  ").append(o.key()).append(" = ").append(get(o)).append('\n');
+    for (ConfigOption<?> o : JobOptions.all()) {
+      s.append("  ").append(o.key()).append(" = ")
+          .append(getOptional(o).map(OptionDocs::display).orElse("")).append('\n');
     }
+    flink.forEach((k, v) -> s.append("  ").append(k).append(" = ").append(v).append(" (Flink)\n"));
     Properties masked = KafkaIo.redacted(kafka);
     for (String k : new TreeMap<>(toMap(masked)).keySet()) {
-      s.append("  ").append(KAFKA_PREFIX).append(k).append(" = ").append(masked.getProperty(k))
-          .append('\n');
+      s.append("  ").append(JobOptions.KAFKA_PROPERTY_PREFIX).append(k).append(" = ")
+          .append(masked.getProperty(k)).append('\n');
     }
     return s.toString();
   }
@@ -692,12 +581,13 @@ public final class JobConfig implements Serializable {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof JobConfig c && values.equals(c.values) && kafka.equals(c.kafka);
+    return o instanceof JobConfig c && values.equals(c.values) && flink.equals(c.flink)
+        && kafka.equals(c.kafka);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(values, kafka);
+    return Objects.hash(values, flink, kafka);
   }
 
   @Override

@@ -73,7 +73,7 @@ class BadInputJobTest {
   void eachBadRecordIsDeadLetteredWithItsReasonAndBytesAndGoodEventsAreScored()
       throws Exception {
     JobConfig config = JobTests.config("badinput").with(Map.of(
-        "events.max-record-bytes", "2048", "pending.timeout", "1 s"));
+        "flowguard.events.max-record-bytes", "2048", "flowguard.scoring.pending.timeout", "1 s"));
     JobTests.createTopics(config);
     // 'gone' is published and withdrawn before the default model, so once the default model is
     // active on every instance, the withdrawal has been seen too (one partition, one reader).

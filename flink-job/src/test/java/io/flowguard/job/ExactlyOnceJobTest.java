@@ -143,9 +143,9 @@ class ExactlyOnceJobTest {
     JobTests.createTopics(failing);
     // Same input (events and model topics), separate outputs, groups and transactional ids.
     JobConfig clean = failing.with(Map.of(
-        "scores.topic", "eos-clean-scores", "alerts.topic", "eos-clean-alerts",
-        "dead-letters.topic", "eos-clean-dead", "group.id", "eos-clean",
-        "transactional-id.prefix", "eos-clean"));
+        "flowguard.kafka.scores-topic", "eos-clean-scores", "flowguard.kafka.alerts-topic", "eos-clean-alerts",
+        "flowguard.kafka.dead-letters-topic", "eos-clean-dead", "flowguard.kafka.group-id", "eos-clean",
+        "flowguard.kafka.transactional-id-prefix", "eos-clean"));
     JobTests.createTopics(clean);
     ModelTopic.publish(failing.clientProperties(), failing.modelTopic(), TestModels.NAME,
         TestModels.v1());

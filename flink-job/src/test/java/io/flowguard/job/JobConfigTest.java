@@ -8,12 +8,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flowguard.connectors.event.CsvEventCodec;
 import io.flowguard.connectors.event.EventCodec;
+import io.flowguard.flink.FlowguardOptions;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.Test;
@@ -21,11 +30,28 @@ import org.junit.jupiter.api.io.TempDir;
 
 class JobConfigTest {
 
+  private static final String BROKER = "flowguard.kafka.bootstrap-servers";
+
+  /** Every key of the release before typed options: each must keep working (as a deprecated key). */
+  private static final List<String> KEYS_BEFORE_TYPED_OPTIONS = List.of(
+      "bootstrap.servers", "events.topic", "events.format", "events.csv.columns", "events.csv.key",
+      "events.csv.timestamp", "events.csv.model", "events.max-record-bytes",
+      "events.starting-offsets", "scores.topic", "alerts.topic", "dead-letters.topic", "group.id",
+      "model.topic", "model.directory", "model.directory.rescan", "false.alarm.rate",
+      "typicality.windows", "typicality.alpha", "parallelism", "max-parallelism",
+      "checkpoint.interval", "delivery.guarantee", "transactional-id.prefix", "transaction.timeout",
+      "pending.max-events", "pending.timeout", "job.name", "model-events.topic",
+      "model.history.versions", "retrain.enabled", "retrain.interval", "retrain.sample-rate",
+      "retrain.reservoir.size", "retrain.reservoir.algorithm", "retrain.max-key-share",
+      "retrain.min-rows", "retrain.holdout-fraction", "retrain.tolerance", "retrain.cpu-share",
+      "retrain.drift.trigger", "retrain.drift.block", "retrain.drift.alert-fraction",
+      "retrain.drift.blocks", "retrain.drift.min-tail-probability");
+
   @Test
   void defaultsApplyWhenOnlyTheBrokerIsGiven() {
-    JobConfig c = JobConfig.of(Map.of("bootstrap.servers", "kafka:9092"));
+    JobConfig c = JobConfig.of(Map.of(BROKER, "kafka:9092"));
     assertEquals("kafka:9092", c.bootstrapServers());
-    assertEquals(java.util.List.of("events"), c.eventsTopics());
+    assertEquals(List.of("events"), c.eventsTopics());
     assertEquals("scores", c.scoresTopic());
     assertEquals("alerts", c.alertsTopic());
     assertEquals("dead-letters", c.deadLettersTopic());
@@ -39,6 +65,7 @@ class JobConfigTest {
     assertEquals(DeliveryGuarantee.EXACTLY_ONCE, c.deliveryGuarantee());
     assertEquals(1000, c.pendingMaxEvents());
     assertEquals(Duration.ofSeconds(60), c.pendingTimeout());
+    assertEquals(JobOptions.StartingOffsets.COMMITTED, c.startingOffsets());
     assertTrue(c.decoder() instanceof EventCodec);
   }
 
@@ -46,13 +73,15 @@ class JobConfigTest {
   void aConfigFileIsReadAndArgumentsOverrideIt(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("job.properties");
     Files.writeString(file, String.join("\n",
-        "bootstrap.servers=a:1", "scores.topic=s1", "typicality.windows=8, 32",
-        "kafka.security.protocol=SASL_SSL",
-        "kafka.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule"
+        BROKER + "=a:1", "flowguard.kafka.scores-topic=s1",
+        "flowguard.scoring.typicality.windows=8;32",
+        "flowguard.kafka.property.security.protocol=SASL_SSL",
+        "flowguard.kafka.property.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule"
             + " required username=\"u\" password=\"hunter2\";"), StandardCharsets.UTF_8);
     JobConfig c = JobConfig.fromArgs(new String[] {
-        "--config", file.toString(), "--scores.topic", "s2", "--parallelism=4",
-        "--delivery.guarantee", "at-least-once", "--checkpoint.interval", "500 ms"});
+        "--config", file.toString(), "--flowguard.kafka.scores-topic", "s2",
+        "--parallelism.default=4", "--flowguard.kafka.delivery-guarantee", "at-least-once",
+        "--execution.checkpointing.interval", "500 ms"});
     assertEquals("a:1", c.bootstrapServers());
     assertEquals("s2", c.scoresTopic());
     assertArrayEquals(new int[] {8, 32}, c.typicalityWindows());
@@ -62,12 +91,104 @@ class JobConfigTest {
     assertEquals("SASL_SSL", c.kafkaProperties().getProperty("security.protocol"));
     assertTrue(c.kafkaProperties().getProperty("sasl.jaas.config").contains("hunter2"));
     assertFalse(c.describe().contains("hunter2"), "secrets are masked in logs");
-    assertTrue(c.describe().contains("kafka.security.protocol = SASL_SSL"));
+    assertTrue(c.describe().contains("flowguard.kafka.property.security.protocol = SASL_SSL"));
+  }
+
+  /** A job.properties of the release before typed options reads as the same configuration. */
+  @Test
+  void deprecatedKeysReadAsTheirCurrentOptions(@TempDir Path dir) throws Exception {
+    Path old = dir.resolve("old.properties");
+    Files.writeString(old, String.join("\n", "bootstrap.servers=a:1", "events.topic=e1,e2",
+        "false.alarm.rate=0.01", "typicality.windows=8, 32", "checkpoint.interval=2 s",
+        "parallelism=3", "delivery.guarantee=at_least_once", "retrain.holdout-fraction=0.3",
+        "retrain.reservoir.algorithm=uniform", "model.directory=", "job.name=j",
+        "kafka.security.protocol=SASL_SSL"), StandardCharsets.UTF_8);
+    JobConfig fromOld = JobConfig.fromArgs(new String[] {"--config", old.toString()});
+    JobConfig current = JobConfig.of(Map.ofEntries(Map.entry(BROKER, "a:1"),
+        Map.entry("flowguard.kafka.events-topic", "e1;e2"),
+        Map.entry("flowguard.scoring.false-alarm-rate", "0.01"),
+        Map.entry("flowguard.scoring.typicality.windows", "8;32"),
+        Map.entry("execution.checkpointing.interval", "2 s"), Map.entry("parallelism.default", "3"),
+        Map.entry("flowguard.kafka.delivery-guarantee", "at-least-once"),
+        Map.entry("flowguard.retrain.hold-out", "0.3"),
+        Map.entry("flowguard.retrain.reservoir.algorithm", "uniform"),
+        Map.entry("pipeline.name", "j"),
+        Map.entry("flowguard.kafka.property.security.protocol", "SASL_SSL")));
+    assertEquals(current, fromOld);
+    assertEquals(List.of("e1", "e2"), fromOld.eventsTopics());
+    assertEquals(Optional.empty(), fromOld.modelDirectory(), "an empty value leaves it unset");
+  }
+
+  @Test
+  void everyKeyOfTheEarlierReleaseIsADeprecatedKeyOfAnOption() {
+    Set<String> deprecated = new TreeSet<>();
+    for (ConfigOption<?> o : JobOptions.all()) {
+      deprecated.addAll(OptionDocs.deprecatedKeys(o));
+    }
+    assertEquals(new TreeSet<>(KEYS_BEFORE_TYPED_OPTIONS), deprecated);
+  }
+
+  /** The later argument wins, whether it or the file uses the deprecated spelling. */
+  @Test
+  void anArgumentWinsOverTheFileWhicheverKeyEitherUses(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("job.properties");
+    Files.writeString(file, BROKER + "=a:1\nflowguard.scoring.false-alarm-rate=0.001\n",
+        StandardCharsets.UTF_8);
+    JobConfig c = JobConfig.fromArgs(new String[] {"--config", file.toString(),
+        "--false.alarm.rate", "0.0001"});
+    assertEquals(0.0001, c.falseAlarmRate());
+  }
+
+  @Test
+  void oneSettingUnderBothKeysWithDifferentValuesIsRefused() {
+    String message = assertThrows(IllegalArgumentException.class, () -> JobConfig.of(Map.of(
+        BROKER, "a:1", "false.alarm.rate", "0.1", "flowguard.scoring.false-alarm-rate", "0.2")))
+        .getMessage();
+    assertTrue(message.contains("flowguard.scoring.false-alarm-rate is given twice"), message);
+  }
+
+  @Test
+  void anUnknownKeyIsAnErrorThatSuggestsTheClosestKey() {
+    JobConfig ok = JobConfig.of(Map.of(BROKER, "a:1"));
+    Map<String, String> expected = Map.of(
+        "scores.topik", "flowguard.kafka.scores-topic",          // a typo of a deprecated key
+        "flowguard.scoring.false-alarm-rat", "flowguard.scoring.false-alarm-rate",
+        "false-alarm-rate", "flowguard.scoring.false-alarm-rate", // the CLI's spelling
+        "execution.checkpointing.dri", "execution.checkpointing.dir"); // one of Flink's
+    expected.forEach((given, meant) -> {
+      String message = assertThrows(IllegalArgumentException.class, () -> ok.with(given, "1"))
+          .getMessage();
+      assertTrue(message.contains("unknown option '" + given + "'; did you mean '" + meant + "'?"),
+          message);
+    });
+    String far = assertThrows(IllegalArgumentException.class, () -> ok.with("colour", "blue"))
+        .getMessage();
+    assertTrue(far.startsWith("unknown option 'colour' ("), far);
+  }
+
+  @Test
+  void flinksOwnOptionsPassThroughToFlink() {
+    JobConfig c = JobConfig.of(Map.of(BROKER, "a:1",
+        "execution.checkpointing.dir", "file:///tmp/ckpt",
+        "execution.state-recovery.path", "file:///tmp/ckpt/abc/chk-7",
+        "state.backend.type", "rocksdb",
+        "metrics.reporter.prom.factory.class", "org.example.Factory",
+        "checkpoint.interval", "3 s"));
+    Configuration flink = c.flinkConfiguration();
+    assertEquals("file:///tmp/ckpt", flink.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY));
+    assertEquals("file:///tmp/ckpt/abc/chk-7", flink.get(StateRecoveryOptions.SAVEPOINT_PATH));
+    assertEquals("rocksdb", flink.getString("state.backend.type", ""));
+    assertEquals("org.example.Factory", flink.getString("metrics.reporter.prom.factory.class", ""));
+    assertEquals(Duration.ofSeconds(3), flink.get(CheckpointingOptions.CHECKPOINTING_INTERVAL));
+    assertEquals(720, flink.get(JobOptions.MAX_PARALLELISM));
+    assertEquals(ExternalizedCheckpointRetention.DELETE_ON_CANCELLATION, c.with(
+            "execution.checkpointing.externalized-checkpoint-retention", "DELETE_ON_CANCELLATION")
+        .flinkConfiguration().get(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION));
   }
 
   @Test
   void sinksGetDistinctTransactionalIdPrefixes() {
-    JobConfig c = JobConfig.of(Map.of("bootstrap.servers", "a:1", "transactional-id.prefix", "fg"));
+    JobConfig c = JobConfig.of(Map.of(BROKER, "a:1", "flowguard.kafka.transactional-id-prefix", "fg"));
     assertEquals("fg-scores", c.sinkOptions("scores").transactionalIdPrefix());
     assertEquals("fg-alerts", c.sinkOptions("alerts").transactionalIdPrefix());
     assertEquals(Duration.ofMinutes(15), c.sinkOptions("alerts").transactionTimeout());
@@ -75,34 +196,47 @@ class JobConfigTest {
 
   @Test
   void csvEventsNeedTheirColumns() {
-    assertThrows(IllegalArgumentException.class,
-        () -> JobConfig.of(Map.of("bootstrap.servers", "a:1", "events.format", "csv")));
-    JobConfig c = JobConfig.of(Map.of("bootstrap.servers", "a:1", "events.format", "csv",
-        "events.csv.columns", "key,ts,x,y", "events.csv.timestamp", "ts"));
-    assertEquals(java.util.List.of("x", "y"), ((CsvEventCodec) c.decoder()).featureColumns());
+    String message = assertThrows(IllegalArgumentException.class,
+        () -> JobConfig.of(Map.of(BROKER, "a:1", "flowguard.events.format", "csv"))).getMessage();
+    assertTrue(message.contains("flowguard.events.csv.columns"), message);
+    JobConfig c = JobConfig.of(Map.of(BROKER, "a:1", "flowguard.events.format", "csv",
+        "flowguard.events.csv.columns", "key,ts,x,y", "flowguard.events.csv.timestamp", "ts"));
+    assertEquals(List.of("x", "y"), ((CsvEventCodec) c.decoder()).featureColumns());
   }
 
   @Test
   void mistakesAreReportedByKey() {
-    Map<String, String> base = Map.of("bootstrap.servers", "a:1");
-    JobConfig ok = JobConfig.of(base);
+    JobConfig ok = JobConfig.of(Map.of(BROKER, "a:1"));
     assertTrue(assertThrows(IllegalArgumentException.class,
-        () -> JobConfig.of(Map.of())).getMessage().contains("bootstrap.servers"));
+        () -> JobConfig.of(Map.of())).getMessage().contains(BROKER));
+    Map<String, String> bad = Map.of(
+        "flowguard.scoring.false-alarm-rate", "2",
+        "flowguard.scoring.typicality.alpha", "1",
+        "flowguard.scoring.typicality.windows", "8;8",
+        "flowguard.scoring.pending.timeout", "0 ms",
+        "execution.checkpointing.interval", "soon",
+        "flowguard.kafka.delivery-guarantee", "maybe",
+        "flowguard.kafka.starting-offsets", "newest",
+        "flowguard.events.max-record-bytes", "many");
+    bad.forEach((key, value) -> {
+      String message = assertThrows(IllegalArgumentException.class, () -> ok.with(key, value))
+          .getMessage();
+      assertTrue(message.contains(key), message);
+    });
+    String deprecated = assertThrows(IllegalArgumentException.class,
+        () -> ok.with("false.alarm.rate", "2")).getMessage();
+    assertTrue(deprecated.contains("flowguard.scoring.false-alarm-rate"), deprecated);
+    String choices = assertThrows(IllegalArgumentException.class,
+        () -> ok.with("flowguard.kafka.delivery-guarantee", "maybe")).getMessage();
+    assertTrue(choices.contains("exactly-once") && choices.contains("at-least-once"), choices);
     assertTrue(assertThrows(IllegalArgumentException.class,
-        () -> ok.with("scores.topik", "x")).getMessage().contains("unknown option 'scores.topik'"));
-    assertTrue(assertThrows(IllegalArgumentException.class,
-        () -> ok.with("false.alarm.rate", "2")).getMessage().contains("false.alarm.rate"));
-    assertTrue(assertThrows(IllegalArgumentException.class,
-        () -> ok.with("checkpoint.interval", "soon")).getMessage().contains("checkpoint.interval"));
-    assertTrue(assertThrows(IllegalArgumentException.class,
-        () -> ok.with("delivery.guarantee", "maybe")).getMessage().contains("delivery.guarantee"));
-    assertTrue(assertThrows(IllegalArgumentException.class,
-        () -> JobConfig.fromArgs(new String[] {"--parallelism"})).getMessage().contains("value"));
+        () -> JobConfig.fromArgs(new String[] {"--parallelism.default"})).getMessage()
+        .contains("value"));
   }
 
   @Test
   void retrainingIsOffByDefaultWithDocumentedDefaults() {
-    JobConfig c = JobConfig.of(Map.of("bootstrap.servers", "a:1"));
+    JobConfig c = JobConfig.of(Map.of(BROKER, "a:1"));
     assertFalse(c.retrainEnabled());
     assertEquals(Duration.ofHours(1), c.retrainInterval());
     assertEquals(0.1, c.retrainSampleRate());
@@ -124,15 +258,19 @@ class JobConfigTest {
 
   @Test
   void retrainingMistakesAreReportedByKey() {
-    JobConfig ok = JobConfig.of(Map.of("bootstrap.servers", "a:1"));
+    JobConfig ok = JobConfig.of(Map.of(BROKER, "a:1"));
     Map<String, String> bad = Map.ofEntries(
-        Map.entry("retrain.enabled", "yes"), Map.entry("retrain.sample-rate", "0"),
-        Map.entry("retrain.reservoir.algorithm", "newest"),
-        Map.entry("retrain.max-key-share", "1.5"), Map.entry("retrain.min-rows", "50"),
-        Map.entry("retrain.holdout-fraction", "0.95"),
-        Map.entry("retrain.drift.alert-fraction", "0"), Map.entry("retrain.drift.blocks", "0"),
-        Map.entry("retrain.interval", "later"), Map.entry("model.history.versions", "0"),
-        Map.entry("retrain.cpu-share", "0"));
+        Map.entry("flowguard.retrain.enabled", "yes"),
+        Map.entry("flowguard.retrain.sample-rate", "0"),
+        Map.entry("flowguard.retrain.reservoir.algorithm", "newest"),
+        Map.entry("flowguard.retrain.max-key-share", "1.5"),
+        Map.entry("flowguard.retrain.min-rows", "50"),
+        Map.entry("flowguard.retrain.hold-out", "0.95"),
+        Map.entry("flowguard.retrain.drift.alert-fraction", "0"),
+        Map.entry("flowguard.retrain.drift.blocks", "0"),
+        Map.entry("flowguard.retrain.interval", "later"),
+        Map.entry("flowguard.model.history-versions", "0"),
+        Map.entry("flowguard.retrain.cpu-share", "0"));
     for (Map.Entry<String, String> e : bad.entrySet()) {
       String message = assertThrows(IllegalArgumentException.class,
           () -> ok.with(e.getKey(), e.getValue())).getMessage();
@@ -140,8 +278,8 @@ class JobConfigTest {
     }
     // Promotions go to the model topic: a job reading a model directory would never see them.
     String message = assertThrows(IllegalArgumentException.class, () -> ok.with(Map.of(
-        "retrain.enabled", "true", "model.directory", "/models"))).getMessage();
-    assertTrue(message.contains("model.directory"), message);
+        "flowguard.retrain.enabled", "true", "flowguard.model.directory", "/models"))).getMessage();
+    assertTrue(message.contains("flowguard.model.directory"), message);
   }
 
   /**
@@ -150,7 +288,7 @@ class JobConfigTest {
    */
   @Test
   void maxParallelismIsExplicitAndBoundsTheParallelism() {
-    JobConfig c = JobConfig.of(Map.of("bootstrap.servers", "kafka:9092", "parallelism", "4"));
+    JobConfig c = JobConfig.of(Map.of(BROKER, "kafka:9092", "parallelism.default", "4"));
     assertEquals(720, c.maxParallelism());
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     new FlowguardPipeline(c).configure(env);
@@ -158,19 +296,38 @@ class JobConfigTest {
     assertEquals(4, env.getParallelism());
 
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JobConfig.of(
-        Map.of("bootstrap.servers", "kafka:9092", "parallelism", "200", "max-parallelism", "128")));
-    assertTrue(e.getMessage().contains("parallelism 200 exceeds max-parallelism 128"), e.getMessage());
+        Map.of(BROKER, "kafka:9092", "parallelism", "200", "max-parallelism", "128")));
+    assertTrue(e.getMessage().contains("parallelism 200 (parallelism.default) exceeds"
+        + " max-parallelism 128 (pipeline.max-parallelism)"), e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> JobConfig.of(
-        Map.of("bootstrap.servers", "kafka:9092", "max-parallelism", "0")));
+        Map.of(BROKER, "kafka:9092", "pipeline.max-parallelism", "0")));
   }
 
   @Test
-  void everyOptionIsDocumented() throws Exception {
-    Path doc = Path.of("..", "docs", "configuration.md");
-    String text = Files.readString(doc, StandardCharsets.UTF_8);
-    for (JobConfig.Option o : JobConfig.OPTIONS) {
-      assertTrue(text.contains("| `" + o.key() + "` |"), o.key() + " is missing from " + doc);
+  void theScoringSettingsAreThoseOfTheSharedOptions() {
+    JobConfig c = JobConfig.of(Map.of(BROKER, "a:1", "flowguard.scoring.false-alarm-rate", "0.01",
+        "flowguard.scoring.typicality.windows", "8", "flowguard.scoring.pending.max-events", "7"));
+    var settings = c.scoringSettings();
+    var direct = FlowguardOptions.scoringSettings(c.options());
+    assertEquals(0.01, settings.falseAlarmRate());
+    assertArrayEquals(new int[] {8}, settings.windows());
+    assertEquals(7, settings.pendingMaxEvents());
+    assertEquals(direct.falseAlarmRate(), settings.falseAlarmRate());
+    assertArrayEquals(direct.windows(), settings.windows());
+  }
+
+  @Test
+  void helpListsEveryOptionWithItsTypeDefaultAndDescription() {
+    String help = OptionDocs.help();
+    for (ConfigOption<?> o : JobOptions.all()) {
+      String d = OptionDocs.defaultText(o);
+      assertTrue(help.contains("--" + o.key() + " <" + OptionDocs.typeName(o) + ">"
+          + (d.isEmpty() ? "" : "  (default: " + d + ")")), o.key());
+      String firstWords = OptionDocs.description(o).split(" ")[0];
+      assertFalse(firstWords.isBlank(), o.key() + " has a description");
     }
+    assertTrue(help.contains("--flowguard.scoring.false-alarm-rate <Double>  (default: 0.001)"));
+    assertTrue(help.contains("Replaces false.alarm.rate (deprecated)."));
   }
 
   /**
@@ -181,13 +338,24 @@ class JobConfigTest {
   void dockerComposeJobArgumentsAreAValidConfiguration() throws Exception {
     Path props = Path.of("..", "docker", "job.properties");
     String compose = Files.readString(Path.of("..", "docker", "docker-compose.yml"), StandardCharsets.UTF_8);
-    for (String key : new String[] {"--config", "--bootstrap.servers", "--events.topic", "--scores.topic",
-        "--alerts.topic", "--dead-letters.topic", "--model.topic"}) {
+    String[] keys = {"--config", "--" + BROKER, "--flowguard.kafka.events-topic",
+        "--flowguard.kafka.scores-topic", "--flowguard.kafka.alerts-topic",
+        "--flowguard.kafka.dead-letters-topic", "--flowguard.kafka.model-topic"};
+    for (String key : keys) {
       assertTrue(compose.contains(key + " "), "compose passes " + key);
     }
-    JobConfig config = JobConfig.fromArgs(new String[] {"--config", props.toString(), "--bootstrap.servers",
-        "kafka:19092", "--events.topic", "events", "--scores.topic", "scores", "--alerts.topic", "alerts",
-        "--dead-letters.topic", "dead-letters", "--model.topic", "flowguard-models"});
+    JobConfig config = JobConfig.fromArgs(new String[] {"--config", props.toString(), keys[1],
+        "kafka:19092", keys[2], "events", keys[3], "scores", keys[4], "alerts", keys[5],
+        "dead-letters", keys[6], "flowguard-models"});
     assertEquals("kafka:19092", config.bootstrapServers());
+    for (String line : Files.readAllLines(props, StandardCharsets.UTF_8)) {
+      String l = line.strip();
+      if (!l.isEmpty() && !l.startsWith("#")) {
+        String key = l.substring(0, l.indexOf('='));
+        assertFalse(OptionKeys.kind(key) == OptionKeys.Kind.DEPRECATED
+            || OptionKeys.kind(key) == OptionKeys.Kind.DEPRECATED_KAFKA_PROPERTY,
+            "job.properties uses the current key, not " + key);
+      }
+    }
   }
 }

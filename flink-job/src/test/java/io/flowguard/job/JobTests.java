@@ -91,21 +91,21 @@ public final class JobTests {
    */
   public static JobConfig config(String name) {
     Map<String, String> o = new HashMap<>();
-    o.put("bootstrap.servers", kafka().bootstrapServers());
-    o.put("events.topic", name + "-events");
-    o.put("scores.topic", name + "-scores");
-    o.put("alerts.topic", name + "-alerts");
-    o.put("dead-letters.topic", name + "-dead");
-    o.put("model.topic", name + "-models");
-    o.put("group.id", name);
-    o.put("transactional-id.prefix", name);
-    o.put("transaction.timeout", "30 s");
-    o.put("checkpoint.interval", "300 ms");
-    o.put("events.starting-offsets", "earliest");
-    o.put("false.alarm.rate", Double.toString(RATE));
-    o.put("typicality.windows", "8,32");
-    o.put("typicality.alpha", Double.toString(ALPHA));
-    o.put("parallelism", Integer.toString(PARALLELISM));
+    o.put("flowguard.kafka.bootstrap-servers", kafka().bootstrapServers());
+    o.put("flowguard.kafka.events-topic", name + "-events");
+    o.put("flowguard.kafka.scores-topic", name + "-scores");
+    o.put("flowguard.kafka.alerts-topic", name + "-alerts");
+    o.put("flowguard.kafka.dead-letters-topic", name + "-dead");
+    o.put("flowguard.kafka.model-topic", name + "-models");
+    o.put("flowguard.kafka.group-id", name);
+    o.put("flowguard.kafka.transactional-id-prefix", name);
+    o.put("flowguard.kafka.transaction-timeout", "30 s");
+    o.put("execution.checkpointing.interval", "300 ms");
+    o.put("flowguard.kafka.starting-offsets", "earliest");
+    o.put("flowguard.scoring.false-alarm-rate", Double.toString(RATE));
+    o.put("flowguard.scoring.typicality.windows", "8,32");
+    o.put("flowguard.scoring.typicality.alpha", Double.toString(ALPHA));
+    o.put("parallelism.default", Integer.toString(PARALLELISM));
     return JobConfig.of(o);
   }
 

@@ -87,10 +87,10 @@ class RetrainJobTest {
     // A full-speed training (the CPU share is a separate concern) on a reservoir large enough
     // that the challenger's calibration is precise: see the tolerance below.
     JobConfig c = RetrainJobs.config("shift", "4 s", Map.of(
-        "retrain.reservoir.size", "10000", "retrain.min-rows", "4000",
-        "retrain.max-key-share", "0.2", "retrain.drift.block", "200",
-        "retrain.drift.blocks", "2", "retrain.drift.trigger", "false",
-        "retrain.cpu-share", "1"));
+        "flowguard.retrain.reservoir.size", "10000", "flowguard.retrain.min-rows", "4000",
+        "flowguard.retrain.max-key-share", "0.2", "flowguard.retrain.drift.block", "200",
+        "flowguard.retrain.drift.blocks", "2", "flowguard.retrain.drift.trigger", "false",
+        "flowguard.retrain.cpu-share", "1"));
     RetrainJobs.createTopics(c);
     ModelTopic.publish(c.clientProperties(), c.modelTopic(), MODEL, RetrainModels.regimeA());
     String topic = c.eventsTopics().get(0);
@@ -193,8 +193,8 @@ class RetrainJobTest {
   @Test
   void anomaliesNeverEnterTheReservoirAndAFloodingKeyIsCapped() throws Exception {
     JobConfig c = RetrainJobs.config("poison", "3 s", Map.of(
-        "retrain.reservoir.size", "2000", "retrain.min-rows", "500",
-        "retrain.max-key-share", "0.05"));
+        "flowguard.retrain.reservoir.size", "2000", "flowguard.retrain.min-rows", "500",
+        "flowguard.retrain.max-key-share", "0.05"));
     RetrainJobs.createTopics(c);
     ModelTopic.publish(c.clientProperties(), c.modelTopic(), MODEL, RetrainModels.regimeA());
     CAPTURED.clear();
@@ -283,7 +283,7 @@ class RetrainJobTest {
   @Test
   void aWorseChallengerIsRejectedWithItsReasonAndTheChampionKeepsScoring() throws Exception {
     JobConfig c = RetrainJobs.config("reject", "3 s", Map.of(
-        "retrain.reservoir.size", "4000", "retrain.min-rows", "1000"));
+        "flowguard.retrain.reservoir.size", "4000", "flowguard.retrain.min-rows", "1000"));
     RetrainJobs.createTopics(c);
     ModelTopic.publish(c.clientProperties(), c.modelTopic(), MODEL, RetrainModels.regimeA());
     String topic = c.eventsTopics().get(0);
@@ -368,7 +368,7 @@ class RetrainJobTest {
   void aFailureWhileAChallengerTrainsLeadsToExactlyOnePromotionAndScoringNeverStops()
       throws Exception {
     JobConfig c = RetrainJobs.config("lost", "2 s", Map.of(
-        "retrain.reservoir.size", "4000", "retrain.min-rows", "1000"));
+        "flowguard.retrain.reservoir.size", "4000", "flowguard.retrain.min-rows", "1000"));
     RetrainJobs.createTopics(c);
     ModelTopic.publish(c.clientProperties(), c.modelTopic(), MODEL, RetrainModels.regimeA());
     TRAININGS.set(0);

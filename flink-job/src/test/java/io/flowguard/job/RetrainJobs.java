@@ -31,10 +31,10 @@ public final class RetrainJobs {
   /** Retraining on, every scored event sampled, schedule every {@code interval}. */
   public static JobConfig config(String name, String interval, Map<String, String> extra) {
     Map<String, String> o = new HashMap<>();
-    o.put("retrain.enabled", "true");
-    o.put("retrain.interval", interval);
-    o.put("retrain.sample-rate", "1");
-    o.put("model-events.topic", name + "-model-events");
+    o.put("flowguard.retrain.enabled", "true");
+    o.put("flowguard.retrain.interval", interval);
+    o.put("flowguard.retrain.sample-rate", "1");
+    o.put("flowguard.kafka.model-events-topic", name + "-model-events");
     o.putAll(extra);
     return JobTests.config(name).with(o);
   }

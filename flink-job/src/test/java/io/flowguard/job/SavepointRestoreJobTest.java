@@ -52,7 +52,7 @@ class SavepointRestoreJobTest {
   @Test
   void modelAndTypicalityWindowsComeBackFromASavepoint(@TempDir Path savepoints)
       throws Exception {
-    JobConfig config = JobTests.config("restore").with("pending.timeout", "5 s");
+    JobConfig config = JobTests.config("restore").with("flowguard.scoring.pending.timeout", "5 s");
     JobTests.createTopics(config);
     byte[] model = TestModels.v1();
     ModelTopic.publish(config.clientProperties(), config.modelTopic(), TestModels.NAME, model);

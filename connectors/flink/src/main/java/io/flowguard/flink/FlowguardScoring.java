@@ -14,6 +14,7 @@ import org.apache.flink.api.common.typeinfo.BasicTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.util.OutputTag;
@@ -148,6 +149,15 @@ public final class FlowguardScoring<T> {
     this.pendingMaxEvents = maxEvents;
     this.pendingTimeout = Objects.requireNonNull(timeout, "timeout");
     return this;
+  }
+
+  /**
+   * The scoring settings of a Flink configuration ({@link FlowguardOptions}: {@code
+   * flowguard.scoring.false-alarm-rate}, {@code flowguard.scoring.typicality.windows}, ...), e.g. the
+   * job's {@code env.getConfiguration()}; keys not set keep their defaults.
+   */
+  public FlowguardScoring<T> configure(ReadableConfig config) {
+    return settings(FlowguardOptions.scoringSettings(config));
   }
 
   /**

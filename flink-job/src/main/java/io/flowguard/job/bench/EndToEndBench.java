@@ -187,13 +187,13 @@ public final class EndToEndBench {
   private JobConfig config(String name, String guarantee) {
     String p = "bench" + (++run) + "-" + name;
     JobConfig c = JobConfig.of(Map.ofEntries(
-        Map.entry("bootstrap.servers", kafka.bootstrapServers()),
-        Map.entry("events.topic", p + "-events"), Map.entry("scores.topic", p + "-scores"),
-        Map.entry("alerts.topic", p + "-alerts"), Map.entry("dead-letters.topic", p + "-dead"),
-        Map.entry("model.topic", p + "-models"), Map.entry("group.id", p),
-        Map.entry("transactional-id.prefix", p), Map.entry("events.starting-offsets", "earliest"),
-        Map.entry("delivery.guarantee", guarantee), Map.entry("checkpoint.interval", "1 s"),
-        Map.entry("parallelism", "2"), Map.entry("typicality.windows", "32,128")));
+        Map.entry("flowguard.kafka.bootstrap-servers", kafka.bootstrapServers()),
+        Map.entry("flowguard.kafka.events-topic", p + "-events"), Map.entry("flowguard.kafka.scores-topic", p + "-scores"),
+        Map.entry("flowguard.kafka.alerts-topic", p + "-alerts"), Map.entry("flowguard.kafka.dead-letters-topic", p + "-dead"),
+        Map.entry("flowguard.kafka.model-topic", p + "-models"), Map.entry("flowguard.kafka.group-id", p),
+        Map.entry("flowguard.kafka.transactional-id-prefix", p), Map.entry("flowguard.kafka.starting-offsets", "earliest"),
+        Map.entry("flowguard.kafka.delivery-guarantee", guarantee), Map.entry("execution.checkpointing.interval", "1 s"),
+        Map.entry("parallelism.default", "2"), Map.entry("flowguard.scoring.typicality.windows", "32,128")));
     kafka.createTopic(c.eventsTopics().get(0), 2, false);
     kafka.createTopic(c.scoresTopic(), 2, false);
     kafka.createTopic(c.alertsTopic(), 1, false);

@@ -107,7 +107,7 @@ public final class InJobRetrainBench {
     int events = Integer.parseInt(a.getOrDefault("events", "200000"));
     int runs = Integer.parseInt(a.getOrDefault("runs", "3"));
     int bigRuns = Integer.parseInt(a.getOrDefault("big-runs", "1"));
-    String cpuShare = a.getOrDefault("cpu-share", JobConfig.RETRAIN_CPU_SHARE.defaultValue());
+    String cpuShare = a.getOrDefault("cpu-share", Double.toString(io.flowguard.job.JobOptions.RETRAIN_CPU_SHARE.defaultValue()));
 
     System.out.printf(Locale.ROOT, "Training the benchmark model (MAF, d = %d, 5 x 128) ...%n",
         EndToEndBench.DIM);
@@ -236,17 +236,17 @@ public final class InJobRetrainBench {
         retraining ? "on" : "off", events);
     String p = "rbench" + (++run) + (retraining ? "-on" : "-off");
     Map<String, String> o = new HashMap<>(Map.ofEntries(
-        Map.entry("bootstrap.servers", kafka.bootstrapServers()),
-        Map.entry("events.topic", p + "-events"), Map.entry("scores.topic", p + "-scores"),
-        Map.entry("alerts.topic", p + "-alerts"), Map.entry("dead-letters.topic", p + "-dead"),
-        Map.entry("model.topic", p + "-models"), Map.entry("group.id", p),
-        Map.entry("transactional-id.prefix", p), Map.entry("events.starting-offsets", "earliest"),
-        Map.entry("checkpoint.interval", "1 s"), Map.entry("parallelism", "2"),
-        Map.entry("typicality.windows", "32,128"), Map.entry("model-events.topic", p + "-me")));
+        Map.entry("flowguard.kafka.bootstrap-servers", kafka.bootstrapServers()),
+        Map.entry("flowguard.kafka.events-topic", p + "-events"), Map.entry("flowguard.kafka.scores-topic", p + "-scores"),
+        Map.entry("flowguard.kafka.alerts-topic", p + "-alerts"), Map.entry("flowguard.kafka.dead-letters-topic", p + "-dead"),
+        Map.entry("flowguard.kafka.model-topic", p + "-models"), Map.entry("flowguard.kafka.group-id", p),
+        Map.entry("flowguard.kafka.transactional-id-prefix", p), Map.entry("flowguard.kafka.starting-offsets", "earliest"),
+        Map.entry("execution.checkpointing.interval", "1 s"), Map.entry("parallelism.default", "2"),
+        Map.entry("flowguard.scoring.typicality.windows", "32,128"), Map.entry("flowguard.kafka.model-events-topic", p + "-me")));
     if (retraining) {
-      o.putAll(Map.of("retrain.enabled", "true", "retrain.sample-rate", "0.1",
-          "retrain.min-rows", "1000", "retrain.interval", "200 ms",
-          "retrain.max-key-share", "0.1", "retrain.cpu-share", cpuShare));
+      o.putAll(Map.of("flowguard.retrain.enabled", "true", "flowguard.retrain.sample-rate", "0.1",
+          "flowguard.retrain.min-rows", "1000", "flowguard.retrain.interval", "200 ms",
+          "flowguard.retrain.max-key-share", "0.1", "flowguard.retrain.cpu-share", cpuShare));
     }
     JobConfig c = JobConfig.of(o);
     kafka.createTopic(c.eventsTopics().get(0), 2, false);

@@ -203,7 +203,7 @@ class ScoringFunctionTest {
     List<DeadLetter> dead = deadLetters();
     assertEquals(2, dead.size());
     assertTrue(dead.stream().allMatch(d -> d.reason() == DeadLetterReason.NO_MODEL));
-    assertTrue(dead.get(0).message().contains("pending.timeout"), dead.get(0).message());
+    assertTrue(dead.get(0).message().contains("flowguard.scoring.pending.timeout"), dead.get(0).message());
     harness.setProcessingTime(90_000);
     assertEquals(3, deadLetters().size());
     // The key starts afresh: a new event waits again rather than being dropped.

@@ -9,6 +9,7 @@ import io.flowguard.connectors.score.TypicalityResult;
 import io.flowguard.core.score.Scorer;
 import io.flowguard.flink.FeatureException;
 import io.flowguard.flink.FeatureExtractor;
+import io.flowguard.flink.FlowguardOptions;
 import io.flowguard.flink.ModelSelector;
 import io.flowguard.flink.RejectionMapper;
 import io.flowguard.flink.ScoreMapper;
@@ -273,7 +274,8 @@ public final class ScoringFunction<T, S, R>
     int count = held == null ? 0 : held;
     if (count >= settings.pendingMaxEvents()) {
       reject(event, DeadLetterReason.NO_MODEL, "no model '" + model + "' yet and "
-          + count + " events of key '" + key + "' already wait for one (pending.max-events)",
+          + count + " events of key '" + key + "' already wait for one ("
+          + FlowguardOptions.PENDING_MAX_EVENTS.key() + ")",
           model);
       return;
     }
@@ -305,7 +307,8 @@ public final class ScoringFunction<T, S, R>
         score(event, key, model, out);
       } else {
         reject(event, DeadLetterReason.NO_MODEL, "no model '" + name + "' arrived within "
-            + settings.pendingTimeoutMillis() + " ms (pending.timeout)", name == null ? "" : name);
+            + settings.pendingTimeoutMillis() + " ms (" + FlowguardOptions.PENDING_TIMEOUT.key() + ")",
+            name == null ? "" : name);
       }
     }
     clearPending();

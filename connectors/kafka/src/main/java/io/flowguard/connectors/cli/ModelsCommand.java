@@ -172,7 +172,7 @@ public final class ModelsCommand implements Runnable {
     @Option(names = "--keep", defaultValue = "10", paramLabel = "N", description = "Versions kept in the history (default: ${DEFAULT-VALUE}).")
     int keep;
 
-    @Option(names = "--events-topic", defaultValue = ModelHistory.DEFAULT_EVENTS_TOPIC, paramLabel = "TOPIC",
+    @Option(names = {"--model-events-topic", "--events-topic"}, defaultValue = ModelHistory.DEFAULT_EVENTS_TOPIC, paramLabel = "TOPIC",
         description = "Where the ROLLED_BACK record goes (default: ${DEFAULT-VALUE}).")
     String eventsTopic;
 

@@ -107,7 +107,7 @@ public final class RetrainCommand implements Callable<Integer> {
   @Option(names = "--keep", defaultValue = "10", paramLabel = "N", description = "Versions kept in the history (default: ${DEFAULT-VALUE}).")
   int keep;
 
-  @Option(names = "--events-topic", defaultValue = ModelHistory.DEFAULT_EVENTS_TOPIC, paramLabel = "TOPIC",
+  @Option(names = {"--model-events-topic", "--events-topic"}, defaultValue = ModelHistory.DEFAULT_EVENTS_TOPIC, paramLabel = "TOPIC",
       description = "Where PROMOTED/REJECTED records go with --publish (default: ${DEFAULT-VALUE}).")
   String eventsTopic;
 
@@ -116,7 +116,7 @@ public final class RetrainCommand implements Callable<Integer> {
 
   @Option(names = "--false-alarm-rate", defaultValue = "1e-3", paramLabel = "RATE",
       description = "Events the champion flags at this rate are dropped before training; the challenger's"
-          + " calibration is checked at it (default: ${DEFAULT-VALUE}; use the job's false.alarm.rate).")
+          + " calibration is checked at it (default: ${DEFAULT-VALUE}; use the job's flowguard.scoring.false-alarm-rate).")
   double falseAlarmRate;
 
   @Option(names = "--seed", defaultValue = "0", paramLabel = "N", description = "Seed of the hold-out split and training (default: ${DEFAULT-VALUE}).")
