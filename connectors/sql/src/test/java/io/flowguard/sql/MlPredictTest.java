@@ -219,6 +219,58 @@ class MlPredictTest {
     }
   }
 
+  @Test
+  void refreshSwitchesToAChangedCompatibleModelAndKeepsTheOldOneOverAnIncompatibleOne() throws Exception {
+    Path model = writeModel("pump.fgm", SqlTestModels.v1());
+    StreamTableEnvironment tEnv = tableEnv(false);
+    env.setParallelism(1);
+    TypeInformation<Row> type = Types.ROW_NAMED(new String[] {"id", "temp", "pressure", "flow"},
+        Types.LONG, Types.DOUBLE, Types.DOUBLE, Types.DOUBLE);
+    // A slow stream (one row per 5 ms, up to 2 minutes) so that the query is still running when the
+    // file changes.
+    tEnv.createTemporaryView("events", tEnv.fromDataStream(env.fromSequence(0, 24_000)
+        .map(i -> {
+          Thread.sleep(5);
+          return Row.of(i, 60.0, 5.0, 10.0);
+        }).returns(type)));
+    tEnv.executeSql("CREATE MODEL detector INPUT (temp DOUBLE, pressure DOUBLE, flow DOUBLE) "
+        + "OUTPUT (model_version INT, log_density DOUBLE) WITH ('provider' = 'flowguard', "
+        + "'path' = '" + model.toUri() + "', 'refresh-interval' = '100 ms')");
+    TableResult result = tEnv.executeSql("SELECT id, model_version, log_density FROM "
+        + "ML_PREDICT(TABLE events, MODEL detector, DESCRIPTOR(temp, pressure, flow))");
+    JobID job = result.getJobClient().orElseThrow().getJobID();
+    double v2LogDensity = scoreOf(SqlTestModels.v2(), 60.0, 5.0, 10.0);
+    try (CloseableIterator<Row> it = result.collect()) {
+      assertEquals(1, it.next().getField("model_version"));
+      replace(model, SqlTestModels.train("pump", 3, 44L, List.of("temp", "pressure", "rpm")));
+      while (counter(job, "modelRefreshesRefused") == 0) {
+        assertEquals(1, it.next().getField("model_version"), "an incompatible model is never used");
+      }
+      replace(model, SqlTestModels.v2());
+      Row row = it.next();
+      while ((Integer) row.getField("model_version") == 1) {
+        row = it.next();
+      }
+      assertEquals(2, row.getField("model_version"));
+      assertEquals(v2LogDensity, (Double) row.getField("log_density"), TOLERANCE);
+    }
+    assertEquals(1, counter(job, "modelRefreshes"));
+  }
+
+  private static double scoreOf(byte[] model, double... features) {
+    Scorer.Score s = new Scorer.Score();
+    new Scorer(SqlTestModels.read(model), 0.001).score(features, s);
+    return s.logDensity;
+  }
+
+  /** Replaces a model file atomically, as docs/sql.md tells users to. */
+  private void replace(Path target, byte[] bytes) throws Exception {
+    Path tmp = dir.resolve(".next.fgm.tmp");
+    Files.write(tmp, bytes);
+    Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+
   static long counter(JobID job, String name) {
     long sum = 0;
     for (Metric m : REPORTER.findMetrics(job, "\\.flowguard\\." + name + "$").values()) {

@@ -46,13 +46,18 @@ final class SqlTestModels {
   }
 
   static byte[] train(String name, int version, long seed) {
+    return train(name, version, seed, FEATURES);
+  }
+
+  /** A model of the pump data whose features carry the given names. */
+  static byte[] train(String name, int version, long seed, List<String> featureNames) {
     int n = 2000;
     Random rng = new Random(seed);
     double[] x = new double[n * 3];
     for (int i = 0; i < n; i++) {
       System.arraycopy(normal(rng), 0, x, i * 3, 3);
     }
-    Dataset data = new Dataset("sql-test-normal", FEATURES, x, n);
+    Dataset data = new Dataset("sql-test-normal", featureNames, x, n);
     FlowSpec spec = FlowSpec.of(FlowSpec.MAF, 3).withLayers(2).withHidden(16, 16);
     TrainingConfig training = TrainingConfig.defaults().withSteps(200).withEvalEvery(50).withSeed(seed);
     FlowModel model = ModelTrainer.train(data,
