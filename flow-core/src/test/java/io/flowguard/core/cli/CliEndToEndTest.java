@@ -81,7 +81,7 @@ class CliEndToEndTest {
         "--spec", "{\"family\": \"maf\", \"layers\": 3, \"hidden\": [32, 32]}");
     assertEquals(0, r.code(), r.err());
     assertTrue(Files.size(model) > 1000);
-    assertTrue(r.err().contains("Warning: Dropped constant columns: [const]"), r.err());
+    assertTrue(r.err().contains("Note: column 'const' is constant (") && r.err().contains("modelled apart"), r.err());
     assertTrue(r.err().contains("Config: flow: given by --spec"), "train prints the configuration it used\n" + r.err());
     assertTrue(r.err().contains("Config: smoothing noise"), r.err());
     FlowModel m = ModelFormat.read(model);
