@@ -38,7 +38,7 @@ final class InspectCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     byte[] bytes = ModelFormat.readFile(modelFile);
-    FlowModel m = ModelFormat.read(bytes);
+    FlowModel m = ModelFormat.read(bytes, modelFile);
     String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     out.printf("Model        %s v%d%n", m.name(), m.version());
     out.printf("File         %s (%d bytes), checksum verified; file SHA-256 %s%n", modelFile, bytes.length, sha);

@@ -175,7 +175,27 @@ public final class ModelFormat {
 
   /** Reads a model file, rejecting files larger than {@link #MAX_FILE_BYTES} before reading them. */
   public static FlowModel read(Path path) throws IOException {
-    return read(readFile(path));
+    return read(readFile(path), path);
+  }
+
+  /**
+   * {@link #read(byte[])} of bytes read from {@code path}: a file that is not a model at all is named in
+   * the error, with a hint when it looks like a data file.
+   */
+  public static FlowModel read(byte[] bytes, Path path) throws IOException {
+    try {
+      return read(bytes);
+    } catch (ModelFormatException e) {
+      if (e.kind() != Kind.NOT_A_MODEL) {
+        throw e;
+      }
+      // Name the file, and say what it looks like: a data file given as the model is the usual mistake.
+      String name = path.getFileName() == null ? "" : path.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+      boolean data = name.matches(".*\\.(csv|tsv|jsonl|ndjson|json|txt|gz|parquet)$");
+      throw new ModelFormatException(Kind.NOT_A_MODEL, path + " is not a Flowguard model file (it does not start with \""
+          + MAGIC + "\")" + (data ? "; it looks like a data file: give the .fgm file that 'flowguard train --out'"
+          + " wrote, and the data with --data" : "; give the .fgm file that 'flowguard train --out' wrote"), e);
+    }
   }
 
   /**

@@ -55,7 +55,7 @@ public final class Preprocessor {
   public static final double CONSTANT_RELATIVE_STD = 1e-12;
 
   /**
-   * A column whose most frequent training value holds all but fewer than this many rows is modelled apart
+   * A column whose most frequent training value holds all but at most this many rows is modelled apart
    * by its categorical distribution ({@link Categories}) instead of by the flow. With fewer than 5 rows
    * off the mode, the relative error of their count is above {@code 1 / sqrt(5) = 45 %}: far too few to
    * estimate how the column depends on the others, which is all the flow could add over the column's
@@ -64,6 +64,13 @@ public final class Preprocessor {
    * noise many standard deviations wide, whose density at a new rare value is arbitrary).
    */
   public static final int APART_MAX_OFF_MODE_ROWS = 4;
+
+  /**
+   * ... and those rows are at most this share of all rows (the mode holds at least 99 % of them). Where a
+   * few rows are a sizable share (4 of 32 rows, 12 %), the column is a genuine feature of normal data whose
+   * values are not rare, and the flow keeps it: "nearly constant" means rare in count and in share.
+   */
+  public static final double APART_MAX_OFF_MODE_SHARE = 0.01;
 
   /**
    * A column is discrete when at most this share of its training rows hold distinct values (so most
@@ -585,7 +592,8 @@ public final class Preprocessor {
 
   /**
    * The categories of a column whose most frequent value holds all but at most {@code maxOffMode} of the
-   * sorted values, or {@link Categories#NONE}.
+   * sorted values, and those at most {@link #APART_MAX_OFF_MODE_SHARE} of them (a constant column always),
+   * or {@link Categories#NONE}.
    */
   static Categories nearlyConstant(double[] sorted, int maxOffMode) {
     int n = sorted.length;
@@ -600,7 +608,9 @@ public final class Preprocessor {
       distinct++;
       r = e;
     }
-    if (n - best > maxOffMode || distinct > Categories.MAX_LEVELS) {
+    int offMode = n - best;
+    if (offMode > 0 && (offMode > maxOffMode || offMode > APART_MAX_OFF_MODE_SHARE * n)
+        || distinct > Categories.MAX_LEVELS) {
       return Categories.NONE;
     }
     List<Double> values = new ArrayList<>(distinct);

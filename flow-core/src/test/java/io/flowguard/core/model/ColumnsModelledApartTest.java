@@ -61,7 +61,7 @@ class ColumnsModelledApartTest {
 
   @Test
   void aColumnWithFewOffModeRowsIsModelledApartAndOneWithMoreIsKept() {
-    int n = 300;
+    int n = 500;
     int bound = Preprocessor.APART_MAX_OFF_MODE_ROWS;
     Preprocessor apart = Preprocessor.fit(NAMES, rows(n, bound, 2), n);
     assertTrue(apart.features().get(2).apart());
@@ -72,6 +72,15 @@ class ColumnsModelledApartTest {
     Preprocessor kept = Preprocessor.fit(NAMES, rows(n, bound + 1, 2), n);
     assertFalse(kept.features().get(2).apart());
     assertEquals(List.of("amount", "rare"), kept.keptFeatures());
+  }
+
+  @Test
+  void fewOffModeRowsThatAreASizableShareStayInTheFlow() {
+    // 2 rows of 100 are few in count but 2 % of the rows: a genuine (if rare) feature, not a nearly constant one.
+    int n = 100;
+    Preprocessor p = Preprocessor.fit(NAMES, rows(n, 2, 6), n);
+    assertFalse(p.features().get(2).apart());
+    assertTrue(p.features().get(1).apart(), "a constant column is always modelled apart");
   }
 
   @Test
@@ -88,7 +97,7 @@ class ColumnsModelledApartTest {
 
   @Test
   void theScoreOfATrainedModelMovesByExactlyTheCategoricalLogProbability() {
-    int n = 300;
+    int n = 400;
     Dataset data = new Dataset("apart", NAMES, rows(n, 2, 4), n);
     ModelTrainer.Options o = ModelTrainer.Options.automatic("apart", 1, data, 7, 0.2);
     ModelTrainer.Options quick = new ModelTrainer.Options("apart", 1, o.spec(), o.training().withSteps(50), 0.2,
@@ -105,6 +114,7 @@ class ColumnsModelledApartTest {
     assertEquals(-Math.log(total + 2.0) - Math.log((total + 1.0) / (total + 2.0)),
         model.logDensity(unseenFlag, 1)[0] - base, 1e-12);
     Preprocessor.Categories rare = p.features().get(2).categories();
+    assertTrue(rare.present(), "2 rows of about 320 fitted: modelled apart");
     assertEquals(rare.logProbability(1.0) - rare.logProbability(0.0), model.logDensity(rareValue, 1)[0] - base, 1e-12);
   }
 
