@@ -164,6 +164,23 @@ class CliEndToEndTest {
   }
 
   @Test
+  @Order(4)
+  void evaluateReportsWhereToCut() throws Exception {
+    Path out = dir.resolve("eval-thresholds");
+    CliRun r = run("evaluate", "--data", labelled.toString(), "--label-column", "label", "--seeds", "0", "--out",
+        out.toString(), "--epochs", "20", "--spec", "maf");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("at false-alarm rate 0.001: precision") && r.out().contains("best F1")
+        && r.out().contains("recall at rate 0.001:") && r.out().contains("--recommend-rate"), r.out());
+    JsonNode t = new ObjectMapper().readTree(out.resolve("evaluation.json").toFile()).get("seeds").get(0)
+        .get("thresholds");
+    assertEquals(0.001, t.get("false_alarm_rate").asDouble(), 0.0);
+    double best = t.get("best_f1").asDouble();
+    assertTrue(best >= t.get("f1").asDouble() && best > 0.5, "the best F1 is at least the configured rate's: " + t);
+    assertEquals(4, t.get("recall_at_rate").size());
+  }
+
+  @Test
   @Order(5)
   void reportOnNewDataWritesHtmlAndFigures() throws Exception {
     Path out = dir.resolve("report");
