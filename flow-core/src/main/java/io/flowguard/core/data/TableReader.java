@@ -78,6 +78,7 @@ public final class TableReader implements AutoCloseable {
   private final DoubleBuffer values = new DoubleBuffer();
   private boolean ended;
   private Rejects rejects;
+  private long rejected;
 
   /** Told of each row {@link #skipInvalid} leaves out: its file line and what was wrong with it. */
   @FunctionalInterface
@@ -189,9 +190,14 @@ public final class TableReader implements AutoCloseable {
       } catch (CharacterCodingException e) {
         throw DataFormatException.notUtf8(source);
       } catch (DataFormatException e) {
+        if (rejects != null && rejected > 0 && e.getMessage().contains("no data rows")) {
+          throw new DataFormatException(source + ": every data row is invalid (" + rejected + " left out); nothing"
+              + " to score");
+        }
         if (rejects == null || rows.lastLine() < 1 || e.getMessage().contains("no data rows")) {
           throw e;
         }
+        rejected++;
         values.truncate(mark);
         while (carried.size() > cells) {
           carried.remove(carried.size() - 1);

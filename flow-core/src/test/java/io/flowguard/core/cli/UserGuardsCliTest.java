@@ -146,6 +146,13 @@ class UserGuardsCliTest {
   }
 
   @Test
+  void skipInvalidSaysSoWhenEveryRowIsInvalid() throws Exception {
+    Path in = Files.writeString(dir.resolve("all-bad.csv"), "a,b\nNaN,1\nx,2\n");
+    CliRun.of("score", "--model", model.toString(), "--data", in.toString(), "--out", dir.resolve("ab.csv").toString(),
+        "--skip-invalid", dir.resolve("ab-rejects.csv").toString()).assertUserError("every data row is invalid (2 left out)");
+  }
+
+  @Test
   void aSemicolonOrTabSeparatedFileIsNamedAsSuch() throws Exception {
     Path semi = Files.writeString(dir.resolve("semi.csv"), "a;b\n0,1\n");
     CliRun.of("score", "--model", model.toString(), "--data", semi.toString(), "--out", dir.resolve("s.csv").toString())
