@@ -44,7 +44,7 @@ final class BenchCommand implements Callable<Integer> {
     OptionChecks.atLeast(spec.commandLine(), "--events", events, 1);
     OptionChecks.atLeast(spec.commandLine(), "--rounds", rounds, 1);
     byte[] bytes = ModelFormat.readFile(modelFile);
-    FlowModel model = ModelFormat.read(bytes);
+    FlowModel model = ModelFormat.read(bytes, modelFile);
     double[] loads = new double[21];
     for (int i = 0; i < loads.length; i++) {
       long t0 = System.nanoTime();

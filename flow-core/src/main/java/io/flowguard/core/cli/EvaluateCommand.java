@@ -45,6 +45,9 @@ import picocli.CommandLine.ParameterException;
         "differences. Reports AUROC and average precision of the NLL score, the mean test NLL of normal test",
         "rows (nats/row, standardized space), fit seconds and scoring events/s, per seed and their mean.",
         "",
+        "After the table, the flow's threshold report: precision, recall and F1 at the false-alarm rate 0.001,",
+        "the rate that maximizes F1 and the recall at rates 0.001, 0.01, 0.05 and 0.1 (evaluation.json: thresholds).",
+        "",
         "--baselines kde,gmm fits classical density estimators on the same split, beside the flow:",
         "kde = Gaussian kernel density (Scott's bandwidth, isotropic in the standardized space, as scikit-learn),",
         "gmm = Gaussian mixture (full covariances, components by BIC), kde-full = Gaussian KDE with Scott's",
@@ -80,7 +83,8 @@ final class EvaluateCommand implements Callable<Integer> {
   List<Long> seeds;
 
   @Option(names = "--baselines", split = ",", paramLabel = "NAME",
-      description = "Classical baselines to run beside the flow: kde, gmm, kde-full (default: none).")
+      description = "Classical baselines to run beside the flow: kde, gmm, kde-full, iforest (isolation forest: an"
+          + " anomaly score, not a density) (default: none).")
   List<String> baselines = new ArrayList<>();
 
   @Option(names = "--no-flow", description = "Do not train the flow; run only the --baselines.")
@@ -165,6 +169,10 @@ final class EvaluateCommand implements Callable<Integer> {
       stdout.printf(Locale.ROOT, "%-8s %-6s %8.4f %8.4f %10.4f %9.2f %12.0f%n", r.method(), "mean", mean.auroc(),
           mean.ap(), mean.testNll(), mean.fitSeconds(), mean.scoreEventsPerSecond());
     }
+    if (!noFlow) {
+      results.get(0).mean().flatMap(TabularProtocol.SeedResult::thresholds)
+          .ifPresent(t -> printThresholds(stdout, t, results.get(0).seeds().size()));
+    }
     // The flow's figures stay at the top level (the format before baselines existed); every method,
     // the flow included, is under "methods".
     if (!noFlow) {
@@ -235,6 +243,25 @@ final class EvaluateCommand implements Callable<Integer> {
     } catch (java.nio.charset.CharacterCodingException e) {
       return false; // not text: the table reader says so, naming the file
     }
+  }
+
+  /** Where to cut: precision, recall and F1 at the configured rate, the F1-best rate, recall at standard rates. */
+  static void printThresholds(PrintWriter stdout, io.flowguard.core.eval.ThresholdReport t, int seeds) {
+    stdout.printf(Locale.ROOT, "Threshold (flow, mean over %d seed%s; flagged = tail probability below the rate):%n",
+        seeds, seeds == 1 ? "" : "s");
+    stdout.printf(Locale.ROOT, "  at false-alarm rate %s: precision %s, recall %.3f, F1 %.3f%n", Rates.format(t.rate()),
+        Double.isNaN(t.precision()) ? "- (nothing flagged)" : String.format(Locale.ROOT, "%.3f", t.precision()),
+        t.recall(), t.f1());
+    stdout.printf(Locale.ROOT, "  best F1 %.3f at rate %.3g (precision %.3f, recall %.3f)%n", t.bestF1(), t.bestRate(),
+        t.bestPrecision(), t.bestRecall());
+    StringBuilder at = new StringBuilder("  recall at rate");
+    for (int i = 0; i < t.recallAt().length; i++) {
+      at.append(String.format(Locale.ROOT, "%s %s: %.3f", i == 0 ? "" : ",",
+          Rates.format(io.flowguard.core.eval.ThresholdReport.STANDARD_RATES.get(i)), t.recallAt()[i]));
+    }
+    stdout.println(at);
+    stdout.printf(Locale.ROOT, "  (the best rate is fitted to these test labels, an optimistic choice; to store a rate"
+        + " in a model: flowguard train ... --recommend-rate %.3g)%n", t.bestRate());
   }
 
   private static void header(PrintWriter stdout) {

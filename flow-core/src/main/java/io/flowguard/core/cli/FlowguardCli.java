@@ -119,6 +119,18 @@ public final class FlowguardCli implements Runnable {
       return userError ? EXIT_USAGE : EXIT_FAILURE;
     });
     cli.setParameterExceptionHandler((ex, a) -> {
+      // A misspelt option also leaves a required one missing, and picocli reports the missing one first:
+      // name the unknown option instead, which is the real mistake.
+      java.util.Optional<String> unknown = ex instanceof CommandLine.UnmatchedArgumentException
+          ? java.util.Optional.empty() : unknownOption(ex.getCommandLine(), a);
+      if (unknown.isPresent()) {
+        String name = ex.getCommandLine().getCommandSpec().qualifiedName();
+        err.println(name + ": unknown option '" + unknown.get() + "'" + closestOption(ex.getCommandLine(), unknown.get())
+            .map(o -> "; did you mean " + o + "?").orElse(""));
+        err.println("Run '" + name + " --help' for usage.");
+        err.flush();
+        return EXIT_USAGE;
+      }
       err.println(ex.getCommandLine().getCommandSpec().qualifiedName() + ": " + ex.getMessage());
       CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
       err.println("Run '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
@@ -126,6 +138,66 @@ public final class FlowguardCli implements Runnable {
       return EXIT_USAGE;
     });
     return cli.execute(args);
+  }
+
+  /** The first argument that looks like an option ({@code --name} or {@code -x}) and is none of {@code cli}'s. */
+  static java.util.Optional<String> unknownOption(CommandLine cli, String[] args) {
+    boolean afterCommand = cli.getParent() == null;
+    for (String arg : args) {
+      if (!afterCommand) {
+        afterCommand = arg.equals(cli.getCommandName());
+        continue;
+      }
+      if (arg.equals("--")) {
+        break;
+      }
+      if (arg.matches("--?[A-Za-z][A-Za-z0-9-]*(=.*)?")) {
+        String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+        if (cli.getCommandSpec().findOption(name) == null && !cli.getSubcommands().containsKey(name)) {
+          return java.util.Optional.of(name);
+        }
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
+  /** The option of {@code cli} closest to a misspelt one: a prefix of it, or within a few edits. */
+  static java.util.Optional<String> closestOption(CommandLine cli, String wrong) {
+    String best = null;
+    int bestDistance = Integer.MAX_VALUE;
+    for (CommandLine.Model.OptionSpec o : cli.getCommandSpec().options()) {
+      if (o.hidden()) {
+        continue;
+      }
+      for (String name : o.names()) {
+        int distance = wrong.startsWith(name) || name.startsWith(wrong) ? 1 : editDistance(wrong, name);
+        if (distance < bestDistance) {
+          bestDistance = distance;
+          best = name;
+        }
+      }
+    }
+    return best != null && bestDistance <= Math.max(2, wrong.length() / 3) ? java.util.Optional.of(best)
+        : java.util.Optional.empty();
+  }
+
+  private static int editDistance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
   }
 
   /**

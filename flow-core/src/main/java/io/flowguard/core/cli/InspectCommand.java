@@ -38,7 +38,7 @@ final class InspectCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     byte[] bytes = ModelFormat.readFile(modelFile);
-    FlowModel m = ModelFormat.read(bytes);
+    FlowModel m = ModelFormat.read(bytes, modelFile);
     String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     out.printf("Model        %s v%d%n", m.name(), m.version());
     out.printf("File         %s (%d bytes), checksum verified; file SHA-256 %s%n", modelFile, bytes.length, sha);
@@ -48,7 +48,7 @@ final class InspectCommand implements Callable<Integer> {
     out.printf("%nFeatures     %d raw, %d modelled%n", pre.rawDim(), pre.dim());
     out.printf("  %-24s %-8s %14s %14s %12s %s%n", "name", "status", "mean", "std", "grid cell", "transform");
     for (Preprocessor.Feature f : pre.features()) {
-      out.printf(Locale.ROOT, "  %-24s %-8s %14.6g %14.6g %12s %s%n", f.name(), f.kept() ? "kept" : "constant",
+      out.printf(Locale.ROOT, "  %-24s %-8s %14.6g %14.6g %12s %s%n", f.name(), f.kept() ? "kept" : f.apart() ? "apart" : "constant",
           f.mean(), f.std(), f.atomic() ? f.atoms().size() + " atoms" : f.discrete() ? String.format(Locale.ROOT, "%.6g", f.cell()) : "-",
           f.tailTransformed() ? String.format(Locale.ROOT, "asinh((x - %.6g) / %.6g)", f.tailCenter(), f.tailScale())
               : "-");

@@ -58,6 +58,12 @@ final class ScoreCommand implements Callable<Integer> {
           + " (default: ${DEFAULT-VALUE}).")
   double rate;
 
+  @Option(names = "--skip-invalid", paramLabel = "REJECTS_FILE",
+      description = "Leave out rows with bad content (a value that is not a finite number, a wrong field count, a bad"
+          + " JSON line) instead of failing, and write them to this CSV file as line,reason; the rest is scored."
+          + " Without it, one bad row fails the run.")
+  Path rejectsFile;
+
   @picocli.CommandLine.Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
@@ -67,20 +73,36 @@ final class ScoreCommand implements Callable<Integer> {
    */
   static final int CHUNK_ROWS = 4096;
 
-  /** What a run scored: events and anomalies among them. */
-  record Tally(long events, long anomalies) {}
+  /** What a run scored: events and anomalies among them, and rows left out by --skip-invalid. */
+  record Tally(long events, long anomalies, long rejected) {
+    Tally(long events, long anomalies) {
+      this(events, anomalies, 0);
+    }
+  }
 
   @Override
   public Integer call() throws Exception {
     PrintWriter stdout = spec.commandLine().getOut();
     OptionChecks.falseAlarmRate(spec.commandLine(), rate);
     OutputPaths.checkFile(out, "--out", "scored.csv");
+    checkOutputFormat(out);
     FlowModel model = ModelFormat.read(modelFile);
-    Tally tally = score(model, rate, data, out, CHUNK_ROWS);
+    if (rejectsFile != null) {
+      OutputPaths.checkFile(rejectsFile, "--skip-invalid", "rejects.csv");
+      if (rejectsFile.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize())
+          || rejectsFile.toAbsolutePath().normalize().equals(data.toAbsolutePath().normalize())) {
+        throw new IllegalArgumentException("--skip-invalid " + rejectsFile + " must be another file than --data and --out");
+      }
+    }
+    Tally tally = score(model, rate, data, out, CHUNK_ROWS, Optional.ofNullable(rejectsFile));
     stdout.printf(Locale.ROOT, "Scored %d events with %s v%d: %d anomalies at false-alarm rate %s (%.2f %%)%n",
         tally.events(), model.name(), model.version(), tally.anomalies(), Rates.format(rate),
         100.0 * tally.anomalies() / tally.events());
     stdout.printf("Wrote %s%n", out);
+    if (rejectsFile != null) {
+      stdout.printf(Locale.ROOT, "Left out %d invalid row%s: %s%n", tally.rejected(), tally.rejected() == 1 ? "" : "s",
+          rejectsFile);
+    }
     return 0;
   }
 
@@ -91,10 +113,44 @@ final class ScoreCommand implements Callable<Integer> {
    * {@code out} as it was.
    */
   static Tally score(FlowModel model, double rate, Path data, Path out, int chunkRows) throws IOException {
+    return score(model, rate, data, out, chunkRows, Optional.empty());
+  }
+
+  /**
+   * As {@link #score(FlowModel, double, Path, Path, int)}; with {@code rejects}, rows with bad content are
+   * left out and written there ({@code line,reason}, CSV with a header) instead of failing the run. Both files
+   * appear only once every row is read.
+   */
+  static Tally score(FlowModel model, double rate, Path data, Path out, int chunkRows, Optional<Path> rejects)
+      throws IOException {
+    ReplacingFile rejectFile = rejects.isPresent() ? ReplacingFile.create(rejects.get()) : null;
+    long[] rejected = {0};
+    try {
+      if (rejectFile != null) {
+        rejectFile.writer().write("line,reason\n");
+      }
+      TableReader.Rejects sink = (line, reason) -> {
+        rejected[0]++;
+        rejectFile.writer().write(line + "," + csvField(reason) + "\n");
+      };
+      Tally t = score(model, rate, data, out, chunkRows, rejectFile == null ? null : sink);
+      if (rejectFile != null) {
+        rejectFile.commit();
+      }
+      return new Tally(t.events(), t.anomalies(), rejected[0]);
+    } finally {
+      if (rejectFile != null) {
+        rejectFile.close();
+      }
+    }
+  }
+
+  private static Tally score(FlowModel model, double rate, Path data, Path out, int chunkRows,
+                             TableReader.Rejects rejects) throws IOException {
     List<String> features = model.preprocessor().featureNames();
     Predicate<String> isFeature = features::contains;
     String whoNeedsIt = "model '" + model.name() + "'";
-    boolean json = out.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.(jsonl|json|ndjson)$");
+    boolean json = JSON_OUT.matcher(out.getFileName().toString().toLowerCase(Locale.ROOT)).matches();
     List<String> header = null;
     List<String> headerCarried = null;
     if (!json) {
@@ -102,6 +158,9 @@ final class ScoreCommand implements Callable<Integer> {
       // no earlier row had. So for JSON lines a first pass reads the file for its columns alone (parsed and
       // validated, nothing kept or scored), and the second streams; a CSV's header is known at once.
       try (TableReader pass = DataReader.open(data, isFeature)) {
+        if (rejects != null) {
+          pass.skipInvalid((line, reason) -> { }); // told in the scoring pass
+        }
         if (pass.columnsMayGrow()) {
           pass.skipRemaining();
         }
@@ -115,6 +174,9 @@ final class ScoreCommand implements Callable<Integer> {
     long events = 0;
     long anomalies = 0;
     try (TableReader reader = DataReader.open(data, isFeature)) {
+      if (rejects != null) {
+        reader.skipInvalid(rejects);
+      }
       // Never empty: a file without rows is an error of the reader.
       Table first = reader.next(chunkRows).orElseThrow();
       int[] columns = featureIndices(reader, first, features, whoNeedsIt);
@@ -154,14 +216,14 @@ final class ScoreCommand implements Callable<Integer> {
               ObjectNode node = mapper.createObjectNode();
               for (int c = 0; c < names.size(); c++) {
                 if (featureAt[c] >= 0) {
-                  node.put(names.get(c), ds.values()[r * d + featureAt[c]]);
+                  putScore(node, names.get(c), ds.values()[r * d + featureAt[c]]);
                 } else {
                   putCell(node, names.get(c), table.carried(r, carriedAt[c]));
                 }
               }
-              node.put("log_density", score.logDensity);
-              node.put("nll", score.nll);
-              node.put("tail_probability", score.tailProbability);
+              putScore(node, "log_density", score.logDensity);
+              putScore(node, "nll", score.nll);
+              putScore(node, "tail_probability", score.tailProbability);
               node.put("anomaly", score.anomaly);
               w.write(mapper.writeValueAsString(node));
               w.write('\n');
@@ -188,6 +250,34 @@ final class ScoreCommand implements Callable<Integer> {
       }
     }
     return new Tally(events, anomalies);
+  }
+
+  /** Output formats by extension: CSV, or JSON lines. */
+  static final java.util.regex.Pattern JSON_OUT = java.util.regex.Pattern.compile(".*\\.(jsonl|json|ndjson)$");
+  static final java.util.regex.Pattern CSV_OUT = java.util.regex.Pattern.compile(".*\\.csv$");
+
+  /** --out must name a format score writes: refuse anything else rather than write CSV under another name. */
+  static void checkOutputFormat(Path out) {
+    String name = out.getFileName() == null ? "" : out.getFileName().toString().toLowerCase(Locale.ROOT);
+    if (!CSV_OUT.matcher(name).matches() && !JSON_OUT.matcher(name).matches()) {
+      int dot = name.lastIndexOf('.');
+      throw new IllegalArgumentException("--out " + out + ": " + (dot < 0 ? "no extension" : "unknown output format '"
+          + name.substring(dot) + "'") + "; score writes CSV (.csv) or JSON lines (.jsonl, .ndjson, .json), chosen by"
+          + " the extension, e.g. --out scored.csv");
+    }
+  }
+
+  /**
+   * A score in a JSON-lines row: JSON has no NaN or infinity, so a non-finite value is written as null and
+   * the field {@code NAME_nonfinite} says which it was ({@code "+inf"}, {@code "-inf"} or {@code "nan"}).
+   */
+  static void putScore(ObjectNode node, String name, double v) {
+    if (Double.isFinite(v)) {
+      node.put(name, v);
+      return;
+    }
+    node.putNull(name);
+    node.put(name + "_nonfinite", Double.isNaN(v) ? "nan" : v > 0 ? "+inf" : "-inf");
   }
 
   /**

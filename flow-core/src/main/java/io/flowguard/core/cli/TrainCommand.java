@@ -68,6 +68,12 @@ final class TrainCommand implements Callable<Integer> {
           + " (default: ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(names = "--recommend-rate", paramLabel = "RATE",
+      description = "Store this false-alarm rate in the model as its recommended rate, in (0, 1) (e.g. the best-F1"
+          + " rate of 'evaluate'); the Flink job and the API may score the model at it instead of their configured"
+          + " rate (default: none stored).")
+  Double recommendRate;
+
   @Mixin
   TrainingOptions training;
 
@@ -81,6 +87,10 @@ final class TrainCommand implements Callable<Integer> {
     training.validate(spec.commandLine());
     OptionChecks.atLeast(spec.commandLine(), "--model-version", version, 1);
     OutputPaths.checkFile(out, "--out", "model.fgm");
+    if (recommendRate != null && !(recommendRate > 0 && recommendRate < 1)) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--recommend-rate must be a probability in"
+          + " (0, 1), e.g. 0.01; got " + recommendRate);
+    }
     if (!noReport) {
       OutputPaths.checkDirectory(ReportCommand.reportDirFor(out), "the report directory",
           "move that file away or pass --no-report");
@@ -93,6 +103,9 @@ final class TrainCommand implements Callable<Integer> {
     }
     err.printf(Locale.ROOT, "Read %d rows x %d features from %s%s%n", ds.rows(), ds.dim(), data,
         table.carriedColumns().isEmpty() ? "" : " (not features: " + String.join(", ", table.carriedColumns()) + ")");
+    for (String warning : DataGuards.columnWarnings(ds)) {
+      err.println("Warning: " + warning);
+    }
     AutoConfig.Choice choice = training.resolve(ds, seed);
     for (String line : choice.rationale()) {
       err.println("Config: " + line);
@@ -107,13 +120,22 @@ final class TrainCommand implements Callable<Integer> {
       bar.close();
     }
     FlowModel model = trained.model();
+    if (recommendRate != null) {
+      model = model.withRecommendedFalseAlarmRate(java.util.OptionalDouble.of(recommendRate));
+    }
     Preprocessor pre = model.preprocessor();
-    if (!pre.droppedFeatures().isEmpty()) {
-      err.println("Warning: Dropped constant columns: " + pre.droppedFeatures() + " (constant in the training data,"
+    List<String> unscored = pre.features().stream().filter(f -> !f.kept() && !f.apart()).map(Preprocessor.Feature::name)
+        .toList();
+    if (!unscored.isEmpty()) {
+      err.println("Warning: Dropped constant columns: " + unscored + " (constant up to round-off in the training data,"
           + " they carry no density and do not affect the score; check them separately if a change matters)");
     }
+    for (String warning : DataGuards.sizeWarnings(model, ModelTrainer.fitRows(ds.rows(), training.calibration),
+        recommendRate != null ? recommendRate : 1e-3)) {
+      err.println("Warning: " + warning);
+    }
     for (Preprocessor.Feature f : pre.features()) {
-      if (f.kept()) {
+      if (f.kept() || f.apart()) {
         for (String note : Preprocessor.notes(f)) {
           err.println("Note: " + note);
         }

@@ -84,6 +84,9 @@ public final class DataReader {
    */
   public static TableReader open(Path file, Predicate<String> isFeature) throws IOException {
     String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+    if (name.endsWith(".gz")) {
+      name = name.substring(0, name.length() - 3); // data.csv.gz is a CSV file, data.jsonl.gz JSON lines
+    }
     if (name.endsWith(".jsonl") || name.endsWith(".json") || name.endsWith(".ndjson")) {
       return openJsonLines(file, isFeature);
     }
@@ -101,6 +104,18 @@ public final class DataReader {
   private static BufferedReader newReader(Path file) throws IOException {
     if (Files.isDirectory(file)) {
       throw new FileSystemException(file.toString(), null, "is a directory; expected a CSV or JSON-lines file");
+    }
+    if (file.getFileName() != null && file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gz")) {
+      // gzip-compressed input, decoded as strictly as an uncompressed file (malformed UTF-8 is an error).
+      java.io.InputStream raw = Files.newInputStream(file);
+      try {
+        return new BufferedReader(new java.io.InputStreamReader(new java.util.zip.GZIPInputStream(raw, 1 << 16),
+            StandardCharsets.UTF_8.newDecoder()));
+      } catch (java.util.zip.ZipException e) {
+        raw.close();
+        throw new DataFormatException(file + ": the name ends in .gz but the file is not gzip-compressed ("
+            + e.getMessage() + "); rename it or compress it with gzip");
+      }
     }
     return Files.newBufferedReader(file, StandardCharsets.UTF_8);
   }
@@ -149,6 +164,18 @@ public final class DataReader {
       if (header == null) {
         throw new DataFormatException(src + ": the file is empty; expected a header line of column names");
       }
+      if (header.size() == 1) {
+        // One column: most likely another delimiter. Say so instead of reporting missing features later.
+        for (String[] other : new String[][] {{";", "';'"}, {"\t", "tab"}}) {
+          int parts = header.get(0).split(java.util.regex.Pattern.quote(other[0]), -1).length;
+          if (parts > 1) {
+            throw new DataFormatException(src + ": the header has no commas but " + parts + " " + other[1]
+                + "-separated names; the file looks " + other[1] + "-separated. Flowguard reads comma-separated CSV:"
+                + " convert it first (e.g. tr '" + (other[0].equals("\t") ? "\\t" : ";") + "' ',' < IN > OUT.csv, if"
+                + " no value holds a comma), or write JSON lines");
+          }
+        }
+      }
       for (String c : header) {
         columns.add(c.trim());
       }
@@ -184,6 +211,7 @@ public final class DataReader {
           row[k++] = Table.Cell.text(fields.get(c));
         }
       }
+      // (A bad value throws before the row is counted; the reader drops the values it added.)
       carried.add(row);
       rows++;
       return true;
@@ -192,6 +220,11 @@ public final class DataReader {
     @Override
     boolean columnsMayGrow() {
       return false;
+    }
+
+    @Override
+    int lastLine() {
+      return records.recordLine();
     }
   }
 
@@ -446,6 +479,11 @@ public final class DataReader {
     @Override
     boolean columnsMayGrow() {
       return true;
+    }
+
+    @Override
+    int lastLine() {
+      return lineNo;
     }
   }
 

@@ -64,6 +64,9 @@ public final class TableReader implements AutoCloseable {
     /** Whether a later row may add a carried column. */
     abstract boolean columnsMayGrow();
 
+    /** The file line the last row read (or rejected) started on. */
+    abstract int lastLine();
+
     @Override
     public void close() throws IOException {
       in.close();
@@ -74,6 +77,24 @@ public final class TableReader implements AutoCloseable {
   private final Source rows;
   private final DoubleBuffer values = new DoubleBuffer();
   private boolean ended;
+  private Rejects rejects;
+  private long rejected;
+
+  /** Told of each row {@link #skipInvalid} leaves out: its file line and what was wrong with it. */
+  @FunctionalInterface
+  public interface Rejects {
+    void reject(int line, String reason) throws IOException;
+  }
+
+  /**
+   * From now on a row with bad content (a value that is not a finite number, a wrong number of fields, a
+   * JSON line that is not an object or lacks a feature) is left out and told to {@code sink} instead of
+   * ending the read; a file that cannot be decoded at all still fails. Rows are counted by the rows kept.
+   */
+  public TableReader skipInvalid(Rejects sink) {
+    this.rejects = java.util.Objects.requireNonNull(sink, "sink");
+    return this;
+  }
 
   TableReader(String source, Source rows) {
     this.source = source;
@@ -161,10 +182,28 @@ public final class TableReader implements AutoCloseable {
   }
 
   private boolean read(List<Table.Cell[]> carried) throws IOException {
-    try {
-      return rows.next(values, carried);
-    } catch (CharacterCodingException e) {
-      throw DataFormatException.notUtf8(source);
+    while (true) {
+      int mark = values.size();
+      int cells = carried.size();
+      try {
+        return rows.next(values, carried);
+      } catch (CharacterCodingException e) {
+        throw DataFormatException.notUtf8(source);
+      } catch (DataFormatException e) {
+        if (rejects != null && rejected > 0 && e.getMessage().contains("no data rows")) {
+          throw new DataFormatException(source + ": every data row is invalid (" + rejected + " left out); nothing"
+              + " to score");
+        }
+        if (rejects == null || rows.lastLine() < 1 || e.getMessage().contains("no data rows")) {
+          throw e;
+        }
+        rejected++;
+        values.truncate(mark);
+        while (carried.size() > cells) {
+          carried.remove(carried.size() - 1);
+        }
+        rejects.reject(rows.lastLine(), e.getMessage());
+      }
     }
   }
 
@@ -187,6 +226,14 @@ public final class TableReader implements AutoCloseable {
 
     void clear() {
       size = 0;
+    }
+
+    int size() {
+      return size;
+    }
+
+    void truncate(int newSize) {
+      size = newSize;
     }
 
     double[] toArray() {

@@ -31,7 +31,15 @@ public final class TabularProtocol {
 
   /** One seed's figures. */
   public record SeedResult(long seed, double auroc, double ap, double testNll, double fitSeconds,
-                           double scoreEventsPerSecond, int trainRows, int testRows, int testAnomalies) {
+                           double scoreEventsPerSecond, int trainRows, int testRows, int testAnomalies,
+                           java.util.Optional<ThresholdReport> thresholds) {
+    /** Without a threshold report (baselines have no calibrated tail probabilities). */
+    public SeedResult(long seed, double auroc, double ap, double testNll, double fitSeconds,
+                      double scoreEventsPerSecond, int trainRows, int testRows, int testAnomalies) {
+      this(seed, auroc, ap, testNll, fitSeconds, scoreEventsPerSecond, trainRows, testRows, testAnomalies,
+          java.util.Optional.empty());
+    }
+
     public Map<String, Object> toJson() {
       Map<String, Object> m = new LinkedHashMap<>();
       if (seed >= 0) {
@@ -45,6 +53,7 @@ public final class TabularProtocol {
       m.put("train_rows", trainRows);
       m.put("test_rows", testRows);
       m.put("test_anomalies", testAnomalies);
+      thresholds.ifPresent(t -> m.put("thresholds", t.toJson()));
       return m;
     }
   }
@@ -141,7 +150,8 @@ public final class TabularProtocol {
     // each modelled column, i.e. raw NLL + sum(log std), whatever transform the model applies inside.
     double testNll = normalNll / nNormalTest + standardizationLogScale(trainSet, f.model());
     return new SeedResult(seed, Metrics.auroc(f.nll(), testLabels), Metrics.averagePrecision(f.nll(), testLabels),
-        testNll, f.fitSeconds(), test.length / Math.max(f.scoreSeconds(), 1e-9), nTrain, test.length, anomalyCount);
+        testNll, f.fitSeconds(), test.length / Math.max(f.scoreSeconds(), 1e-9), nTrain, test.length, anomalyCount,
+        java.util.Optional.of(ThresholdReport.of(f.tailProbability(), testLabels, FlowRun.FALSE_ALARM_RATE)));
   }
 
   /**
@@ -167,7 +177,10 @@ public final class TabularProtocol {
   }
 
   /** A flow trained through the product path on TRAIN rows and the NLL of TEST rows, in order. */
-  record FlowRun(FlowModel model, double[] nll, double fitSeconds, double scoreSeconds) {
+  record FlowRun(FlowModel model, double[] nll, double[] tailProbability, double fitSeconds, double scoreSeconds) {
+
+    /** The rate the scorer flags at, and the threshold report's configured rate ({@code flowguard score}'s default). */
+    static final double FALSE_ALARM_RATE = 1e-3;
 
     /** Trains with {@link ModelTrainer} (as {@code flowguard train} does) and scores with a {@link Scorer}. */
     static FlowRun of(Dataset trainSet, Dataset testSet, ModelTrainer.Options options) {
@@ -175,9 +188,10 @@ public final class TabularProtocol {
       FlowModel model = ModelTrainer.train(trainSet, options, TrainingListener.NONE).model();
       double fitSeconds = (System.nanoTime() - t0) / 1e9;
 
-      Scorer scorer = new Scorer(model, 1e-3);
+      Scorer scorer = new Scorer(model, FALSE_ALARM_RATE);
       int m = testSet.rows();
       double[] nll = new double[m];
+      double[] tail = new double[m];
       int batch = 256;
       Scorer.Score[] scores = new Scorer.Score[batch];
       for (int i = 0; i < batch; i++) {
@@ -191,9 +205,10 @@ public final class TabularProtocol {
         scorer.scoreBatch(rows, b, scores);
         for (int i = 0; i < b; i++) {
           nll[start + i] = scores[i].nll;
+          tail[start + i] = scores[i].tailProbability;
         }
       }
-      return new FlowRun(model, nll, fitSeconds, (System.nanoTime() - s0) / 1e9);
+      return new FlowRun(model, nll, tail, fitSeconds, (System.nanoTime() - s0) / 1e9);
     }
   }
 
@@ -263,6 +278,9 @@ public final class TabularProtocol {
       eps += r.scoreEventsPerSecond() / k;
     }
     SeedResult first = results.get(0);
-    return new SeedResult(-1, auroc, ap, nll, fit, eps, first.trainRows(), first.testRows(), first.testAnomalies());
+    boolean reported = results.stream().allMatch(r -> r.thresholds().isPresent());
+    return new SeedResult(-1, auroc, ap, nll, fit, eps, first.trainRows(), first.testRows(), first.testAnomalies(),
+        reported ? java.util.Optional.of(ThresholdReport.mean(results.stream().map(r -> r.thresholds().orElseThrow())
+            .toList())) : java.util.Optional.empty());
   }
 }

@@ -3,6 +3,7 @@ package io.flowguard.core.model;
 import io.flowguard.core.flow.Flow;
 import io.flowguard.core.flow.FlowSpec;
 import java.util.Objects;
+import java.util.OptionalDouble;
 
 /**
  * Everything scoring needs, as one unit: the preprocessor that maps raw events into the flow's space,
@@ -24,6 +25,7 @@ public final class FlowModel {
   private final FlowSpec spec;
   private final Calibration calibration;
   private final Provenance provenance;
+  private final OptionalDouble recommendedFalseAlarmRate;
 
   /**
    * @param name a non-blank name without control characters, at most {@link #MAX_NAME_LENGTH} chars
@@ -33,6 +35,23 @@ public final class FlowModel {
    */
   public FlowModel(String name, int version, Preprocessor preprocessor, Flow flow, Calibration calibration,
                    Provenance provenance) {
+    this(name, version, preprocessor, flow, calibration, provenance, OptionalDouble.empty());
+  }
+
+  /**
+   * As {@link #FlowModel(String, int, Preprocessor, Flow, Calibration, Provenance)} with a recommended
+   * false-alarm rate ({@link #recommendedFalseAlarmRate()}).
+   *
+   * @throws IllegalArgumentException also if a present rate is not in (0, 1)
+   */
+  public FlowModel(String name, int version, Preprocessor preprocessor, Flow flow, Calibration calibration,
+                   Provenance provenance, OptionalDouble recommendedFalseAlarmRate) {
+    this.recommendedFalseAlarmRate = Objects.requireNonNull(recommendedFalseAlarmRate, "recommendedFalseAlarmRate");
+    if (recommendedFalseAlarmRate.isPresent() && !(recommendedFalseAlarmRate.getAsDouble() > 0
+        && recommendedFalseAlarmRate.getAsDouble() < 1)) {
+      throw new IllegalArgumentException("a recommended false-alarm rate must be in (0, 1), got "
+          + recommendedFalseAlarmRate.getAsDouble());
+    }
     this.name = Objects.requireNonNull(name, "name");
     this.preprocessor = Objects.requireNonNull(preprocessor, "preprocessor");
     this.flow = Objects.requireNonNull(flow, "flow");
@@ -80,6 +99,21 @@ public final class FlowModel {
 
   public Provenance provenance() {
     return provenance;
+  }
+
+  /**
+   * The false-alarm rate the model's author recommends for scoring with it (chosen, e.g., from
+   * {@code flowguard evaluate}'s threshold report and stored by {@code flowguard train --recommend-rate}),
+   * or empty: then the scorer's configured rate applies (the Flink job's and the CLI's
+   * {@code --false-alarm-rate}). Stored in the model file from format version 4.
+   */
+  public OptionalDouble recommendedFalseAlarmRate() {
+    return recommendedFalseAlarmRate;
+  }
+
+  /** This model (sharing its flow, so equally read-only) with another recommended false-alarm rate, or none. */
+  public FlowModel withRecommendedFalseAlarmRate(OptionalDouble rate) {
+    return new FlowModel(name, version, preprocessor, flow, calibration, provenance, rate);
   }
 
   /** Number of raw features an event has. */

@@ -53,9 +53,10 @@ public final class ModelFormat {
    * The format version this Flowguard writes and the newest it reads. Version 2 added discrete columns'
    * grid cells and marginal transforms to the preprocessor; version 3 the spec's {@code conditionerBound}
    * (a version 2 reader would refuse it as an unknown spec field, so it gets a clear "newer version"
-   * message instead). Version 1 and 2 files are still read.
+   * message instead); version 4 optional metadata fields (docs/model-format.md, "Version 4"), whose
+   * absence means what older files meant. Versions 1 to 3 are still read.
    */
-  public static final int FORMAT_VERSION = 3;
+  public static final int FORMAT_VERSION = 4;
   /** The 8 ASCII bytes every model file starts with. */
   public static final String MAGIC = "FLOWGARD";
   /** Bytes before the metadata. */
@@ -174,7 +175,27 @@ public final class ModelFormat {
 
   /** Reads a model file, rejecting files larger than {@link #MAX_FILE_BYTES} before reading them. */
   public static FlowModel read(Path path) throws IOException {
-    return read(readFile(path));
+    return read(readFile(path), path);
+  }
+
+  /**
+   * {@link #read(byte[])} of bytes read from {@code path}: a file that is not a model at all is named in
+   * the error, with a hint when it looks like a data file.
+   */
+  public static FlowModel read(byte[] bytes, Path path) throws IOException {
+    try {
+      return read(bytes);
+    } catch (ModelFormatException e) {
+      if (e.kind() != Kind.NOT_A_MODEL) {
+        throw e;
+      }
+      // Name the file, and say what it looks like: a data file given as the model is the usual mistake.
+      String name = path.getFileName() == null ? "" : path.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+      boolean data = name.matches(".*\\.(csv|tsv|jsonl|ndjson|json|txt|gz|parquet)$");
+      throw new ModelFormatException(Kind.NOT_A_MODEL, path + " is not a Flowguard model file (it does not start with \""
+          + MAGIC + "\")" + (data ? "; it looks like a data file: give the .fgm file that 'flowguard train --out'"
+          + " wrote, and the data with --data" : "; give the .fgm file that 'flowguard train --out' wrote"), e);
+    }
   }
 
   /**
@@ -313,7 +334,7 @@ public final class ModelFormat {
     flow.setParameters(theta);
     try {
       return new FlowModel(meta.name(), meta.version(), meta.preprocessor(), flow, meta.calibration(),
-          meta.provenance());
+          meta.provenance(), meta.recommendedFalseAlarmRate());
     } catch (IllegalArgumentException e) {
       throw new ModelFormatException(Kind.CORRUPT_METADATA, e.getMessage(), e);
     }

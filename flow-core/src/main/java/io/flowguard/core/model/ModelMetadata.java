@@ -27,7 +27,8 @@ import java.util.Map;
  * know are ignored: a format version may gain fields without breaking older readers.
  */
 record ModelMetadata(String name, int version, FlowSpec spec, Preprocessor preprocessor, Calibration calibration,
-                     Provenance provenance, long parameterCount, List<ParameterLayout.Block> blocks) {
+                     Provenance provenance, long parameterCount, List<ParameterLayout.Block> blocks,
+                     java.util.OptionalDouble recommendedFalseAlarmRate) {
 
   private static final ObjectMapper JSON = new ObjectMapper()
       .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
@@ -48,6 +49,8 @@ record ModelMetadata(String name, int version, FlowSpec spec, Preprocessor prepr
     root.set("preprocessor", preprocessor(model.preprocessor()));
     root.set("calibration", calibration(model.calibration()));
     root.set("provenance", provenance(model.provenance()));
+    // Version 4, optional: absent means no recommendation (the scorer's configured rate applies).
+    model.recommendedFalseAlarmRate().ifPresent(r -> root.put("recommendedFalseAlarmRate", r));
     ObjectNode params = root.putObject("parameters");
     params.put("count", model.flow().parameters().length);
     ArrayNode blocks = params.putArray("blocks");
@@ -84,6 +87,16 @@ record ModelMetadata(String name, int version, FlowSpec spec, Preprocessor prepr
         ArrayNode atoms = n.putArray("atoms");
         for (double v : f.atoms()) {
           atoms.add(v);
+        }
+      }
+      // Version 4: the categorical distribution of a column modelled apart (absent: not scored, as before).
+      if (f.apart()) {
+        ObjectNode c = n.putObject("categories");
+        ArrayNode values = c.putArray("values");
+        ArrayNode counts = c.putArray("counts");
+        for (int j = 0; j < f.categories().values().size(); j++) {
+          values.add(f.categories().values().get(j));
+          counts.add(f.categories().counts().get(j));
         }
       }
       if (f.tailTransformed()) {
@@ -271,7 +284,15 @@ record ModelMetadata(String name, int version, FlowSpec spec, Preprocessor prepr
       blocks.add(new ParameterLayout.Block(text(n, "name", path + ".name"), integer(n, "offset", path + ".offset"),
           integer(n, "size", path + ".size"), kind));
     }
-    return new ModelMetadata(name, version, spec, pre, cal, prov, count, List.copyOf(blocks));
+    java.util.OptionalDouble rate = java.util.OptionalDouble.empty();
+    if (formatVersion >= 4 && root.has("recommendedFalseAlarmRate")) {
+      double r = number(root, "recommendedFalseAlarmRate", "recommendedFalseAlarmRate");
+      if (!(r > 0 && r < 1)) {
+        throw corrupt("recommendedFalseAlarmRate must be in (0, 1), got " + r, null);
+      }
+      rate = java.util.OptionalDouble.of(r);
+    }
+    return new ModelMetadata(name, version, spec, pre, cal, prov, count, List.copyOf(blocks), rate);
   }
 
   private static Preprocessor readPreprocessor(JsonNode o, int formatVersion) throws ModelFormatException {
@@ -317,9 +338,14 @@ record ModelMetadata(String name, int version, FlowSpec spec, Preprocessor prepr
           }
         }
       }
+      Preprocessor.Categories categories = Preprocessor.Categories.NONE;
+      if (formatVersion >= 4 && n.has("categories")) {
+        categories = readCategories(object(n, "categories", path + ".categories"), path + ".categories");
+      }
       try {
         features.add(new Preprocessor.Feature(text(n, "name", path + ".name"), bool(n, "kept", path + ".kept"),
-            number(n, "mean", path + ".mean"), number(n, "std", path + ".std"), cell, center, scale, atoms));
+            number(n, "mean", path + ".mean"), number(n, "std", path + ".std"), cell, center, scale, atoms,
+            categories));
       } catch (IllegalArgumentException e) {
         throw corrupt(path + ": " + e.getMessage(), e);
       }
@@ -328,6 +354,30 @@ record ModelMetadata(String name, int version, FlowSpec spec, Preprocessor prepr
       return new Preprocessor(features);
     } catch (IllegalArgumentException e) {
       throw corrupt("preprocessor: " + e.getMessage(), e);
+    }
+  }
+
+  private static Preprocessor.Categories readCategories(JsonNode o, String path) throws ModelFormatException {
+    JsonNode values = array(o, "values", path + ".values");
+    JsonNode counts = array(o, "counts", path + ".counts");
+    if (values.size() != counts.size() || values.size() == 0
+        || values.size() > Preprocessor.Categories.MAX_LEVELS) {
+      throw corrupt(path + ": values and counts must pair up, 1 to " + Preprocessor.Categories.MAX_LEVELS
+          + " of them, got " + values.size() + " and " + counts.size(), null);
+    }
+    List<Double> v = new ArrayList<>(values.size());
+    List<Long> c = new ArrayList<>(values.size());
+    for (int j = 0; j < values.size(); j++) {
+      if (!values.get(j).isNumber() || !counts.get(j).canConvertToLong() || !counts.get(j).isIntegralNumber()) {
+        throw corrupt(path + "[" + j + "]: values must be numbers and counts integers", null);
+      }
+      v.add(values.get(j).doubleValue());
+      c.add(counts.get(j).longValue());
+    }
+    try {
+      return new Preprocessor.Categories(v, c);
+    } catch (IllegalArgumentException e) {
+      throw corrupt(path + ": " + e.getMessage(), e);
     }
   }
 

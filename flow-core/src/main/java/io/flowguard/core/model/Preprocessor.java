@@ -15,9 +15,12 @@ import java.util.Set;
  * the training data only and stored in the model:
  *
  * <ol>
- *   <li><b>Constant columns are dropped.</b> A point mass has no density, so the density is over the kept
- *       columns only and a dropped column's value does not affect the score; its training value is kept
- *       in {@link #features()} so a caller can check it separately.
+ *   <li><b>Constant and nearly constant columns are modelled apart.</b> A point mass has no density, so the
+ *       flow models the other columns; such a column gets an independent categorical distribution over
+ *       its training values plus "any other value", with add-one smoothing (the rule of succession: a
+ *       value unseen in {@code n} rows of a constant column has probability {@code 1 / (n + 2)}), whose
+ *       log-probability is part of the score ({@link Categories}). Files written before this rule
+ *       (no categories stored) keep such columns out of the score, as they did.
  *   <li><b>Heavy-tailed columns</b> go through the monotone marginal transform
  *       {@code u = asinh((x - center) / scale)} (center = median, scale = robust spread), which is linear
  *       near the center and logarithmic in the tails, so a Gaussian-based flow need not stretch one
@@ -29,7 +32,11 @@ import java.util.Set;
  *
  * <p><b>Density bookkeeping.</b> {@code log p_raw(x) = log p_flow(apply(x)) + logJacobian(x)}, where the
  * log-Jacobian of the row is {@code -sum(log std_k)} plus, for each transformed column,
- * {@code -log scale_k - log(1 + t_k^2) / 2} with {@code t_k = (x_k - center_k) / scale_k}. It depends on
+ * {@code -log scale_k - log(1 + t_k^2) / 2} with {@code t_k = (x_k - center_k) / scale_k}, plus the
+ * log-probability of the row's values in the columns modelled apart ({@link Categories#logProbability}):
+ * the model is the product of the flow's density of the kept columns and those columns' categorical
+ * distributions, a density with respect to Lebesgue measure on the kept columns times counting measure
+ * on the categories of the others. It depends on
  * the row when a column is transformed; {@link #apply(double[], int, double[], int)} returns it.
  *
  * <p><b>Discrete columns at scoring time.</b> Training fits the density of {@code x + U} with {@code U}
@@ -46,6 +53,24 @@ public final class Preprocessor {
 
   /** A column whose standard deviation is below this fraction of its largest magnitude is constant. */
   public static final double CONSTANT_RELATIVE_STD = 1e-12;
+
+  /**
+   * A column whose most frequent training value holds all but at most this many rows is modelled apart
+   * by its categorical distribution ({@link Categories}) instead of by the flow. With fewer than 5 rows
+   * off the mode, the relative error of their count is above {@code 1 / sqrt(5) = 45 %}: far too few to
+   * estimate how the column depends on the others, which is all the flow could add over the column's
+   * own frequencies, while the rule of succession estimates those frequencies with a stated error; and a
+   * flow fitted on a handful of off-mode rows memorizes them (a spike, or a box of dequantization
+   * noise many standard deviations wide, whose density at a new rare value is arbitrary).
+   */
+  public static final int APART_MAX_OFF_MODE_ROWS = 4;
+
+  /**
+   * ... and those rows are at most this share of all rows (the mode holds at least 99 % of them). Where a
+   * few rows are a sizable share (4 of 32 rows, 12 %), the column is a genuine feature of normal data whose
+   * values are not rare, and the flow keeps it: "nearly constant" means rare in count and in share.
+   */
+  public static final double APART_MAX_OFF_MODE_SHARE = 0.01;
 
   /**
    * A column is discrete when at most this share of its training rows hold distinct values (so most
@@ -109,6 +134,90 @@ public final class Preprocessor {
   }
 
   /**
+   * The categorical distribution of a column modelled apart from the flow: its distinct training values
+   * and how many training rows hold each. With {@code m} values and {@code N} rows, add-one smoothing over
+   * the {@code m} values and one more category, "any other value", gives
+   * {@code P(v_i) = (c_i + 1) / (N + m + 1)} and {@code P(other) = 1 / (N + m + 1)}: probabilities that sum
+   * to one, and for a constant column ({@code m = 1}) Laplace's rule of succession, {@code 1 / (N + 2)}
+   * for a value never seen. A value matches a level only if it is exactly equal (as a double).
+   *
+   * @param values distinct finite training values, strictly increasing (1 to {@link #MAX_LEVELS})
+   * @param counts training rows holding each value, each at least 1
+   */
+  public record Categories(List<Double> values, List<Long> counts) {
+    /** The most values a column modelled apart can have ({@link #APART_MAX_OFF_MODE_ROWS} + 1 at fit time). */
+    public static final int MAX_LEVELS = 1024;
+
+    /** None: a kept column, or a dropped column of a file written before columns were modelled apart. */
+    public static final Categories NONE = new Categories(List.of(), List.of());
+
+    public Categories {
+      values = List.copyOf(Objects.requireNonNull(values, "values"));
+      counts = List.copyOf(Objects.requireNonNull(counts, "counts"));
+      if (values.size() != counts.size() || values.size() > MAX_LEVELS) {
+        throw new IllegalArgumentException("categories: " + values.size() + " values and " + counts.size()
+            + " counts; they must pair up, at most " + MAX_LEVELS);
+      }
+      for (int i = 0; i < values.size(); i++) {
+        double v = values.get(i);
+        if (!Double.isFinite(v) || (i > 0 && !(v > values.get(i - 1))) || counts.get(i) < 1) {
+          throw new IllegalArgumentException("categories: values must be finite and strictly increasing, counts"
+              + " at least 1; entry " + i + " is " + v + " x " + counts.get(i));
+        }
+      }
+    }
+
+    /** Whether there is a distribution (false: {@link #NONE}). */
+    public boolean present() {
+      return !values.isEmpty();
+    }
+
+    /** Training rows counted. */
+    public long total() {
+      long t = 0;
+      for (long c : counts) {
+        t += c;
+      }
+      return t;
+    }
+
+    /** The value most training rows hold (the first of equals). */
+    public double mode() {
+      int best = 0;
+      for (int i = 1; i < counts.size(); i++) {
+        if (counts.get(i) > counts.get(best)) {
+          best = i;
+        }
+      }
+      return values.get(best);
+    }
+
+    /** {@code log P(v)} under the smoothed distribution; {@code 0} for {@link #NONE}. */
+    public double logProbability(double v) {
+      if (values.isEmpty()) {
+        return 0.0;
+      }
+      double denominator = total() + values.size() + 1.0;
+      int i = indexOf(v);
+      return Math.log((i >= 0 ? counts.get(i) + 1.0 : 1.0) / denominator);
+    }
+
+    /** {@code log P(other)}: the log-probability of any value not among the training values. */
+    public double logProbabilityOfOther() {
+      return values.isEmpty() ? 0.0 : -Math.log(total() + values.size() + 1.0);
+    }
+
+    private int indexOf(double v) {
+      for (int i = 0; i < values.size(); i++) {
+        if (values.get(i) == v) {
+          return i;
+        }
+      }
+      return -1;
+    }
+  }
+
+  /**
    * One raw column.
    *
    * @param name the feature name, unique and non-empty
@@ -122,12 +231,19 @@ public final class Preprocessor {
    * @param atoms the distinct training values of an atom column (raw units, strictly increasing, 2 to
    *     {@link #MAX_ATOMS} of them), dequantized over their Voronoi cells ({@link #atomCell}); empty for
    *     any other column. An atom column has no {@code cell}.
+   * @param categories for a dropped column, its categorical distribution, scored apart from the flow;
+   *     {@link Categories#NONE} for a kept column and for a dropped column of an older file (not scored)
    */
   public record Feature(String name, boolean kept, double mean, double std, double cell, double tailCenter,
-                        double tailScale, List<Double> atoms) {
+                        double tailScale, List<Double> atoms, Categories categories) {
     public Feature {
       Objects.requireNonNull(name, "name");
       atoms = List.copyOf(Objects.requireNonNull(atoms, "atoms"));
+      Objects.requireNonNull(categories, "categories");
+      if (kept && categories.present()) {
+        throw new IllegalArgumentException("feature '" + name + "' is kept (modelled by the flow), so it can"
+            + " have no categories");
+      }
       if (!atoms.isEmpty()) {
         if (!kept || cell > 0 || atoms.size() < 2 || atoms.size() > MAX_ATOMS) {
           throw new IllegalArgumentException("feature '" + name + "': an atom column must be kept, have no grid"
@@ -174,6 +290,22 @@ public final class Preprocessor {
       this(name, kept, mean, std, cell, tailCenter, tailScale, List.of());
     }
 
+    /** A column without categories (kept, or dropped in a file written before columns were modelled apart). */
+    public Feature(String name, boolean kept, double mean, double std, double cell, double tailCenter,
+                   double tailScale, List<Double> atoms) {
+      this(name, kept, mean, std, cell, tailCenter, tailScale, atoms, Categories.NONE);
+    }
+
+    /** A column modelled apart by its categorical distribution. */
+    public static Feature apart(String name, double rawStd, Categories categories) {
+      return new Feature(name, false, categories.mode(), rawStd, 0.0, 0.0, 0.0, List.of(), categories);
+    }
+
+    /** Whether the column is modelled apart by a categorical distribution that the score includes. */
+    public boolean apart() {
+      return categories.present();
+    }
+
     /** Whether the column is dequantized during training, over a grid cell or over its atoms' cells. */
     public boolean discrete() {
       return cell > 0 || !atoms.isEmpty();
@@ -205,6 +337,11 @@ public final class Preprocessor {
   private final double[][] atomHi;
   private final int[] transformedAt;
   private final double constantLogJacobian;
+  /** Raw positions of the columns modelled apart, their values, and the log-probability of each value and of any other. */
+  private final int[] apartAt;
+  private final double[][] apartValues;
+  private final double[][] apartLogP;
+  private final double[] apartLogOther;
 
   /**
    * Restores a preprocessor from its columns (e.g. from a model file). Use {@link #fit} to learn one.
@@ -273,6 +410,56 @@ public final class Preprocessor {
       }
     }
     constantLogJacobian = lj;
+    int apart = (int) this.features.stream().filter(Feature::apart).count();
+    apartAt = new int[apart];
+    apartValues = new double[apart][];
+    apartLogP = new double[apart][];
+    apartLogOther = new double[apart];
+    for (int i = 0, a = 0; i < this.features.size(); i++) {
+      Categories cat = this.features.get(i).categories();
+      if (!cat.present()) {
+        continue;
+      }
+      int m = cat.values().size();
+      apartAt[a] = i;
+      apartValues[a] = new double[m];
+      apartLogP[a] = new double[m];
+      for (int j = 0; j < m; j++) {
+        apartValues[a][j] = cat.values().get(j);
+        apartLogP[a][j] = cat.logProbability(cat.values().get(j));
+      }
+      apartLogOther[a] = cat.logProbabilityOfOther();
+      a++;
+    }
+  }
+
+  /** Binary search by {@code <} and {@code >} (so -0.0 matches 0.0 and NaN matches nothing). */
+  private static double logProbabilityOf(double[] values, double[] logP, double logOther, double v) {
+    int lo = 0;
+    int hi = values.length - 1;
+    while (lo <= hi) {
+      int mid = (lo + hi) >>> 1;
+      if (values[mid] < v) {
+        lo = mid + 1;
+      } else if (values[mid] > v) {
+        hi = mid - 1;
+      } else {
+        return logP[mid];
+      }
+    }
+    return logOther;
+  }
+
+  /**
+   * The log-probability of a raw row's values in the columns modelled apart (0 when there are none):
+   * allocation-free, for the scoring path. A value matches a training value only if it is equal.
+   */
+  public double apartLogProbability(double[] raw, int rawOff) {
+    double lp = 0.0;
+    for (int a = 0; a < apartAt.length; a++) {
+      lp += logProbabilityOf(apartValues[a], apartLogP[a], apartLogOther[a], raw[rawOff + apartAt[a]]);
+    }
+    return lp;
   }
 
   /**
@@ -311,6 +498,16 @@ public final class Preprocessor {
    *     column is constant
    */
   public static Preprocessor fit(List<String> names, double[] x, int n, Options options) {
+    return fit(names, x, n, options, APART_MAX_OFF_MODE_ROWS);
+  }
+
+  /**
+   * As {@link #fit(List, double[], int, Options)} with another bound on the off-mode rows of a column
+   * modelled apart: for experiments that compare the rule with others. {@code -1} restores the rule of
+   * files written before it: constant columns are dropped without categories (not scored), every other
+   * column is kept.
+   */
+  public static Preprocessor fit(List<String> names, double[] x, int n, Options options, int apartMaxOffModeRows) {
     Objects.requireNonNull(names, "names");
     Objects.requireNonNull(x, "x");
     Objects.requireNonNull(options, "options");
@@ -341,9 +538,22 @@ public final class Preprocessor {
       double max = sorted[n - 1];
       double scale = Math.max(Math.abs(min), Math.abs(max));
       boolean constant = min == max || sd < CONSTANT_RELATIVE_STD * scale;
-      if (constant) {
-        out.add(new Feature(names.get(c), false, min == max ? min : mu, sd));
-        continue;
+      if (apartMaxOffModeRows < 0) {
+        if (constant) {
+          out.add(new Feature(names.get(c), false, min == max ? min : mu, sd));
+          continue;
+        }
+      } else {
+        Categories categories = nearlyConstant(sorted, apartMaxOffModeRows);
+        if (categories.present()) {
+          out.add(Feature.apart(names.get(c), sd, categories));
+          continue;
+        }
+        if (constant) {
+          // Constant up to round-off but not in value: too spread to count, too narrow to model.
+          out.add(new Feature(names.get(c), false, mu, sd));
+          continue;
+        }
       }
       double cellWidth = options.dequantize() ? gridCell(sorted, sd) : 0.0;
       List<Double> atoms = options.dequantize() && options.atoms() ? atoms(sorted, sd) : List.of();
@@ -378,6 +588,43 @@ public final class Preprocessor {
           atoms));
     }
     return new Preprocessor(out);
+  }
+
+  /**
+   * The categories of a column whose most frequent value holds all but at most {@code maxOffMode} of the
+   * sorted values, and those at most {@link #APART_MAX_OFF_MODE_SHARE} of them (a constant column always),
+   * or {@link Categories#NONE}.
+   */
+  static Categories nearlyConstant(double[] sorted, int maxOffMode) {
+    int n = sorted.length;
+    int best = 0;
+    int distinct = 0;
+    for (int r = 0; r < n; ) {
+      int e = r;
+      while (e < n && sorted[e] == sorted[r]) {
+        e++;
+      }
+      best = Math.max(best, e - r);
+      distinct++;
+      r = e;
+    }
+    int offMode = n - best;
+    if (offMode > 0 && (offMode > maxOffMode || offMode > APART_MAX_OFF_MODE_SHARE * n)
+        || distinct > Categories.MAX_LEVELS) {
+      return Categories.NONE;
+    }
+    List<Double> values = new ArrayList<>(distinct);
+    List<Long> counts = new ArrayList<>(distinct);
+    for (int r = 0; r < n; ) {
+      int e = r;
+      while (e < n && sorted[e] == sorted[r]) {
+        e++;
+      }
+      values.add(sorted[r]);
+      counts.add((long) (e - r));
+      r = e;
+    }
+    return new Categories(values, counts);
   }
 
   /** Points per training value at which {@link #dequantizedMoments} integrates a transformed cell (midpoint rule). */
@@ -562,7 +809,7 @@ public final class Preprocessor {
    * flow's log-density to get the raw-space log-density. Constant when no column is transformed.
    */
   public double logJacobian(double[] raw, int rawOff) {
-    double lj = constantLogJacobian;
+    double lj = constantLogJacobian + apartLogProbability(raw, rawOff);
     for (int t : transformedAt) {
       double z = (raw[rawOff + keptIndex[t]] - tailCenter[t]) / tailScale[t];
       lj -= 0.5 * Math.log1p(z * z);
@@ -581,7 +828,7 @@ public final class Preprocessor {
       throw new IndexOutOfBoundsException("a raw row of " + rawDim() + " at " + rawOff + " (array of "
           + raw.length + ") into " + dim() + " values at " + outOff + " (array of " + out.length + ")");
     }
-    double lj = constantLogJacobian;
+    double lj = constantLogJacobian + apartLogProbability(raw, rawOff);
     for (int k = 0; k < keptIndex.length; k++) {
       double v = raw[rawOff + keptIndex[k]];
       if (tailScale[k] > 0) {
@@ -720,6 +967,16 @@ public final class Preprocessor {
   /** The {@link #notes()} lines of one column (none for a plain continuous column). */
   public static List<String> notes(Feature f) {
     List<String> notes = new ArrayList<>();
+    if (f.apart()) {
+      Categories c = f.categories();
+      String held = c.values().size() == 1 ? "constant (" + c.values().get(0) + ")"
+          : String.format(Locale.ROOT, "nearly constant (%s in all but %d of %d rows)", c.mode(),
+              c.total() - c.counts().stream().mapToLong(Long::longValue).max().orElse(0), c.total());
+      notes.add(String.format(Locale.ROOT, "column '%s' is %s in the training data: modelled apart from the flow"
+          + " by its frequencies with add-one smoothing; a value not seen in training scores %.2f nats (probability"
+          + " 1/%d)", f.name(), held, -c.logProbabilityOfOther(), c.total() + c.values().size() + 1));
+      return notes;
+    }
     if (!f.kept()) {
       notes.add("column '" + f.name() + "' is constant (" + f.mean() + ") in the training data: dropped, it"
           + " does not affect the score; check it separately if a change in it matters");

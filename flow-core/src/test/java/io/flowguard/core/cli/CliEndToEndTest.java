@@ -81,7 +81,7 @@ class CliEndToEndTest {
         "--spec", "{\"family\": \"maf\", \"layers\": 3, \"hidden\": [32, 32]}");
     assertEquals(0, r.code(), r.err());
     assertTrue(Files.size(model) > 1000);
-    assertTrue(r.err().contains("Warning: Dropped constant columns: [const]"), r.err());
+    assertTrue(r.err().contains("Note: column 'const' is constant (") && r.err().contains("modelled apart"), r.err());
     assertTrue(r.err().contains("Config: flow: given by --spec"), "train prints the configuration it used\n" + r.err());
     assertTrue(r.err().contains("Config: smoothing noise"), r.err());
     FlowModel m = ModelFormat.read(model);
@@ -161,6 +161,23 @@ class CliEndToEndTest {
     assertTrue(auroc > 0.95, "shifted anomalies are separable: AUROC " + auroc);
     assertTrue(Double.isFinite(json.get("mean").get("test_nll").asDouble()));
     assertTrue(r.out().contains("mean"), r.out());
+  }
+
+  @Test
+  @Order(4)
+  void evaluateReportsWhereToCut() throws Exception {
+    Path out = dir.resolve("eval-thresholds");
+    CliRun r = run("evaluate", "--data", labelled.toString(), "--label-column", "label", "--seeds", "0", "--out",
+        out.toString(), "--epochs", "20", "--spec", "maf");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("at false-alarm rate 0.001: precision") && r.out().contains("best F1")
+        && r.out().contains("recall at rate 0.001:") && r.out().contains("--recommend-rate"), r.out());
+    JsonNode t = new ObjectMapper().readTree(out.resolve("evaluation.json").toFile()).get("seeds").get(0)
+        .get("thresholds");
+    assertEquals(0.001, t.get("false_alarm_rate").asDouble(), 0.0);
+    double best = t.get("best_f1").asDouble();
+    assertTrue(best >= t.get("f1").asDouble() && best > 0.5, "the best F1 is at least the configured rate's: " + t);
+    assertEquals(4, t.get("recall_at_rate").size());
   }
 
   @Test

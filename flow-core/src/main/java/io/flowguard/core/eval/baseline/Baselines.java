@@ -10,7 +10,8 @@ import java.util.Map;
  * The classical baselines {@code flowguard evaluate --baselines} knows, by name: {@code kde} (Gaussian
  * KDE, Scott's factor, isotropic kernels in the standardized space, as scikit-learn), {@code gmm}
  * (Gaussian mixture, components by BIC) and {@code kde-full} (Gaussian KDE with Scott's factor times
- * the data covariance, as scipy).
+ * the data covariance, as scipy) and {@code iforest} (isolation forest, 100 trees of 256 rows: an anomaly
+ * score, not a density; see {@link IsolationForest}).
  */
 public final class Baselines {
 
@@ -20,6 +21,7 @@ public final class Baselines {
     BY_NAME.put("kde", (rows, n, d, seed) -> GaussianKde.fit(rows, n, d, GaussianKde.Bandwidth.SCOTT_ISOTROPIC));
     BY_NAME.put("gmm", (rows, n, d, seed) -> GaussianMixtureBic.fit(rows, n, d, seed));
     BY_NAME.put("kde-full", (rows, n, d, seed) -> GaussianKde.fit(rows, n, d, GaussianKde.Bandwidth.SCOTT_FULL_COVARIANCE));
+    BY_NAME.put("iforest", IsolationForest::fit);
   }
 
   private Baselines() {}
