@@ -217,7 +217,7 @@ public final class DigitsExample {
     Result result = new Result(seed, models, groups, bitsPerDim(calibration.entropy()), nTrain, nTest);
     if (outDir != null) {
       writeJson(result, outDir.resolve("result.json"));
-      writePng(result, glow, outDir.resolve("result.png"));
+      writePng(result, glow, testRaw, outDir.resolve("result.png"));
     }
     return result;
   }
@@ -346,63 +346,70 @@ public final class DigitsExample {
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), json);
   }
 
-  private static void writePng(Result r, Flow glow, Path file) throws IOException {
-    int cell = 90;
+  private static void writePng(Result r, Flow glow, double[] testRaw, Path file) throws IOException {
+    int width = 900;
+    Figure fig = new Figure(1, 2, width, 430, String.format(Locale.ROOT,
+        "digits (seed %d), test bits/dim: %s", r.seed(), summary(r)));
+    java.awt.Graphics2D g = fig.image().createGraphics();
+    g.setColor(Color.BLACK);
+    g.setFont(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.BOLD, 14));
+    int top = 34 + 8;
+    g.drawString("Top row: real test digits. Below: samples from Glow (pixel values clipped to [0, 1), black = 0)",
+        12, top + 12);
     int cols = 10;
-    int sampleRows = 4;
-    // Row of title, 4 rows of samples, then a bar chart over the full width.
-    Figure fig = new Figure(cols, sampleRows + 5, cell, cell, String.format(Locale.ROOT,
-        "digits (seed %d): Glow samples; test bits/dim %s", r.seed(), summary(r)));
-    double[] samples = glow.sample(cols * sampleRows, r.seed() + 99);
-    for (int k = 0; k < cols * sampleRows; k++) {
-      double[] img = new double[D];
+    int px = 9;
+    int cell = 8 * px + 12;
+    double[] samples = glow.sample(cols * 3, r.seed() + 99);
+    for (int k = 0; k < cols * 4; k++) {
+      int row = k / cols;
+      int col = k % cols;
+      int x0 = 12 + col * cell + (width - 24 - cols * cell) / 2;
+      int y0 = top + 24 + row * cell + (row > 0 ? 10 : 0);
       for (int h = 0; h < 8; h++) {
         for (int w = 0; w < 8; w++) {
-          // Panel rows run bottom-up: image row 0 goes to the top.
-          img[(7 - h) * 8 + w] = Math.max(0, Math.min(1, samples[k * D + h * 8 + w]));
+          double v = row == 0 ? (testRaw[col * D + h * 8 + w] + 0.5) / LEVELS : samples[(k - cols) * D + h * 8 + w];
+          int level = (int) Math.round(255 * Math.max(0, Math.min(1, v)));
+          g.setColor(new Color(level, level, level));
+          g.fillRect(x0 + w * px, y0 + h * px, px, px);
         }
       }
-      fig.panel(k % cols, k / cols, 0, 1, 0, 1, null).heatmap(img, 8);
     }
-    // OOD bars: mean bits/dim per group, the test level as a line.
+    g.dispose();
+
+    // Mean bits/dim per group; groups far above the rest (noise, inversion) are clipped and labelled.
     List<Group> gs = r.groups();
-    double lo = Double.POSITIVE_INFINITY;
-    double hi = Double.NEGATIVE_INFINITY;
-    for (Group g : gs) {
-      lo = Math.min(lo, g.meanBitsPerDim());
-      hi = Math.max(hi, g.meanBitsPerDim());
+    double lo = Math.min(0, r.entropyBitsPerDim());
+    double hi = 0;
+    for (Group gr : gs) {
+      lo = Math.min(lo, gr.meanBitsPerDim());
+      if (gr.meanBitsPerDim() < 20) {
+        hi = Math.max(hi, gr.meanBitsPerDim());
+      }
     }
     double span = hi - lo;
-    // The plot spans the bottom rows; built as one wide labelled cell via a second figure stitched below.
-    Figure bars = new Figure(1, 1, cols * cell, 5 * cell, null);
-    Panel p = bars.plot(0, 0, 0, gs.size(), Math.min(0, lo - 0.1 * span), hi + 0.1 * span,
-        "Glow: mean bits/dim per group (lower = more likely); red = typicality alarm in most windows of "
-            + WINDOW, "group", "bits/dim").grid();
-    double[] edges = new double[gs.size() + 1];
-    double[] heights = new double[gs.size()];
-    Color[] fills = new Color[gs.size()];
-    double base = Math.min(0, lo - 0.1 * span);
+    double yMin = lo - 0.1 * span;
+    double yMax = hi + 0.35 * span;
+    Panel p = fig.plot(0, 1, 0, gs.size(), yMin, yMax,
+        "Glow on the even digits: mean bits/dim per group (lower = ranked more likely)", null, "bits/dim").grid();
+    Color blue = new Color(31, 119, 180);
+    Color red = new Color(214, 39, 40);
+    Color orange = new Color(255, 160, 60);
     for (int i = 0; i < gs.size(); i++) {
-      edges[i] = i + 0.15;
-      heights[i] = gs.get(i).meanBitsPerDim();
-      Group g = gs.get(i);
-      fills[i] = g.inDistribution() ? new Color(31, 119, 180)
-          : g.windowFlagRate() > 0.5 ? new Color(214, 39, 40) : new Color(255, 160, 60);
-    }
-    edges[gs.size()] = gs.size();
-    for (int i = 0; i < gs.size(); i++) {
-      p.bars(new double[] {i + 0.15, i + 0.85}, new double[] {heights[i]}, new Color[] {fills[i]});
-      p.label(i + 0.5, Math.max(heights[i], base) + 0.03 * span, shortName(gs.get(i).name()), Color.BLACK, false);
+      Group gr = gs.get(i);
+      Color fill = gr.inDistribution() ? blue : gr.windowFlagRate() > 0.5 ? red : orange;
+      double shown = Math.min(gr.meanBitsPerDim(), yMax - 0.08 * span);
+      // Bars rise from the bottom of the window, so a lower (more likely) value reads as a shorter bar.
+      p.segment(i + 0.5, yMin, i + 0.5, shown, fill, 40f, false);
+      String label = shortName(gr.name()) + (gr.meanBitsPerDim() > shown ? String.format(Locale.ROOT, " (%.0f)",
+          gr.meanBitsPerDim()) : "");
+      p.label(i + 0.12, shown + 0.09 * span, label, Color.BLACK, false);
     }
     p.line(new double[] {0, gs.size()}, new double[] {gs.get(0).meanBitsPerDim(), gs.get(0).meanBitsPerDim()},
         Color.BLACK, 1.2f, true);
-    p.legend(Panel.Corner.TOP_LEFT, new Panel.Key("in distribution (test)", new Color(31, 119, 180), Panel.Style.BOX),
-        new Panel.Key("OOD, typicality alarm in > 50% of windows", new Color(214, 39, 40), Panel.Style.BOX),
-        new Panel.Key("OOD, typicality mostly silent", new Color(255, 160, 60), Panel.Style.BOX));
+    p.legend(Panel.Corner.TOP_LEFT, new Panel.Key("in distribution (test); dashed: its level", blue, Panel.Style.BOX),
+        new Panel.Key("OOD, typicality alarm in > 50% of windows of " + WINDOW, red, Panel.Style.BOX),
+        new Panel.Key("OOD, typicality mostly silent", orange, Panel.Style.BOX));
     p.frame();
-    java.awt.image.BufferedImage top = fig.image();
-    java.awt.image.BufferedImage bottom = bars.image();
-    top.getGraphics().drawImage(bottom, 0, top.getHeight() - bottom.getHeight(), null);
     fig.write(file);
   }
 
@@ -418,7 +425,7 @@ public final class DigitsExample {
       if (sb.length() > 0) {
         sb.append(", ");
       }
-      sb.append(String.format(Locale.ROOT, "%s %.3f (%d params)", m.name(), m.testBitsPerDim(), m.parameters()));
+      sb.append(String.format(Locale.ROOT, "%s %.3f", m.name(), m.testBitsPerDim()));
     }
     return sb.toString();
   }
