@@ -24,7 +24,10 @@ import java.util.Locale;
  * }</pre>
  *
  * <p>Families: {@code realnvp} (affine coupling), {@code nice} (additive coupling), {@code maf},
- * {@code iaf}, {@code spline-coupling} and {@code spline-autoregressive} (rational-quadratic splines).
+ * {@code iaf}, {@code spline-coupling} and {@code spline-autoregressive} (rational-quadratic splines),
+ * and {@code glow} for tensor-shaped events ({@code shape: [C, H, W]}, {@code levels}; {@code layers} is
+ * the steps per level and {@code hidden} the conditioner's channels, default [32, 32]; see
+ * {@link #glow}).
  * Coupling layers alternate checkerboard masks; autoregressive layers alternate natural and reversed
  * orderings. {@code mixing} adds a layer between flow layers: {@code none}, {@code reverse},
  * {@code permute} (seeded random permutation) or {@code lu} (learned LU linear map). {@code actNorm}

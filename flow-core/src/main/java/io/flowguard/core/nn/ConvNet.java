@@ -122,7 +122,7 @@ public final class ConvNet {
         im2col(cur, n, l, cols);
       }
       double[] pre = l == layers - 1 ? out : ws.take(rows * channels[l + 1]);
-      dense(theta, l, cols, rows, pre);
+      dense(theta, l, cols, rows, pre, false);
       if (l < layers - 1) {
         int len = rows * channels[l + 1];
         for (int i = 0; i < len; i++) {
@@ -146,7 +146,7 @@ public final class ConvNet {
         im2col(cur, n, l, cols);
       }
       double[] pre = new double[rows * channels[l + 1]];
-      dense(theta, l, cols, rows, pre);
+      dense(theta, l, cols, rows, pre, true);
       t.cols[l] = cols;
       t.pre[l] = pre;
       if (l < layers - 1) {
@@ -207,13 +207,21 @@ public final class ConvNet {
     }
   }
 
-  private void dense(double[] theta, int l, double[] cols, int rows, double[] out) {
+  /**
+   * out = cols W + b. Training ({@code blas}) may use ND4J; inference stays on the plain Java product,
+   * which allocates nothing (see {@link Linalg#matmulJava}).
+   */
+  private void dense(double[] theta, int l, double[] cols, int rows, double[] out, boolean blas) {
     int cout = channels[l + 1];
     int bo = biasOffsets[l];
     for (int r = 0; r < rows; r++) {
       System.arraycopy(theta, bo, out, r * cout, cout);
     }
-    Linalg.matmul(cols, theta, weightOffsets[l], out, rows, fanIn(l), cout, true);
+    if (blas) {
+      Linalg.matmul(cols, theta, weightOffsets[l], out, rows, fanIn(l), cout, true);
+    } else {
+      Linalg.matmulJava(cols, theta, weightOffsets[l], out, rows, fanIn(l), cout, true);
+    }
   }
 
   /** cols[(r HW + p) fan + (ci k + ky) k + kx] = a[(r HW + p') cin + ci], p' the neighbour (0 outside the map). */

@@ -34,7 +34,7 @@ public final class ReverseKl {
 
   private ReverseKl() {}
 
-  /** Fails unless {@code flow} can be fitted by reverse KL and {@code n} is positive. */
+  /** Fails, saying why, unless {@code flow} can be fitted by reverse KL (its base must be a standard normal). */
   public static void checkFlow(Flow flow) {
     if (!(flow.base() instanceof StandardNormal)) {
       throw new IllegalArgumentException("reverse-KL fits need a standard-normal base; this flow has "
