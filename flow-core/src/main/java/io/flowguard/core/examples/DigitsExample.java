@@ -388,7 +388,7 @@ public final class DigitsExample {
     }
     double span = hi - lo;
     double yMin = lo - 0.1 * span;
-    double yMax = hi + 0.35 * span;
+    double yMax = hi + 0.45 * span;
     Panel p = fig.plot(0, 1, 0, gs.size(), yMin, yMax,
         "Glow on the even digits: mean bits/dim per group (lower = ranked more likely)", null, "bits/dim").grid();
     Color blue = new Color(31, 119, 180);
@@ -400,9 +400,12 @@ public final class DigitsExample {
       double shown = Math.min(gr.meanBitsPerDim(), yMax - 0.08 * span);
       // Bars rise from the bottom of the window, so a lower (more likely) value reads as a shorter bar.
       p.segment(i + 0.5, yMin, i + 0.5, shown, fill, 40f, false);
-      String label = shortName(gr.name()) + (gr.meanBitsPerDim() > shown ? String.format(Locale.ROOT, " (%.0f)",
-          gr.meanBitsPerDim()) : "");
-      p.label(i + 0.12, shown + 0.09 * span, label, Color.BLACK, false);
+      p.label(i + 0.12, shown + 0.09 * span, shortName(gr.name()), Color.BLACK, false);
+      if (gr.meanBitsPerDim() > shown) {
+        // Off the scale: the value, written inside the clipped bar.
+        p.label(i + 0.2, shown - 0.12 * span, String.format(Locale.ROOT, "%.0f", gr.meanBitsPerDim()), Color.WHITE,
+            false);
+      }
     }
     p.line(new double[] {0, gs.size()}, new double[] {gs.get(0).meanBitsPerDim(), gs.get(0).meanBitsPerDim()},
         Color.BLACK, 1.2f, true);
