@@ -9,6 +9,11 @@ import io.flowguard.core.nn.ParameterLayout;
 import io.flowguard.core.transform.ActNorm;
 import io.flowguard.core.transform.AffineElement;
 import io.flowguard.core.transform.CompositeTransform;
+import io.flowguard.core.transform.ConvAffineCoupling;
+import io.flowguard.core.transform.PixelwiseTransform;
+import io.flowguard.core.transform.PrefixTransform;
+import io.flowguard.core.transform.Squeeze;
+import io.flowguard.core.transform.TensorShape;
 import io.flowguard.core.transform.CouplingTransform;
 import io.flowguard.core.transform.ElementwiseBijection;
 import io.flowguard.core.transform.InverseTransform;
@@ -41,7 +46,10 @@ public final class FlowFactory {
     int d = spec.dim();
     Activation act = Activation.parse(spec.activation());
     List<Transform> layers = new ArrayList<>();
-    for (int l = 0; l < spec.layers(); l++) {
+    if (spec.family().equals(FlowSpec.GLOW)) {
+      glowLayers(spec, layout, act, layers);
+    }
+    for (int l = 0; l < (spec.family().equals(FlowSpec.GLOW) ? 0 : spec.layers()); l++) {
       String name = "layer" + l;
       if (spec.actNorm()) {
         layers.add(new ActNorm(layout, name + ".actnorm", d));
@@ -64,6 +72,37 @@ public final class FlowFactory {
       default -> throw new IllegalArgumentException("unknown base " + spec.base().type());
     };
     return new Flow(spec, transform, base, layout, new double[layout.size()]);
+  }
+
+  /**
+   * Glow's multi-scale architecture, in density order: per level a squeeze, then {@code layers} steps of
+   * (per-channel ActNorm, invertible 1 x 1 convolution, affine coupling with a convolutional
+   * conditioner); after every level but the last, the second half of the channels is factored out. In
+   * channel-major order the continuing channels are a prefix of the event, so the layers of a level act
+   * on a prefix ({@link PrefixTransform}) and the factored-out values stay as they are down to the base.
+   */
+  private static void glowLayers(FlowSpec spec, ParameterLayout layout, Activation act, List<Transform> out) {
+    int d = spec.dim();
+    TensorShape shape = spec.tensorShape().orElseThrow();
+    for (int level = 0; level < spec.levels(); level++) {
+      out.add(prefix(Squeeze.of(shape), d));
+      shape = shape.squeezed();
+      int c = shape.channels();
+      for (int k = 0; k < spec.layers(); k++) {
+        String name = "level" + level + ".step" + k;
+        out.add(prefix(new PixelwiseTransform(new ActNorm(layout, name + ".actnorm", c), shape), d));
+        out.add(prefix(new PixelwiseTransform(new LuLinear(layout, name + ".conv1x1", c), shape), d));
+        out.add(prefix(new ConvAffineCoupling(layout, name + ".coupling", shape, spec.hidden(), act,
+            spec.scaleBound()), d));
+      }
+      if (level < spec.levels() - 1) {
+        shape = shape.withChannels(c / 2);
+      }
+    }
+  }
+
+  private static Transform prefix(Transform t, int d) {
+    return t.dim() == d ? t : new PrefixTransform(t, d);
   }
 
   /** Autoregressive layers alternate the natural and the reversed ordering. */

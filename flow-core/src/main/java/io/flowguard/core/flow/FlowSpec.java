@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.flowguard.core.nn.Activation;
 import io.flowguard.core.transform.RationalQuadraticSpline;
+import io.flowguard.core.transform.TensorShape;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
@@ -23,7 +24,10 @@ import java.util.Locale;
  * }</pre>
  *
  * <p>Families: {@code realnvp} (affine coupling), {@code nice} (additive coupling), {@code maf},
- * {@code iaf}, {@code spline-coupling} and {@code spline-autoregressive} (rational-quadratic splines).
+ * {@code iaf}, {@code spline-coupling} and {@code spline-autoregressive} (rational-quadratic splines),
+ * and {@code glow} for tensor-shaped events ({@code shape: [C, H, W]}, {@code levels}; {@code layers} is
+ * the steps per level and {@code hidden} the conditioner's channels, default [32, 32]; see
+ * {@link #glow}).
  * Coupling layers alternate checkerboard masks; autoregressive layers alternate natural and reversed
  * orderings. {@code mixing} adds a layer between flow layers: {@code none}, {@code reverse},
  * {@code permute} (seeded random permutation) or {@code lu} (learned LU linear map). {@code actNorm}
@@ -46,7 +50,9 @@ public record FlowSpec(
     @JsonProperty("mixing") String mixing,
     @JsonProperty("base") BaseSpec base,
     @JsonProperty("structureSeed") Long structureSeed,
-    @JsonProperty("conditionerBound") Double conditionerBound) {
+    @JsonProperty("conditionerBound") Double conditionerBound,
+    @JsonProperty("shape") int[] shape,
+    @JsonProperty("levels") Integer levels) {
 
   /** The base distribution: {@code standard-normal}, {@code diagonal-normal} or {@code gaussian-mixture}. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -81,15 +87,17 @@ public record FlowSpec(
   public static final String IAF = "iaf";
   public static final String SPLINE_COUPLING = "spline-coupling";
   public static final String SPLINE_AUTOREGRESSIVE = "spline-autoregressive";
+  /** Glow (Kingma and Dhariwal 2018) over tensor-shaped events; needs {@code shape}. */
+  public static final String GLOW = "glow";
 
   private static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.INDENT_OUTPUT);
 
   public FlowSpec {
     family = family == null ? REALNVP : family.toLowerCase(Locale.ROOT);
     switch (family) {
-      case REALNVP, NICE, MAF, IAF, SPLINE_COUPLING, SPLINE_AUTOREGRESSIVE -> { }
+      case REALNVP, NICE, MAF, IAF, SPLINE_COUPLING, SPLINE_AUTOREGRESSIVE, GLOW -> { }
       default -> throw new IllegalArgumentException("unknown flow family '" + family
-          + "': use realnvp, nice, maf, iaf, spline-coupling or spline-autoregressive");
+          + "': use realnvp, nice, maf, iaf, spline-coupling, spline-autoregressive or glow");
     }
     if (dim < 1) {
       throw new IllegalArgumentException("dim must be at least 1, got " + dim);
@@ -101,7 +109,8 @@ public record FlowSpec(
     if (layers < 1) {
       throw new IllegalArgumentException("layers must be at least 1, got " + layers);
     }
-    hidden = hidden == null ? new int[] {64, 64} : hidden.clone();
+    boolean glow = family.equals(GLOW);
+    hidden = hidden == null ? (glow ? new int[] {32, 32} : new int[] {64, 64}) : hidden.clone();
     for (int h : hidden) {
       if (h < 1) {
         throw new IllegalArgumentException("hidden sizes must be positive: " + Arrays.toString(hidden));
@@ -139,9 +148,65 @@ public record FlowSpec(
         throw new IllegalArgumentException("conditionerBound applies to the autoregressive families (maf, iaf,"
             + " spline-autoregressive), not to " + family);
       }
+      if (glow && conditionerBound > 0) {
+        throw new IllegalArgumentException("conditionerBound applies to the autoregressive families, not to glow");
+      }
       // 0 is "none", written as an absent field so that such a spec equals one that never had it.
       conditionerBound = conditionerBound == 0 ? null : conditionerBound;
     }
+    if (glow) {
+      validateGlow(dim, shape, levels, hidden, actNorm, mixing);
+      shape = shape.clone();
+      levels = levels == null ? 1 : levels;
+    } else if (shape != null || levels != null) {
+      throw new IllegalArgumentException("shape and levels apply to the glow family only, not to " + family);
+    }
+  }
+
+  private static void validateGlow(int dim, int[] shape, Integer levels, int[] hidden, boolean actNorm, String mixing) {
+    if (shape == null || shape.length != 3) {
+      throw new IllegalArgumentException("glow needs \"shape\": [channels, height, width] of each event");
+    }
+    TensorShape t = new TensorShape(shape[0], shape[1], shape[2]);
+    if (t.size() != dim) {
+      throw new IllegalArgumentException("shape " + t + " has " + t.size() + " values but dim is " + dim);
+    }
+    int l = levels == null ? 1 : levels;
+    if (l < 1 || l > 16) {
+      throw new IllegalArgumentException("levels must be between 1 and 16, got " + l);
+    }
+    if (shape[1] % (1 << l) != 0 || shape[2] % (1 << l) != 0) {
+      throw new IllegalArgumentException("with " + l + " levels, height and width must be multiples of " + (1 << l)
+          + " (one squeeze halves them per level); the shape is " + t);
+    }
+    if (hidden.length < 1) {
+      throw new IllegalArgumentException("glow's convolutional conditioner needs at least one hidden layer");
+    }
+    if (actNorm || !mixing.equals("none")) {
+      throw new IllegalArgumentException("glow has ActNorm and the invertible 1x1 convolution built into every step:"
+          + " leave actNorm and mixing unset");
+    }
+  }
+
+  /** The event shape of a glow spec. */
+  public java.util.Optional<TensorShape> tensorShape() {
+    return shape == null ? java.util.Optional.empty()
+        : java.util.Optional.of(new TensorShape(shape[0], shape[1], shape[2]));
+  }
+
+  @Override
+  public int[] shape() {
+    return shape == null ? null : shape.clone();
+  }
+
+  /**
+   * A Glow spec for {@code C x H x W} events: {@code levels} levels of {@code steps} steps (ActNorm,
+   * invertible 1 x 1 convolution, affine coupling with a convolutional conditioner of {@code hidden}
+   * channels), a squeeze before each level and a multi-scale split after each but the last.
+   */
+  public static FlowSpec glow(TensorShape shape, int levels, int steps, int... hidden) {
+    return new FlowSpec(GLOW, shape.size(), steps, hidden, null, null, null, null, null, null, null, null, null,
+        new int[] {shape.channels(), shape.height(), shape.width()}, levels);
   }
 
   /** As the canonical constructor, without a conditioner bound (the form before it existed). */
@@ -149,7 +214,15 @@ public record FlowSpec(
                   Integer bins, Double splineBound, Boolean actNorm, String mixing, BaseSpec base,
                   Long structureSeed) {
     this(family, dim, layers, hidden, activation, scaleBound, bins, splineBound, actNorm, mixing, base,
-        structureSeed, null);
+        structureSeed, null, null, null);
+  }
+
+  /** As the canonical constructor, without a tensor shape (every family but glow). */
+  public FlowSpec(String family, int dim, Integer layers, int[] hidden, String activation, Double scaleBound,
+                  Integer bins, Double splineBound, Boolean actNorm, String mixing, BaseSpec base,
+                  Long structureSeed, Double conditionerBound) {
+    this(family, dim, layers, hidden, activation, scaleBound, bins, splineBound, actNorm, mixing, base,
+        structureSeed, conditionerBound, null, null);
   }
 
   /** The conditioner bound {@code b} of the autoregressive layers, 0 when there is none. */
@@ -160,7 +233,7 @@ public record FlowSpec(
   /** This spec with conditioner bound {@code b} (0: none). */
   public FlowSpec withConditionerBound(double b) {
     return new FlowSpec(family, dim, layers, hidden, activation, scaleBound, bins, splineBound, actNorm, mixing, base,
-        structureSeed, b);
+        structureSeed, b, shape, levels);
   }
 
   /** A spec with defaults for everything but the family and dimension. */
@@ -170,37 +243,37 @@ public record FlowSpec(
 
   public FlowSpec withLayers(int n) {
     return new FlowSpec(family, dim, n, hidden, activation, scaleBound, bins, splineBound, actNorm, mixing, base,
-        structureSeed, conditionerBound);
+        structureSeed, conditionerBound, shape, levels);
   }
 
   public FlowSpec withHidden(int... h) {
     return new FlowSpec(family, dim, layers, h, activation, scaleBound, bins, splineBound, actNorm, mixing, base,
-        structureSeed, conditionerBound);
+        structureSeed, conditionerBound, shape, levels);
   }
 
   public FlowSpec withBase(BaseSpec b) {
     return new FlowSpec(family, dim, layers, hidden, activation, scaleBound, bins, splineBound, actNorm, mixing, b,
-        structureSeed, conditionerBound);
+        structureSeed, conditionerBound, shape, levels);
   }
 
   public FlowSpec withActNorm(boolean on) {
     return new FlowSpec(family, dim, layers, hidden, activation, scaleBound, bins, splineBound, on, mixing, base,
-        structureSeed, conditionerBound);
+        structureSeed, conditionerBound, shape, levels);
   }
 
   public FlowSpec withMixing(String m) {
     return new FlowSpec(family, dim, layers, hidden, activation, scaleBound, bins, splineBound, actNorm, m, base,
-        structureSeed, conditionerBound);
+        structureSeed, conditionerBound, shape, levels);
   }
 
   public FlowSpec withActivation(String a) {
     return new FlowSpec(family, dim, layers, hidden, a, scaleBound, bins, splineBound, actNorm, mixing, base,
-        structureSeed, conditionerBound);
+        structureSeed, conditionerBound, shape, levels);
   }
 
   public FlowSpec withSpline(int nBins, double bound) {
     return new FlowSpec(family, dim, layers, hidden, activation, scaleBound, nBins, bound, actNorm, mixing, base,
-        structureSeed, conditionerBound);
+        structureSeed, conditionerBound, shape, levels);
   }
 
   static boolean isCoupling(String family) {

@@ -393,6 +393,10 @@ public final class ModelFormat {
    * (autoregressive) inputs to as many outputs times the element's parameters per dimension.
    */
   static double minParameters(FlowSpec s) {
+    if (s.family().equals(FlowSpec.GLOW)) {
+      // Each step has at least its ActNorm: 2 values per channel (>= 4 after a squeeze) and a flag.
+      return (double) s.levels() * s.layers() * 9;
+    }
     double d = s.dim();
     boolean coupling = s.family().equals(FlowSpec.REALNVP) || s.family().equals(FlowSpec.NICE)
         || s.family().equals(FlowSpec.SPLINE_COUPLING);
@@ -425,6 +429,10 @@ public final class ModelFormat {
 
   /** A lower bound on the number of parameter blocks of {@code spec}: weights and biases per MLP layer. */
   static double minBlocks(FlowSpec s) {
+    if (s.family().equals(FlowSpec.GLOW)) {
+      // Per step: ActNorm 3, the 1x1 convolution 4, the conditioner a weight and a bias per convolution.
+      return (double) s.levels() * s.layers() * (7 + 2.0 * (s.hidden().length + 1));
+    }
     double perLayer = 2.0 * (s.hidden().length + 1) + (s.actNorm() ? 3 : 0);
     double mixing = s.mixing().equals("lu") ? 4 : 0;
     return s.layers() * perLayer + (s.layers() - 1.0) * mixing;

@@ -260,6 +260,11 @@ record ModelMetadata(String name, int version, FlowSpec spec, Preprocessor prepr
       throw corrupt("spec.conditionerBound is a version 3 field but the file declares format version "
           + formatVersion, null);
     }
+    if (formatVersion < 4 && spec.shape() != null) {
+      // A version 3 reader rejects the unknown spec fields (and the glow family), so such a file was never valid.
+      throw corrupt("spec.shape (family glow) is a version 4 field but the file declares format version "
+          + formatVersion, null);
+    }
     Preprocessor pre = readPreprocessor(object(root, "preprocessor", "preprocessor"), formatVersion);
     Calibration cal = readCalibration(object(root, "calibration", "calibration"));
     Provenance prov = readProvenance(object(root, "provenance", "provenance"));

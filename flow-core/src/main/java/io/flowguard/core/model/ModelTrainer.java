@@ -132,11 +132,23 @@ public final class ModelTrainer {
     return new Trained(model, result);
   }
 
-  /** The spec with its dimension set to {@code dim}. */
+  /**
+   * The spec with its dimension set to {@code dim}. A tensor-shaped spec (glow) keeps its shape, so
+   * {@code dim} must be the shape's size: the preprocessor must have kept every feature.
+   */
   public static FlowSpec withDim(FlowSpec spec, int dim) {
+    if (spec.shape() != null) {
+      int size = spec.tensorShape().orElseThrow().size();
+      if (dim != size) {
+        throw new IllegalArgumentException("the " + spec.family() + " spec models events of shape "
+            + spec.tensorShape().orElseThrow() + " (" + size + " features) but " + dim + " features remain after"
+            + " preprocessing (constant columns are dropped); give every feature some variation, e.g. dequantize"
+            + " integer pixels, or use a flat family");
+      }
+    }
     return new FlowSpec(spec.family(), dim, spec.layers(), spec.hidden(), spec.activation(), spec.scaleBound(),
         spec.bins(), spec.splineBound(), spec.actNorm(), spec.mixing(), spec.base(), spec.structureSeed(),
-        spec.conditionerBound());
+        spec.conditionerBound(), spec.shape(), spec.levels());
   }
 
   /**

@@ -36,7 +36,7 @@ class FlowguardCliTest {
   void unknownExampleNameIsAUserErrorWithoutStackTrace() {
     CliRun r = run("example", "spiral", "--out", "unused");
     assertEquals(FlowguardCli.EXIT_USAGE, r.code());
-    assertTrue(r.err().contains("unknown example 'spiral': use bimodal or moons"), r.err());
+    assertTrue(r.err().contains("unknown example 'spiral': use bimodal, moons, banana, modes, digits or sweep"), r.err());
     assertTrue(!r.err().contains("\tat "), "no stack trace without --verbose: " + r.err());
   }
 

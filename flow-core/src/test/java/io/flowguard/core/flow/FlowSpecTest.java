@@ -148,7 +148,7 @@ class FlowSpecTest {
 
   @Test
   void unknownFamilyIsRejectedNamingItAndTheChoices() {
-    assertRejected("{\"family\":\"glow\",\"dim\":3}", "glow", "realnvp", "spline-autoregressive");
+    assertRejected("{\"family\":\"flowpp\",\"dim\":3}", "flowpp", "realnvp", "spline-autoregressive", "glow");
   }
 
   @ParameterizedTest

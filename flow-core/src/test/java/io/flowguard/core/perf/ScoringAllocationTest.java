@@ -47,6 +47,8 @@ class ScoringAllocationTest {
     }
     specs.add(FlowSpec.of(FlowSpec.REALNVP, 2).withLayers(6).withHidden(64, 64).withActivation("relu"));
     specs.add(FlowSpec.of(FlowSpec.MAF, 10).withLayers(5).withHidden(128, 128));
+    specs.add(FlowSpec.glow(new io.flowguard.core.transform.TensorShape(1, 4, 4), 2, 2, 8, 8));
+    specs.add(FlowSpec.glow(new io.flowguard.core.transform.TensorShape(2, 4, 8), 1, 2, 16));
     return specs;
   }
 
