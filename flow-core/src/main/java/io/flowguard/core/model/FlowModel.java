@@ -24,6 +24,7 @@ public final class FlowModel {
   private final FlowSpec spec;
   private final Calibration calibration;
   private final Provenance provenance;
+  private final java.util.Optional<FeatureStatistics> featureStatistics;
 
   /**
    * @param name a non-blank name without control characters, at most {@link #MAX_NAME_LENGTH} chars
@@ -33,6 +34,16 @@ public final class FlowModel {
    */
   public FlowModel(String name, int version, Preprocessor preprocessor, Flow flow, Calibration calibration,
                    Provenance provenance) {
+    this(name, version, preprocessor, flow, calibration, provenance, java.util.Optional.empty());
+  }
+
+  /**
+   * A model that also carries its training rows' per-feature statistics ({@link FeatureStatistics}, one
+   * entry per raw feature), which explanations use for z-scores and range flags.
+   */
+  public FlowModel(String name, int version, Preprocessor preprocessor, Flow flow, Calibration calibration,
+                   Provenance provenance, java.util.Optional<FeatureStatistics> featureStatistics) {
+    this.featureStatistics = Objects.requireNonNull(featureStatistics, "featureStatistics");
     this.name = Objects.requireNonNull(name, "name");
     this.preprocessor = Objects.requireNonNull(preprocessor, "preprocessor");
     this.flow = Objects.requireNonNull(flow, "flow");
@@ -51,6 +62,10 @@ public final class FlowModel {
     if (preprocessor.dim() != flow.dim()) {
       throw new IllegalArgumentException("the preprocessor keeps " + preprocessor.dim() + " of "
           + preprocessor.rawDim() + " features but the flow has dimension " + flow.dim());
+    }
+    if (featureStatistics.isPresent() && featureStatistics.get().dim() != preprocessor.rawDim()) {
+      throw new IllegalArgumentException("the feature statistics describe " + featureStatistics.get().dim()
+          + " features but the model has " + preprocessor.rawDim());
     }
   }
 
@@ -80,6 +95,14 @@ public final class FlowModel {
 
   public Provenance provenance() {
     return provenance;
+  }
+
+  /**
+   * Min, max, mean and sd of each raw feature over the training rows; empty for models written before
+   * format version 4 (their explanations have contributions but no z-scores or range flags).
+   */
+  public java.util.Optional<FeatureStatistics> featureStatistics() {
+    return featureStatistics;
   }
 
   /** Number of raw features an event has. */

@@ -28,7 +28,7 @@ import java.util.Objects;
  * <pre>
  * offset        size  field
  * 0             8     magic "FLOWGARD" (ASCII)
- * 8             2     u16 format version (3; 1 and 2 are still read)
+ * 8             2     u16 format version (4; 1 to 3 are still read)
  * 10            2     u16 flags (0)
  * 12            4     u32 metadata length L
  * 16            8     u64 parameter count P
@@ -53,9 +53,10 @@ public final class ModelFormat {
    * The format version this Flowguard writes and the newest it reads. Version 2 added discrete columns'
    * grid cells and marginal transforms to the preprocessor; version 3 the spec's {@code conditionerBound}
    * (a version 2 reader would refuse it as an unknown spec field, so it gets a clear "newer version"
-   * message instead). Version 1 and 2 files are still read.
+   * message instead); version 4 only optional metadata fields (docs/model-format.md, "Version 4"), whose
+   * absence means what older files meant. Version 1 to 3 files are still read.
    */
-  public static final int FORMAT_VERSION = 3;
+  public static final int FORMAT_VERSION = 4;
   /** The 8 ASCII bytes every model file starts with. */
   public static final String MAGIC = "FLOWGARD";
   /** Bytes before the metadata. */
@@ -313,7 +314,7 @@ public final class ModelFormat {
     flow.setParameters(theta);
     try {
       return new FlowModel(meta.name(), meta.version(), meta.preprocessor(), flow, meta.calibration(),
-          meta.provenance());
+          meta.provenance(), meta.featureStatistics());
     } catch (IllegalArgumentException e) {
       throw new ModelFormatException(Kind.CORRUPT_METADATA, e.getMessage(), e);
     }

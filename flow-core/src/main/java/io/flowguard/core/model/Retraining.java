@@ -357,7 +357,8 @@ public final class Retraining {
     Lineage lineage = Lineage.retrained(championVersion, request.trigger(), request.dataDescription(), n)
         .withValidation(challengerMean, championMean);
     FlowModel stamped = new FlowModel(challenger.name(), challenger.version(), challenger.preprocessor(),
-        challenger.flow(), challenger.calibration(), challenger.provenance().withLineage(lineage));
+        challenger.flow(), challenger.calibration(), challenger.provenance().withLineage(lineage),
+        challenger.featureStatistics());
     String message = champion.isPresent()
         ? String.format(Locale.ROOT, "v%d promoted over v%d: mean held-out NLL %.4f vs %.4f on %d rows", version,
             champion.get().version(), challengerMean, championMean, heldOut.rows())
@@ -480,7 +481,8 @@ public final class Retraining {
     Provenance p = new Provenance(o.spec(), o.trainingConfig(), o.seed(), o.dataSha256(), o.trainingRows(),
         o.metrics(), Instant.now().toString(), o.flowguardVersion(), ModelFormat.FORMAT_VERSION,
         Optional.of(Lineage.rollback(old.version(), newest, data, rows)));
-    return new FlowModel(old.name(), newest + 1, old.preprocessor(), old.flow(), old.calibration(), p);
+    return new FlowModel(old.name(), newest + 1, old.preprocessor(), old.flow(), old.calibration(), p,
+        old.featureStatistics());
   }
 
   private static Outcome rejected(Reason reason, String message, Metrics m) {
