@@ -54,8 +54,9 @@ class ExplainerTest {
 
   /**
    * For every feature of 20 events (normal and shifted), the reported contribution equals the maximum of
-   * log p over a grid of 0.001 sd spanning +-8 sd (raw units), to 2e-3 nats: the grid's own error at
-   * this spacing is below 1e-5 nats for curvatures near 1, so the tolerance is the search's.
+   * log p over a grid of 0.001 sd spanning +-8 sd (raw units), to 0.02 nats: the grid's own error is
+   * below 1e-3 nats even at a kink of the ReLU network (slopes of about 1 nat/sd), and the search's last
+   * bracket is 1/64 sd wide, within about 0.016 nats of the maximum at such a kink.
    */
   @Test
   void repairValueIsTheArgmaxOfAFineGrid() {
@@ -83,7 +84,7 @@ class ExplainerTest {
             arg = grid[s * D + i];
           }
         }
-        assertEquals(best - base, fc.contribution(), 2e-3, "event " + e + ", feature " + fc.feature());
+        assertEquals(best - base, fc.contribution(), 0.02, "event " + e + ", feature " + fc.feature());
         // Near a flat maximum the location is loosely determined by the value; 0.15 sd still tells a wrong
         // mode or a stalled search apart.
         assertEquals(arg, fc.typical(), 0.15, "event " + e + ", feature " + fc.feature() + " repair value");
