@@ -40,24 +40,25 @@ public final class Explainer {
    * Tuning of the search.
    *
    * @param refined how many features (the most promising by the screening round) get the full search;
-   *     models with at most this many features are searched fully (at least 1)
+   *     0: {@code k + 2} for an explanation of the top k (and at least {@link #PAIR_CANDIDATES})
    * @param pairSearch whether a joint anomaly gets a pair search among its top {@link #PAIR_CANDIDATES} features
    */
   public record Settings(int refined, boolean pairSearch) {
     public Settings {
-      if (refined < 1) {
-        throw new IllegalArgumentException("at least one feature must be refined, got " + refined);
+      if (refined < 0) {
+        throw new IllegalArgumentException("the number of refined features must be 0 (automatic) or more, got "
+            + refined);
       }
     }
 
-    /** 8 features refined, pair search on. */
+    /** {@code k + 2} features refined, pair search on. */
     public static Settings defaults() {
-      return new Settings(8, true);
+      return new Settings(0, true);
     }
   }
 
   /** Features among which a joint anomaly's pair is searched (the top ones by single contribution). */
-  public static final int PAIR_CANDIDATES = 3;
+  public static final int PAIR_CANDIDATES = 4;
   /** Half-width of the central-difference stencil of the screening round, in standardized units. */
   static final double STENCIL = 0.1;
   /** Largest Newton step from the actual value, in standardized units. */
@@ -72,6 +73,11 @@ public final class Explainer {
   static final int ROUNDS = 5;
   /** Rounds allowed beyond {@link #ROUNDS} for tasks still moving towards a maximum off the grid. */
   static final int EXTRA_ROUNDS = 8;
+  /**
+   * A centred bracket whose ends are within this many nats of its middle is done: its parabolic step is
+   * taken and the search stops, since the maximum inside gains at most about this much.
+   */
+  static final double CONVERGED_NATS = 0.005;
   /** A second grid maximum within this many nats of the best gets its own climb. */
   static final double TWIN_MARGIN = 1.0;
 
@@ -243,7 +249,7 @@ public final class Explainer {
     firstFreeTask = dim;
     if (dim > 0) {
       screenRound(dim);
-      int refine = Math.min(dim, settings.refined());
+      int refine = Math.min(dim, settings.refined() > 0 ? settings.refined() : Math.max(k + 2, PAIR_CANDIDATES));
       int[] chosen = mostPromising(refine);
       fullSearch(chosen, refine);
     }
@@ -288,24 +294,37 @@ public final class Explainer {
     Optional<PairContribution> pair = Optional.empty();
     if (joint && settings.pairSearch()) {
       pair = pairSearch(baseLogP, logJacobian);
+      if (pair.isPresent()) {
+        // A joint anomaly's pair explains it better than any single feature: its two features lead.
+        List<String> lead = List.of(pair.get().first(), pair.get().second());
+        List<FeatureContribution> reordered = new ArrayList<>(k);
+        for (String name : lead) {
+          reordered.add(contribution(names.indexOf(name), baseLogP));
+        }
+        for (int j = 0; j < rawDim && reordered.size() < Math.min(k, rawDim); j++) {
+          if (!lead.contains(names.get(order[j]))) {
+            reordered.add(contribution(order[j], baseLogP));
+          }
+        }
+        top = reordered.subList(0, Math.min(k, reordered.size()));
+      }
     }
     return new Explanation(top, eventNll, joint, pair, known, Optional.empty());
   }
 
   // ------------------------------------------------------------------------------------------- search
 
-  /** Screening: the stencil y_c +- h and the training centre 0 of every column, in one batch. */
+  /** Screening: the stencil y_c +- h of every column, in one batch, and a Newton estimate from it. */
   private void screenRound(int tasks) {
     candidates = 0;
     for (int t = 0; t < tasks; t++) {
       double u = bases[taskBase[t] + taskColumn[t]];
       addCandidate(t, u - STENCIL);
       addCandidate(t, u + STENCIL);
-      addCandidate(t, 0.0);
     }
     evaluateCandidates();
     for (int t = 0; t < tasks; t++) {
-      int at = 3 * t;
+      int at = 2 * t;
       double u = bases[taskBase[t] + taskColumn[t]];
       double fm = candLogP[at];
       double fp = candLogP[at + 1];
@@ -321,7 +340,7 @@ public final class Explainer {
       } else {
         step[t] = Double.NaN;
       }
-      for (int j = 0; j < 3; j++) {
+      for (int j = 0; j < 2; j++) {
         accept(t, candU[at + j], candLogP[at + j]);
       }
       double observed = nanToNegInf(bestLogP[t]) - nanToNegInf(f0);
@@ -450,7 +469,9 @@ public final class Explainer {
       for (int i = 0; i < tasksThisRound; i++) {
         int t = roundTask(i);
         if (centred[i]) {
-          sizes[t] /= 2;
+          // Flat within the bracket: nothing a finer bracket could gain is worth its evaluations.
+          boolean flat = mid[t] - lo[t] < CONVERGED_NATS && mid[t] - hi[t] < CONVERGED_NATS;
+          sizes[t] = flat ? 0.0 : sizes[t] / 2;
         }
       }
       if (candidates > 0) {
