@@ -27,12 +27,14 @@ import java.util.Optional;
  * }</pre>
  *
  * <p><b>Cost.</b> Every candidate value of every feature is scored through the flow's batch kernel, many
- * rows per call. A screening round (three evaluations per feature: a central-difference stencil around
- * the actual value, which gives a Newton estimate of each feature's repair, and the training centre)
- * ranks the features; only the {@link Settings#refined()} most promising are then searched fully (a
- * coarse grid, the Newton point, and rounds of bracket halving with a parabolic step), since the others
- * cannot reach the top k by any estimate. A model with at most that many features is searched fully,
- * feature by feature. After warm-up, {@code explain} allocates only its result.
+ * rows per call. A screening round (two evaluations per feature: a central-difference stencil around the
+ * actual value, which gives a Newton estimate of each feature's repair and its gain) ranks the features;
+ * only the {@code k + 2} most promising ({@link Settings#refined()}) are then searched fully: a grid of
+ * 15 points over the training bulk (+-3.5 sd) and the Newton point, a second climb where the grid shows a
+ * second mode, and a pattern search (bracket halving with a parabolic step) that stops when the bracket
+ * is flat. The screening estimate is a heuristic, not a bound: a feature it ranks low keeps the best value
+ * the screening saw (still an exact, evaluated contribution, possibly an underestimate). After warm-up,
+ * {@code explain} allocates little besides its result.
  */
 public final class Explainer {
 
