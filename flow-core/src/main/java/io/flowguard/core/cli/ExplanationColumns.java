@@ -1,10 +1,8 @@
 package io.flowguard.core.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.flowguard.core.explain.Explanation;
 import io.flowguard.core.explain.FeatureContribution;
-import io.flowguard.core.explain.PairContribution;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -58,27 +56,9 @@ final class ExplanationColumns {
     line.append(',').append(ScoreCommand.csvField(note(x)));
   }
 
-  /** The JSON fields of one explained row. */
+  /** The JSON fields of one explained row ({@link io.flowguard.core.explain.ExplanationJson}). */
   static void json(ObjectNode node, Explanation e) {
-    ArrayNode arr = node.putArray("explanation");
-    for (FeatureContribution c : e.features()) {
-      ObjectNode o = arr.addObject();
-      o.put("feature", c.feature());
-      put(o, "value", c.value());
-      put(o, "typical", c.typical());
-      put(o, "contribution", c.contribution());
-      put(o, "z", c.zScore());
-      o.put("out_of_range", c.outOfRange());
-    }
-    node.put("explanation_joint", e.jointAnomaly());
-    if (e.pair().isPresent()) {
-      PairContribution p = e.pair().get();
-      ObjectNode o = node.putObject("explanation_pair");
-      o.putArray("features").add(p.first()).add(p.second());
-      o.putArray("typical").add(p.firstTypical()).add(p.secondTypical());
-      put(o, "contribution", p.contribution());
-    }
-    e.absentReason().ifPresent(r -> node.put("explanation_absent", r));
+    io.flowguard.core.explain.ExplanationJson.putInto(node, e);
   }
 
   private static String note(Explanation e) {
@@ -86,14 +66,6 @@ final class ExplanationColumns {
       return "absent: " + e.absentReason().get();
     }
     return e.statisticsKnown() ? "" : "no training statistics in the model (format before v4): z and ranges unknown";
-  }
-
-  private static void put(ObjectNode o, String name, double v) {
-    if (Double.isFinite(v)) {
-      o.put(name, v);
-    } else {
-      o.putNull(name);
-    }
   }
 
   private static String number(double v) {
