@@ -8,7 +8,6 @@ import io.flowguard.core.data.Dataset;
 import io.flowguard.core.model.FlowModel;
 import io.flowguard.core.model.ModelTrainer;
 import io.flowguard.core.train.TrainingListener;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -258,9 +257,5 @@ class ExplainerTest {
     double[] repaired = x.clone();
     repaired[3] = ex.features().get(0).typical();
     assertEquals(logDensity(repaired) - logDensity(x), ex.features().get(0).contribution(), 1e-9);
-  }
-
-  static List<String> names() {
-    return new ArrayList<>(List.of("a", "b", "c", "d"));
   }
 }
