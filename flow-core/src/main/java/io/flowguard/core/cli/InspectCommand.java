@@ -56,6 +56,7 @@ final class InspectCommand implements Callable<Integer> {
     for (String note : pre.notes()) {
       out.println("  note: " + note);
     }
+    printTrainingRanges(out, m);
     Calibration c = m.calibration();
     out.printf(Locale.ROOT, "%nCalibration  %d held-out rows; entropy estimate H = %.4f nats%n", c.count(), c.entropy());
     Calibration.Tail t = c.tail();
@@ -94,5 +95,23 @@ final class InspectCommand implements Callable<Integer> {
       }
     });
     return 0;
+  }
+
+  /** The training rows' per-feature ranges that explanations compare against (model format 4 and later). */
+  private static void printTrainingRanges(java.io.PrintWriter out, FlowModel m) {
+    if (m.featureStatistics().isEmpty()) {
+      out.printf("%nTraining ranges  not stored (model format %d; written before format 4): explanations give"
+          + " contributions but no z-scores or out-of-range flags. Retrain to store them.%n",
+          m.provenance().formatVersion());
+      return;
+    }
+    io.flowguard.core.model.FeatureStatistics st = m.featureStatistics().get();
+    out.printf("%nTraining ranges  over %d rows (explanations' z-scores and out-of-range flags)%n", st.rows());
+    out.printf("  %-24s %14s %14s %14s %14s%n", "name", "min", "max", "mean", "sd");
+    java.util.List<String> names = m.preprocessor().featureNames();
+    for (int i = 0; i < st.dim(); i++) {
+      var r = st.feature(i);
+      out.printf(Locale.ROOT, "  %-24s %14.6g %14.6g %14.6g %14.6g%n", names.get(i), r.min(), r.max(), r.mean(), r.sd());
+    }
   }
 }

@@ -33,6 +33,9 @@ import picocli.CommandLine.Option;
         "and for 2-D models the learned density and the forward map's deformation of a latent grid.",
         "",
         "With --data the figures show those events; without, events sampled from the model itself.",
+        "With --data the report also explains the rows above the threshold: a table of the most anomalous rows",
+        "with their top features, typical values and contributions, and a bar plot of the features that explain",
+        "the alerts most often (docs/explanations.md).",
         "",
         "  flowguard report --model pump.fgm --data today.csv --out report/",
         ""})
@@ -128,6 +131,15 @@ final class ReportCommand implements Callable<Integer> {
     List<String> names = pre.keptFeatures();
     ReportInput input = new ReportInput(model.name() + " v" + model.version(), model.flow(), names, standardized, n,
         nll, c.nllThreshold(rate), "false-alarm rate " + Rates.format(rate), curve, c.entropy(), facts);
-    return Report.write(input, dir).get(0);
+    Path html = Report.write(input, dir).get(0);
+    if (ds != null) {
+      String section = io.flowguard.core.diagnostics.ExplanationReport.write(model, raw, n, nll, c.nllThreshold(rate),
+          rate, ds.source(), dir);
+      String page = java.nio.file.Files.readString(html);
+      int end = page.lastIndexOf("</body>");
+      java.nio.file.Files.writeString(html, end < 0 ? page + section : page.substring(0, end) + section
+          + page.substring(end));
+    }
+    return html;
   }
 }

@@ -41,6 +41,12 @@ import picocli.CommandLine.Option;
         "every row is scored: a bad row fails the run and leaves no partial output, nor changes an earlier one.",
         "",
         "  flowguard score --model pump.fgm --data today.csv --out today-scored.csv",
+        "",
+        "--explain [K] adds, for each anomaly (every row with --explain-all), its top K features (default 3):",
+        "name, value, typical value, contribution in nats, z-score, out-of-range flag; whether it is a joint",
+        "anomaly and the pair that explains it (docs/explanations.md says what each number means).",
+        "",
+        "  flowguard score --model pump.fgm --data today.csv --out today-scored.jsonl --explain",
         ""})
 final class ScoreCommand implements Callable<Integer> {
 
@@ -64,8 +70,20 @@ final class ScoreCommand implements Callable<Integer> {
           + " Without it, one bad row fails the run.")
   Path rejectsFile;
 
+  @Option(names = "--explain", arity = "0..1", fallbackValue = "3", defaultValue = "0", paramLabel = "K",
+      description = "Explain anomalies: add their top K features (default K: 3) as explanation columns.")
+  int explainTop;
+
+  @Option(names = "--explain-all", description = "With --explain: explain every row, not only the anomalies.")
+  boolean explainAll;
+
   @picocli.CommandLine.Spec
   picocli.CommandLine.Model.CommandSpec spec;
+
+  /** What {@code --explain} asked for: the top k (0: no explanations) of anomalies only or of every row. */
+  record Explain(int top, boolean all) {
+    static final Explain NONE = new Explain(0, false);
+  }
 
   /**
    * Rows scored and written at a time: memory is bounded by this chunk (its rows and their output), not by
@@ -85,6 +103,10 @@ final class ScoreCommand implements Callable<Integer> {
     PrintWriter stdout = spec.commandLine().getOut();
     OptionChecks.falseAlarmRate(spec.commandLine(), rate);
     OutputPaths.checkFile(out, "--out", "scored.csv");
+    if (explainTop < 0 || (explainAll && explainTop == 0)) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), explainTop < 0
+          ? "--explain K must be at least 1, got " + explainTop : "--explain-all needs --explain");
+    }
     checkOutputFormat(out);
     FlowModel model = ModelFormat.read(modelFile);
     if (rejectsFile != null) {
@@ -94,7 +116,12 @@ final class ScoreCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--skip-invalid " + rejectsFile + " must be another file than --data and --out");
       }
     }
-    Tally tally = score(model, rate, data, out, CHUNK_ROWS, Optional.ofNullable(rejectsFile));
+    if (explainTop > 0 && model.featureStatistics().isEmpty()) {
+      spec.commandLine().getErr().println("note: " + modelFile + " has no training statistics (written before model"
+          + " format 4): explanations have contributions but no z-scores or range flags; retrain to get them");
+    }
+    Tally tally = score(model, rate, data, out, CHUNK_ROWS, Optional.ofNullable(rejectsFile),
+        new Explain(explainTop, explainAll));
     stdout.printf(Locale.ROOT, "Scored %d events with %s v%d: %d anomalies at false-alarm rate %s (%.2f %%)%n",
         tally.events(), model.name(), model.version(), tally.anomalies(), Rates.format(rate),
         100.0 * tally.anomalies() / tally.events());
@@ -113,16 +140,16 @@ final class ScoreCommand implements Callable<Integer> {
    * {@code out} as it was.
    */
   static Tally score(FlowModel model, double rate, Path data, Path out, int chunkRows) throws IOException {
-    return score(model, rate, data, out, chunkRows, Optional.empty());
+    return score(model, rate, data, out, chunkRows, Optional.empty(), Explain.NONE);
   }
 
   /**
-   * As {@link #score(FlowModel, double, Path, Path, int)}; with {@code rejects}, rows with bad content are
-   * left out and written there ({@code line,reason}, CSV with a header) instead of failing the run. Both files
-   * appear only once every row is read.
+   * As {@link #score(FlowModel, double, Path, Path, int)}, with explanation columns when {@code explain.top() > 0};
+   * with {@code rejects}, rows with bad content are left out and written there ({@code line,reason}, CSV with a
+   * header) instead of failing the run. Both files appear only once every row is read.
    */
-  static Tally score(FlowModel model, double rate, Path data, Path out, int chunkRows, Optional<Path> rejects)
-      throws IOException {
+  static Tally score(FlowModel model, double rate, Path data, Path out, int chunkRows, Optional<Path> rejects,
+                    Explain explain) throws IOException {
     ReplacingFile rejectFile = rejects.isPresent() ? ReplacingFile.create(rejects.get()) : null;
     long[] rejected = {0};
     try {
@@ -133,7 +160,7 @@ final class ScoreCommand implements Callable<Integer> {
         rejected[0]++;
         rejectFile.writer().write(line + "," + csvField(reason) + "\n");
       };
-      Tally t = score(model, rate, data, out, chunkRows, rejectFile == null ? null : sink);
+      Tally t = score(model, rate, data, out, chunkRows, rejectFile == null ? null : sink, explain);
       if (rejectFile != null) {
         rejectFile.commit();
       }
@@ -146,7 +173,7 @@ final class ScoreCommand implements Callable<Integer> {
   }
 
   private static Tally score(FlowModel model, double rate, Path data, Path out, int chunkRows,
-                             TableReader.Rejects rejects) throws IOException {
+                             TableReader.Rejects rejects, Explain explain) throws IOException {
     List<String> features = model.preprocessor().featureNames();
     Predicate<String> isFeature = features::contains;
     String whoNeedsIt = "model '" + model.name() + "'";
@@ -170,6 +197,8 @@ final class ScoreCommand implements Callable<Integer> {
     }
     Scorer scorer = new Scorer(model, rate);
     Scorer.Score score = new Scorer.Score();
+    io.flowguard.core.explain.Explainer explainer = explain.top() > 0
+        ? new io.flowguard.core.explain.Explainer(model, rate) : null;
     ObjectMapper mapper = new ObjectMapper();
     long events = 0;
     long anomalies = 0;
@@ -188,7 +217,13 @@ final class ScoreCommand implements Callable<Integer> {
           for (String name : header) {
             line.append(csvField(name)).append(',');
           }
-          w.write(line + "log_density,nll,tail_probability,anomaly\n");
+          line.append("log_density,nll,tail_probability,anomaly");
+          if (explainer != null) {
+            for (String h : ExplanationColumns.header(explain.top())) {
+              line.append(',').append(h);
+            }
+          }
+          w.write(line + "\n");
         }
         for (Optional<Table> chunk = Optional.of(first); chunk.isPresent(); chunk = reader.next(chunkRows)) {
           Table table = chunk.get();
@@ -212,6 +247,8 @@ final class ScoreCommand implements Callable<Integer> {
             }
             scorer.score(raw, score);
             anomalies += score.anomaly ? 1 : 0;
+            Optional<io.flowguard.core.explain.Explanation> explanation = explainer != null
+                && (score.anomaly || explain.all()) ? Optional.of(explainer.explain(raw, explain.top())) : Optional.empty();
             if (json) {
               ObjectNode node = mapper.createObjectNode();
               for (int c = 0; c < names.size(); c++) {
@@ -225,6 +262,7 @@ final class ScoreCommand implements Callable<Integer> {
               putScore(node, "nll", score.nll);
               putScore(node, "tail_probability", score.tailProbability);
               node.put("anomaly", score.anomaly);
+              explanation.ifPresent(e -> ExplanationColumns.json(node, e));
               w.write(mapper.writeValueAsString(node));
               w.write('\n');
             } else {
@@ -240,7 +278,11 @@ final class ScoreCommand implements Callable<Integer> {
                 line.append(',');
               }
               line.append(score.logDensity).append(',').append(score.nll).append(',').append(score.tailProbability)
-                  .append(',').append(score.anomaly ? 1 : 0).append('\n');
+                  .append(',').append(score.anomaly ? 1 : 0);
+              if (explainer != null) {
+                ExplanationColumns.csv(line, explanation, explain.top());
+              }
+              line.append('\n');
               w.write(line.toString());
             }
           }

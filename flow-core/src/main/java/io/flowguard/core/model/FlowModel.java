@@ -26,6 +26,7 @@ public final class FlowModel {
   private final Calibration calibration;
   private final Provenance provenance;
   private final OptionalDouble recommendedFalseAlarmRate;
+  private final java.util.Optional<FeatureStatistics> featureStatistics;
 
   /**
    * @param name a non-blank name without control characters, at most {@link #MAX_NAME_LENGTH} chars
@@ -35,7 +36,8 @@ public final class FlowModel {
    */
   public FlowModel(String name, int version, Preprocessor preprocessor, Flow flow, Calibration calibration,
                    Provenance provenance) {
-    this(name, version, preprocessor, flow, calibration, provenance, OptionalDouble.empty());
+    this(name, version, preprocessor, flow, calibration, provenance, OptionalDouble.empty(),
+        java.util.Optional.empty());
   }
 
   /**
@@ -46,12 +48,31 @@ public final class FlowModel {
    */
   public FlowModel(String name, int version, Preprocessor preprocessor, Flow flow, Calibration calibration,
                    Provenance provenance, OptionalDouble recommendedFalseAlarmRate) {
+    this(name, version, preprocessor, flow, calibration, provenance, recommendedFalseAlarmRate,
+        java.util.Optional.empty());
+  }
+
+  /**
+   * A model that also carries its training rows' per-feature statistics ({@link FeatureStatistics}, one
+   * entry per raw feature), which explanations use for z-scores and range flags.
+   */
+  public FlowModel(String name, int version, Preprocessor preprocessor, Flow flow, Calibration calibration,
+                   Provenance provenance, java.util.Optional<FeatureStatistics> featureStatistics) {
+    this(name, version, preprocessor, flow, calibration, provenance, OptionalDouble.empty(),
+        featureStatistics);
+  }
+
+  /** Every part, the optional version 4 ones included (see the constructors above). */
+  public FlowModel(String name, int version, Preprocessor preprocessor, Flow flow, Calibration calibration,
+                   Provenance provenance, OptionalDouble recommendedFalseAlarmRate,
+                   java.util.Optional<FeatureStatistics> featureStatistics) {
     this.recommendedFalseAlarmRate = Objects.requireNonNull(recommendedFalseAlarmRate, "recommendedFalseAlarmRate");
     if (recommendedFalseAlarmRate.isPresent() && !(recommendedFalseAlarmRate.getAsDouble() > 0
         && recommendedFalseAlarmRate.getAsDouble() < 1)) {
       throw new IllegalArgumentException("a recommended false-alarm rate must be in (0, 1), got "
           + recommendedFalseAlarmRate.getAsDouble());
     }
+    this.featureStatistics = Objects.requireNonNull(featureStatistics, "featureStatistics");
     this.name = Objects.requireNonNull(name, "name");
     this.preprocessor = Objects.requireNonNull(preprocessor, "preprocessor");
     this.flow = Objects.requireNonNull(flow, "flow");
@@ -70,6 +91,10 @@ public final class FlowModel {
     if (preprocessor.dim() != flow.dim()) {
       throw new IllegalArgumentException("the preprocessor keeps " + preprocessor.dim() + " of "
           + preprocessor.rawDim() + " features but the flow has dimension " + flow.dim());
+    }
+    if (featureStatistics.isPresent() && featureStatistics.get().dim() != preprocessor.rawDim()) {
+      throw new IllegalArgumentException("the feature statistics describe " + featureStatistics.get().dim()
+          + " features but the model has " + preprocessor.rawDim());
     }
   }
 
@@ -113,7 +138,16 @@ public final class FlowModel {
 
   /** This model (sharing its flow, so equally read-only) with another recommended false-alarm rate, or none. */
   public FlowModel withRecommendedFalseAlarmRate(OptionalDouble rate) {
-    return new FlowModel(name, version, preprocessor, flow, calibration, provenance, rate);
+    return new FlowModel(name, version, preprocessor, flow, calibration, provenance, rate,
+        featureStatistics);
+  }
+
+  /**
+   * Min, max, mean and sd of each raw feature over the training rows; empty for models written before
+   * format version 4 (their explanations have contributions but no z-scores or range flags).
+   */
+  public java.util.Optional<FeatureStatistics> featureStatistics() {
+    return featureStatistics;
   }
 
   /** Number of raw features an event has. */

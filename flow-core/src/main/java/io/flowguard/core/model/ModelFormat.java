@@ -28,7 +28,7 @@ import java.util.Objects;
  * <pre>
  * offset        size  field
  * 0             8     magic "FLOWGARD" (ASCII)
- * 8             2     u16 format version (3; 1 and 2 are still read)
+ * 8             2     u16 format version (4; 1 to 3 are still read)
  * 10            2     u16 flags (0)
  * 12            4     u32 metadata length L
  * 16            8     u64 parameter count P
@@ -334,7 +334,7 @@ public final class ModelFormat {
     flow.setParameters(theta);
     try {
       return new FlowModel(meta.name(), meta.version(), meta.preprocessor(), flow, meta.calibration(),
-          meta.provenance(), meta.recommendedFalseAlarmRate());
+          meta.provenance(), meta.recommendedFalseAlarmRate(), meta.featureStatistics());
     } catch (IllegalArgumentException e) {
       throw new ModelFormatException(Kind.CORRUPT_METADATA, e.getMessage(), e);
     }

@@ -28,7 +28,8 @@ import java.util.Map;
  */
 record ModelMetadata(String name, int version, FlowSpec spec, Preprocessor preprocessor, Calibration calibration,
                      Provenance provenance, long parameterCount, List<ParameterLayout.Block> blocks,
-                     java.util.OptionalDouble recommendedFalseAlarmRate) {
+                     java.util.OptionalDouble recommendedFalseAlarmRate,
+                     java.util.Optional<FeatureStatistics> featureStatistics) {
 
   private static final ObjectMapper JSON = new ObjectMapper()
       .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
@@ -51,6 +52,8 @@ record ModelMetadata(String name, int version, FlowSpec spec, Preprocessor prepr
     root.set("provenance", provenance(model.provenance()));
     // Version 4, optional: absent means no recommendation (the scorer's configured rate applies).
     model.recommendedFalseAlarmRate().ifPresent(r -> root.put("recommendedFalseAlarmRate", r));
+    // Version 4, optional: absent means what it meant before (no training ranges known).
+    model.featureStatistics().ifPresent(st -> root.set("featureStatistics", featureStatistics(st)));
     ObjectNode params = root.putObject("parameters");
     params.put("count", model.flow().parameters().length);
     ArrayNode blocks = params.putArray("blocks");
@@ -105,6 +108,20 @@ record ModelMetadata(String name, int version, FlowSpec spec, Preprocessor prepr
         t.put("center", f.tailCenter());
         t.put("scale", f.tailScale());
       }
+    }
+    return o;
+  }
+
+  private static ObjectNode featureStatistics(FeatureStatistics st) {
+    ObjectNode o = NODES.objectNode();
+    o.put("rows", st.rows());
+    ArrayNode arr = o.putArray("features");
+    for (FeatureStatistics.Range r : st.features()) {
+      ObjectNode n = arr.addObject();
+      n.put("min", r.min());
+      n.put("max", r.max());
+      n.put("mean", r.mean());
+      n.put("sd", r.sd());
     }
     return o;
   }
@@ -297,7 +314,45 @@ record ModelMetadata(String name, int version, FlowSpec spec, Preprocessor prepr
       }
       rate = java.util.OptionalDouble.of(r);
     }
-    return new ModelMetadata(name, version, spec, pre, cal, prov, count, List.copyOf(blocks), rate);
+    java.util.Optional<FeatureStatistics> stats = readFeatureStatistics(root, formatVersion, pre.rawDim());
+    return new ModelMetadata(name, version, spec, pre, cal, prov, count, List.copyOf(blocks), rate, stats);
+  }
+
+  /**
+   * The optional version 4 {@code featureStatistics}: absent (or null) means none; read only from files of
+   * version 4 or later, so older files load exactly as they were written.
+   */
+  private static java.util.Optional<FeatureStatistics> readFeatureStatistics(JsonNode root, int formatVersion,
+                                                                             int rawDim) throws ModelFormatException {
+    JsonNode o = root.get("featureStatistics");
+    if (formatVersion < 4 || o == null || o.isNull()) {
+      return java.util.Optional.empty();
+    }
+    if (!o.isObject()) {
+      throw corrupt("featureStatistics must be a JSON object", null);
+    }
+    long rows = longValue(o, "rows", "featureStatistics.rows");
+    JsonNode arr = array(o, "features", "featureStatistics.features");
+    if (arr.size() != rawDim) {
+      throw corrupt("featureStatistics.features has " + arr.size() + " entries but the preprocessor has " + rawDim
+          + " features", null);
+    }
+    List<FeatureStatistics.Range> ranges = new ArrayList<>(arr.size());
+    for (int i = 0; i < arr.size(); i++) {
+      String path = "featureStatistics.features[" + i + "]";
+      JsonNode n = element(arr, i, path);
+      try {
+        ranges.add(new FeatureStatistics.Range(number(n, "min", path + ".min"), number(n, "max", path + ".max"),
+            number(n, "mean", path + ".mean"), number(n, "sd", path + ".sd")));
+      } catch (IllegalArgumentException e) {
+        throw corrupt(path + ": " + e.getMessage(), e);
+      }
+    }
+    try {
+      return java.util.Optional.of(new FeatureStatistics(rows, ranges));
+    } catch (IllegalArgumentException e) {
+      throw corrupt("featureStatistics: " + e.getMessage(), e);
+    }
   }
 
   private static Preprocessor readPreprocessor(JsonNode o, int formatVersion) throws ModelFormatException {

@@ -128,7 +128,8 @@ public final class ModelTrainer {
     Calibration calibration = Calibration.fit(calNll, options.training().seed());
     Provenance provenance = Provenance.create(spec, options.training(), options.preprocessing(),
         Provenance.fingerprint(data.columns(), data.values(), n), n, Provenance.TrainingMetrics.of(result));
-    FlowModel model = new FlowModel(options.name(), options.version(), pre, flow, calibration, provenance);
+    FlowModel model = new FlowModel(options.name(), options.version(), pre, flow, calibration, provenance,
+        java.util.Optional.of(FeatureStatistics.of(data.values(), n, data.dim())));
     return new Trained(model, result);
   }
 
