@@ -221,8 +221,7 @@ class FlowguardScoringTest {
     ScoringFunction<Sample, Scored<Sample>, Rejected<Sample>> fn = new ScoringFunction<>(settings,
         TypeInformation.of(Sample.class), FeatureExtractor.pojo(Sample.class),
         ModelSelector.fixed(TestModels.NAME),
-        (e, s) -> new Scored<>(e, s.key(), s.model(), s.modelVersion(), s.logDensity(), s.nll(),
-            s.tailProbability(), s.anomaly(), s.typicality()),
+        Scored::of,
         Rejected::new, tag);
     try (KeyedBroadcastOperatorTestHarness<String, Sample, ModelRecord, Scored<Sample>> h =
         ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(fn,
@@ -245,6 +244,74 @@ class FlowguardScoringTest {
       assertEquals(v2.logDensity, got.get(2).logDensity(), SAME);
       assertTrue(Math.abs(v1.logDensity - v2.logDensity) > 1e-6, "the versions differ");
       assertEquals(8, got.get(2).typicality()[0].window());
+    }
+  }
+
+  static KeyedBroadcastOperatorTestHarness<String, Sample, ModelRecord, Scored<Sample>> harness(
+      ScoringSettings settings) throws Exception {
+    OutputTag<Rejected<Sample>> tag = new OutputTag<>("rejected",
+        FlowguardScoring.rejectedType(TypeInformation.of(Sample.class)));
+    return ProcessFunctionTestHarnesses.forKeyedBroadcastProcessFunction(
+        new ScoringFunction<>(settings, TypeInformation.of(Sample.class),
+            FeatureExtractor.pojo(Sample.class), ModelSelector.fixed(TestModels.NAME), Scored::of,
+            Rejected::new, tag),
+        ScoringFunction.safeKeys(Sample::machine), Types.STRING, ScoringFunction.MODELS);
+  }
+
+  static ScoringSettings plain(double rate) {
+    return new ScoringSettings(rate, new int[0], 0.99, 10, java.time.Duration.ofSeconds(60),
+        new io.flowguard.connectors.event.EventCodec(), ScoringKernel.FLOW);
+  }
+
+  @Test
+  void flaggedEventsCarryAnExplanationNamingTheFeatureThatBrokeAndOthersNone() throws Exception {
+    try (var h = harness(plain(0.01).withExplanations(2, false, 1000))) {
+      h.processBroadcastElement(new ModelRecord(TestModels.NAME, TestModels.v1(), 0, 0), 0);
+      h.processElement(new Sample("m", 1.0, 0.8, -2.0), 1);   // typical
+      h.processElement(new Sample("m", 1.0, 0.8, 25.0), 2);   // c ~ N(-2, 2): 13.5 sd out
+      List<Scored<Sample>> got = h.extractOutputValues();
+      assertTrue(!got.get(0).anomaly() && got.get(0).explanation().length == 0, "no explanation");
+      Scored<Sample> odd = got.get(1);
+      assertTrue(odd.anomaly());
+      assertEquals(2, odd.explanation().length);
+      assertEquals("c", odd.explanation()[0].feature());
+      assertEquals(25.0, odd.explanation()[0].value(), 0.0);
+      assertTrue(Math.abs(odd.explanation()[0].typical() + 2) < 3, "typical c near its mean -2: "
+          + odd.explanation()[0].typical());
+      assertTrue(odd.explanation()[0].contribution() > 10, "most of the surprise");
+    }
+  }
+
+  @Test
+  void explanationsOverThePerSecondCapSaySoInsteadOfCostingTime() throws Exception {
+    try (var h = harness(plain(0.01).withExplanations(1, false, 1e-6))) {
+      h.processBroadcastElement(new ModelRecord(TestModels.NAME, TestModels.v1(), 0, 0), 0);
+      h.processElement(new Sample("m", 1.0, 0.8, 25.0), 1);
+      h.processElement(new Sample("m", 1.0, 0.8, 26.0), 2);
+      List<Scored<Sample>> got = h.extractOutputValues();
+      assertEquals(1, got.get(0).explanation().length, "the bucket starts with one token");
+      assertEquals(0, got.get(1).explanation().length);
+      assertTrue(got.get(1).explanationNote().startsWith("not explained: over the cap"),
+          got.get(1).explanationNote());
+    }
+  }
+
+  @Test
+  void aModelsOwnFalseAlarmRateOverridesTheDefault() throws Exception {
+    Sample mild = new Sample("m", 1.0, 0.8, 2.5);
+    Scorer.Score s = new Scorer.Score();
+    new Scorer(TestModels.read(TestModels.v1()), 1e-3).score(new double[] {1.0, 0.8, 2.5}, s);
+    assertTrue(s.tailProbability > 1e-3 && s.tailProbability < 0.5, "a mildly unusual event: "
+        + s.tailProbability);
+    try (var h = harness(plain(1e-3).withModelRates(Map.of(TestModels.NAME, 0.5), false))) {
+      h.processBroadcastElement(new ModelRecord(TestModels.NAME, TestModels.v1(), 0, 0), 0);
+      h.processElement(mild, 1);
+      assertTrue(h.extractOutputValues().get(0).anomaly(), "flagged at the model's rate 0.5");
+    }
+    try (var h = harness(plain(1e-3))) {
+      h.processBroadcastElement(new ModelRecord(TestModels.NAME, TestModels.v1(), 0, 0), 0);
+      h.processElement(mild, 1);
+      assertTrue(!h.extractOutputValues().get(0).anomaly(), "not flagged at the default 1e-3");
     }
   }
 }

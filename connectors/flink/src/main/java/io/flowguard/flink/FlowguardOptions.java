@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
@@ -94,6 +95,42 @@ public final class FlowguardOptions {
           .withDeprecatedKeys("pending.timeout")
           .withDescription("How long a key's held events wait for their model (from the oldest"
               + " one's arrival) before they are dead-lettered (NO_MODEL).");
+
+  public static final ConfigOption<Integer> EXPLAIN_TOP =
+      ConfigOptions.key("flowguard.scoring.explain.top")
+          .intType()
+          .defaultValue(3)
+          .withDescription("Features in each flagged event's explanation (which features, the value that"
+              + " would have been typical, how much of the surprise each accounts for;"
+              + " docs/explanations.md); 0 turns explanations off.");
+
+  public static final ConfigOption<Boolean> EXPLAIN_ALL =
+      ConfigOptions.key("flowguard.scoring.explain.all")
+          .booleanType()
+          .defaultValue(false)
+          .withDescription("Explain every event, not only anomalies and typicality alarms (about a"
+              + " millisecond per event at 10 features).");
+
+  public static final ConfigOption<Double> EXPLAIN_MAX_PER_SECOND =
+      ConfigOptions.key("flowguard.scoring.explain.max-per-second")
+          .doubleType()
+          .defaultValue(ScoringSettings.DEFAULT_EXPLAIN_PER_SECOND)
+          .withDescription("Explanations per second per scoring subtask at most; flagged events over the"
+              + " cap say so in their explanation note and count in the explanationsSkipped metric.");
+
+  public static final ConfigOption<Boolean> RECOMMENDED_RATES =
+      ConfigOptions.key("flowguard.scoring.use-recommended-rates")
+          .booleanType()
+          .defaultValue(false)
+          .withDescription("Score each model at the false-alarm rate its file recommends (flowguard train"
+              + " --recommend-rate), where the model has one; others use the false-alarm rate.");
+
+  public static final ConfigOption<Map<String, String>> MODEL_RATES =
+      ConfigOptions.key("flowguard.scoring.model-false-alarm-rates")
+          .mapType()
+          .noDefaultValue()
+          .withDescription("False-alarm rates per model name, e.g. 'pump:1e-4,fan:0.01'; these models"
+              + " ignore the false-alarm rate and any recommended rate.");
 
   // ---- event decoding ------------------------------------------------------------------------
 
@@ -257,8 +294,34 @@ public final class FlowguardOptions {
       throw new IllegalArgumentException(PENDING_TIMEOUT.key() + " must be at least 1 ms, got "
           + pendingTimeout);
     }
+    int top = conf.get(EXPLAIN_TOP);
+    if (top < 0) {
+      throw new IllegalArgumentException(EXPLAIN_TOP.key() + " must not be negative, got " + top);
+    }
+    double perSecond = conf.get(EXPLAIN_MAX_PER_SECOND);
+    if (!(perSecond > 0)) {
+      throw new IllegalArgumentException(EXPLAIN_MAX_PER_SECOND.key() + " must be positive, got "
+          + perSecond);
+    }
+    Map<String, Double> modelRates = new java.util.LinkedHashMap<>();
+    for (Map.Entry<String, String> e : conf.getOptional(MODEL_RATES).orElse(Map.of()).entrySet()) {
+      double r;
+      try {
+        r = Double.parseDouble(e.getValue().trim());
+      } catch (NumberFormatException ex) {
+        throw new IllegalArgumentException(MODEL_RATES.key() + ": the rate of model '" + e.getKey()
+            + "' is not a number: '" + e.getValue() + "'");
+      }
+      if (!(r > 0 && r < 1)) {
+        throw new IllegalArgumentException(MODEL_RATES.key() + ": the rate of model '" + e.getKey()
+            + "' must be in (0, 1), got " + r);
+      }
+      modelRates.put(e.getKey().trim(), r);
+    }
     return new ScoringSettings(rate, windows.stream().mapToInt(Integer::intValue).toArray(), alpha,
-        pendingMax, pendingTimeout, decoder, ScoringKernel.FLOW);
+        pendingMax, pendingTimeout, decoder, ScoringKernel.FLOW)
+        .withExplanations(top, conf.get(EXPLAIN_ALL), perSecond)
+        .withModelRates(modelRates, conf.get(RECOMMENDED_RATES));
   }
 
   private static Optional<String> nonBlank(ReadableConfig conf, ConfigOption<String> option) {

@@ -2,6 +2,7 @@ package io.flowguard.flink;
 
 import io.flowguard.connectors.event.EventCodec;
 import io.flowguard.connectors.model.ModelRecord;
+import io.flowguard.connectors.score.Attribution;
 import io.flowguard.connectors.score.TypicalityResult;
 import io.flowguard.flink.scoring.ScoringFunction;
 import io.flowguard.flink.scoring.ScoringKernel;
@@ -68,6 +69,11 @@ public final class FlowguardScoring<T> {
   private int pendingMaxEvents = DEFAULT_PENDING_MAX_EVENTS;
   private Duration pendingTimeout = DEFAULT_PENDING_TIMEOUT;
   private ScoringSettings settings;
+  private int explainTop;
+  private boolean explainAll;
+  private double explainPerSecond = ScoringSettings.DEFAULT_EXPLAIN_PER_SECOND;
+  private final Map<String, Double> modelRates = new java.util.HashMap<>();
+  private boolean recommendedRates;
   private String uidPrefix = "flowguard";
   private String scoringUid;
   private String modelsUid;
@@ -132,6 +138,40 @@ public final class FlowguardScoring<T> {
     return this;
   }
 
+  /**
+   * Explain flagged events (anomalies and typicality alarms): their top {@code top} features, with the
+   * value that would have been typical and how much of the surprise each accounts for
+   * ({@link Scored#explanation()}; docs/explanations.md). At most {@code perSecond} explanations per
+   * operator instance; the rest say so in {@link Scored#explanationNote()} and count in the
+   * {@code explanationsSkipped} metric. Off by default.
+   */
+  public FlowguardScoring<T> explain(int top, double perSecond) {
+    this.explainTop = top;
+    this.explainPerSecond = perSecond;
+    return this;
+  }
+
+  /** Explain every event, not only flagged ones (costly: about a millisecond per event at d = 10). */
+  public FlowguardScoring<T> explainEveryEvent() {
+    this.explainAll = true;
+    return this;
+  }
+
+  /** The false-alarm rate of one model, overriding {@link #falseAlarmRate(double)} for it. */
+  public FlowguardScoring<T> falseAlarmRate(String model, double rate) {
+    this.modelRates.put(Objects.requireNonNull(model, "model"), rate);
+    return this;
+  }
+
+  /**
+   * Score each model at the false-alarm rate its file recommends ({@code flowguard train --recommend-rate}),
+   * where no rate for that model is set here.
+   */
+  public FlowguardScoring<T> useRecommendedRates() {
+    this.recommendedRates = true;
+    return this;
+  }
+
   /** The typicality window sizes (events per key); none to turn the test off. Default 32 and 128. */
   public FlowguardScoring<T> typicalityWindows(int... sizes) {
     this.windows = sizes.clone();
@@ -161,8 +201,8 @@ public final class FlowguardScoring<T> {
   }
 
   /**
-   * Every scoring setting at once (the Kafka job's); overrides the rate, windows, level and pending
-   * bounds set above.
+   * Every scoring setting at once (the Kafka job's); replaces the rate, windows, level and pending
+   * bounds set above (explanations and per-model rates set here still apply on top).
    */
   public FlowguardScoring<T> settings(ScoringSettings scoringSettings) {
     this.settings = Objects.requireNonNull(scoringSettings, "scoringSettings");
@@ -185,7 +225,7 @@ public final class FlowguardScoring<T> {
   /** Adds the scoring operator; scores are {@link Scored} records, rejections {@link Rejected}. */
   public ScoredStreams<Scored<T>, Rejected<T>> build() {
     TypeInformation<T> eventType = events.getType();
-    return build(FlowguardScoring::scored, scoredType(eventType),
+    return build(Scored::of, scoredType(eventType),
         Rejected::new, new OutputTag<>("flowguard-rejected", rejectedType(eventType)));
   }
 
@@ -208,6 +248,12 @@ public final class FlowguardScoring<T> {
     }
     ScoringSettings s = settings != null ? settings : new ScoringSettings(falseAlarmRate, windows,
         alpha, pendingMaxEvents, pendingTimeout, new EventCodec(), ScoringKernel.FLOW);
+    if (explainTop > 0 || explainAll) {
+      s = s.withExplanations(explainTop > 0 ? explainTop : 3, explainAll, explainPerSecond);
+    }
+    if (!modelRates.isEmpty() || recommendedRates) {
+      s = s.withModelRates(modelRates, recommendedRates);
+    }
     String sUid = scoringUid != null ? scoringUid : uidPrefix + "-scoring";
     String mUid = modelsUid != null ? modelsUid : uidPrefix + "-models";
     DataStream<ModelRecord> models = modelStream != null ? modelStream
@@ -223,11 +269,6 @@ public final class FlowguardScoring<T> {
     return new ScoredStreams<>(scores, scores.getSideOutput(rejectedTag), models);
   }
 
-  private static <T> Scored<T> scored(T event, ScoreView s) {
-    return new Scored<>(event, s.key(), s.model(), s.modelVersion(), s.logDensity(), s.nll(),
-        s.tailProbability(), s.anomaly(), s.typicality());
-  }
-
   /** {@link Scored} as a Flink POJO whose event field uses the event's own serializer. */
   @SuppressWarnings({"unchecked", "rawtypes"})
   public static <T> TypeInformation<Scored<T>> scoredType(TypeInformation<T> eventType) {
@@ -241,6 +282,8 @@ public final class FlowguardScoring<T> {
     fields.put("tailProbability", BasicTypeInfo.DOUBLE_TYPE_INFO);
     fields.put("anomaly", BasicTypeInfo.BOOLEAN_TYPE_INFO);
     fields.put("typicality", Types.OBJECT_ARRAY(TypeInformation.of(TypicalityResult.class)));
+    fields.put("explanation", Types.OBJECT_ARRAY(TypeInformation.of(Attribution.class)));
+    fields.put("explanationNote", BasicTypeInfo.STRING_TYPE_INFO);
     return (TypeInformation) Types.POJO(Scored.class, fields);
   }
 

@@ -1,5 +1,6 @@
 package io.flowguard.flink;
 
+import io.flowguard.connectors.score.Attribution;
 import io.flowguard.connectors.score.TypicalityResult;
 import java.util.List;
 
@@ -40,4 +41,17 @@ public interface ScoreView {
 
   /** One result per configured typicality window, in configuration order (a fresh array). */
   TypicalityResult[] typicality();
+
+  /**
+   * The event's explanation: its top features with their values, typical values and contributions (see
+   * {@code docs/explanations.md}); empty unless explanations are on and the event is flagged (or every
+   * event is explained). A fresh array.
+   */
+  Attribution[] explanation();
+
+  /** What the explanation's features alone do not say (a joint anomaly, or why none); often empty. */
+  String explanationNote();
+
+  /** The explanation as flow-core computed it, if one was asked for. */
+  java.util.Optional<io.flowguard.core.explain.Explanation> fullExplanation();
 }

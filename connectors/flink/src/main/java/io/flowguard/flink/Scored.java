@@ -1,5 +1,6 @@
 package io.flowguard.flink;
 
+import io.flowguard.connectors.score.Attribution;
 import io.flowguard.connectors.score.TypicalityResult;
 import java.util.Arrays;
 import java.util.Objects;
@@ -17,6 +18,10 @@ import java.util.Objects;
  * @param tailProbability the calibrated probability that a normal event scores at least this badly
  * @param anomaly whether tailProbability is below the configured false-alarm rate
  * @param typicality one result per configured typicality window, in configuration order
+ * @param explanation the top features explaining the event (see docs/explanations.md); empty unless
+ *     explanations are on ({@code FlowguardScoring.explain}) and the event is flagged
+ * @param explanationNote what the explanation's features alone do not say (a joint anomaly, or why there
+ *     is none); usually empty
  * @param <T> the event type
  */
 public record Scored<T>(
@@ -28,12 +33,22 @@ public record Scored<T>(
     double nll,
     double tailProbability,
     boolean anomaly,
-    TypicalityResult[] typicality) {
+    TypicalityResult[] typicality,
+    Attribution[] explanation,
+    String explanationNote) {
 
   public Scored {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(typicality, "typicality");
+    Objects.requireNonNull(explanation, "explanation");
+    Objects.requireNonNull(explanationNote, "explanationNote");
+  }
+
+  /** The scored event of a score view (the default {@link ScoreMapper}). */
+  public static <T> Scored<T> of(T event, ScoreView s) {
+    return new Scored<>(event, s.key(), s.model(), s.modelVersion(), s.logDensity(), s.nll(),
+        s.tailProbability(), s.anomaly(), s.typicality(), s.explanation(), s.explanationNote());
   }
 
   /** Whether any typicality window of the event's key alarms. */
@@ -57,7 +72,9 @@ public record Scored<T>(
         && Double.compare(nll, s.nll) == 0
         && Double.compare(tailProbability, s.tailProbability) == 0
         && anomaly == s.anomaly
-        && Arrays.equals(typicality, s.typicality);
+        && Arrays.equals(typicality, s.typicality)
+        && Arrays.equals(explanation, s.explanation)
+        && explanationNote.equals(s.explanationNote);
   }
 
   @Override

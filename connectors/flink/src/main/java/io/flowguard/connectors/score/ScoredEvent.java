@@ -22,6 +22,10 @@ import java.util.Objects;
  * @param typicality one result per configured window size, in configuration order
  * @param featureNames the model's feature names, in schema order
  * @param features the event's feature values, parallel to featureNames
+ * @param explanation the top features explaining the event (empty unless explanations are on and the
+ *     event is flagged)
+ * @param explanationNote what the explanation's features alone do not say (a joint anomaly, or why there
+ *     is none); usually empty
  */
 public record ScoredEvent(
     String key,
@@ -34,7 +38,19 @@ public record ScoredEvent(
     boolean anomaly,
     TypicalityResult[] typicality,
     String[] featureNames,
-    double[] features) {
+    double[] features,
+    Attribution[] explanation,
+    String explanationNote) {
+
+  private static final Attribution[] NO_EXPLANATION = new Attribution[0];
+
+  /** A scored event without an explanation. */
+  public ScoredEvent(String key, String model, String modelVersion, long eventTime, double logDensity,
+      double nll, double tailProbability, boolean anomaly, TypicalityResult[] typicality,
+      String[] featureNames, double[] features) {
+    this(key, model, modelVersion, eventTime, logDensity, nll, tailProbability, anomaly, typicality,
+        featureNames, features, NO_EXPLANATION, "");
+  }
 
   public ScoredEvent {
     Objects.requireNonNull(key, "key");
@@ -43,6 +59,8 @@ public record ScoredEvent(
     Objects.requireNonNull(typicality, "typicality");
     Objects.requireNonNull(featureNames, "featureNames");
     Objects.requireNonNull(features, "features");
+    Objects.requireNonNull(explanation, "explanation");
+    Objects.requireNonNull(explanationNote, "explanationNote");
     if (featureNames.length != features.length) {
       throw new IllegalArgumentException(
           featureNames.length + " feature names but " + features.length + " values");
@@ -72,7 +90,9 @@ public record ScoredEvent(
         && anomaly == s.anomaly
         && Arrays.equals(typicality, s.typicality)
         && Arrays.equals(featureNames, s.featureNames)
-        && Arrays.equals(features, s.features);
+        && Arrays.equals(features, s.features)
+        && Arrays.equals(explanation, s.explanation)
+        && explanationNote.equals(s.explanationNote);
   }
 
   @Override

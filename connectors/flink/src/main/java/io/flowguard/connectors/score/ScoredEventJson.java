@@ -14,8 +14,14 @@ import java.io.UncheckedIOException;
  * {"key": "pump-17", "model": "default", "modelVersion": "3", "ts": 1700000000000,
  *  "logDensity": -2.5, "nll": 2.5, "tailProbability": 0.31, "anomaly": false,
  *  "typicality": [{"window": 10, "statistic": 0.12, "threshold": 0.8, "alarm": false}],
- *  "features": {"temp": 21.3, "pressure": 1.01}}
+ *  "features": {"temp": 21.3, "pressure": 1.01},
+ *  "explanation": [{"feature": "pressure", "value": 4.1, "typical": 1.2, "contribution": 31.7,
+ *                   "z": 58.0, "outOfRange": true}]}
  * }</pre>
+ *
+ * <p>{@code explanation} (and {@code explanationNote}, for a joint anomaly or an explanation that was not
+ * computed) appear only for explained events: flagged ones when explanations are on (see
+ * docs/explanations.md for what each number means).
  *
  * <p>The order is fixed so that consumers and golden tests can rely on the bytes. JSON has no NaN or
  * infinity, so every non-finite number is written as {@code null}: a typicality statistic is NaN
@@ -60,6 +66,23 @@ public final class ScoredEventJson {
         number(g, names[i], values[i]);
       }
       g.writeEndObject();
+      if (e.explanation().length > 0 || !e.explanationNote().isEmpty()) {
+        g.writeArrayFieldStart("explanation");
+        for (Attribution a : e.explanation()) {
+          g.writeStartObject();
+          g.writeStringField("feature", a.feature());
+          number(g, "value", a.value());
+          number(g, "typical", a.typical());
+          number(g, "contribution", a.contribution());
+          number(g, "z", a.zScore());
+          g.writeBooleanField("outOfRange", a.outOfRange());
+          g.writeEndObject();
+        }
+        g.writeEndArray();
+        if (!e.explanationNote().isEmpty()) {
+          g.writeStringField("explanationNote", e.explanationNote());
+        }
+      }
       g.writeEndObject();
     } catch (IOException ex) {
       // Writing to memory cannot fail; keep the signature free of checked exceptions.

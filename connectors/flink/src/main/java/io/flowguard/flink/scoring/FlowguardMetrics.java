@@ -19,6 +19,9 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
  *   <li>{@code deadLetters.<REASON>}: one counter per {@link DeadLetterReason};
  *   <li>{@code model.<name>.activeVersion}: gauge of the model version in use (user-variable
  *       {@code model} = the model name, so reporters with labels show it as a label);
+ *   <li>{@code model.<name>.eventsScored}, {@code model.<name>.anomalies}: counters per model;
+ *   <li>{@code explanations}, {@code explanationsSkipped}: explanations computed, and flagged events
+ *       left unexplained by the per-second cap;
  *   <li>{@code scoringLatencyMicros}: histogram of the time to score one event (resolve, kernel,
  *       typicality, state), microseconds, over the last {@value #LATENCY_WINDOW} events.
  * </ul>
@@ -36,6 +39,27 @@ public final class FlowguardMetrics {
   private Counter typicalityAlarms;
   private Counter modelsRejected;
   private Histogram latency;
+  private Counter explanations;
+  private Counter explanationsSkipped;
+  private final Map<String, ModelCounters> perModel = new ConcurrentHashMap<>();
+
+  /** One model's counters ({@code model.<name>.eventsScored}, {@code model.<name>.anomalies}). */
+  public static final class ModelCounters {
+    private final Counter scored;
+    private final Counter anomalies;
+
+    private ModelCounters(MetricGroup g) {
+      this.scored = g.counter("eventsScored");
+      this.anomalies = g.counter("anomalies");
+    }
+
+    public void scored(boolean anomaly) {
+      scored.inc();
+      if (anomaly) {
+        anomalies.inc();
+      }
+    }
+  }
 
   private FlowguardMetrics(MetricGroup operatorGroup) {
     this.group = operatorGroup.addGroup(GROUP);
@@ -59,7 +83,24 @@ public final class FlowguardMetrics {
     m.modelsRejected = m.group.counter("modelsRejected");
     m.latency = m.group.histogram("scoringLatencyMicros",
         new DescriptiveStatisticsHistogram(LATENCY_WINDOW));
+    m.explanations = m.group.counter("explanations");
+    m.explanationsSkipped = m.group.counter("explanationsSkipped");
     return m;
+  }
+
+  /** A model's counters, registered on first use (the scoring operator keeps them per loaded model). */
+  public ModelCounters model(String model) {
+    return perModel.computeIfAbsent(model, n -> new ModelCounters(group.addGroup("model", n)));
+  }
+
+  /** An explanation was computed. */
+  public void explained() {
+    explanations.inc();
+  }
+
+  /** A flagged event went unexplained because the per-second cap was reached. */
+  public void explanationSkipped() {
+    explanationsSkipped.inc();
   }
 
   public void deadLetter(DeadLetterReason reason) {

@@ -1,5 +1,6 @@
 package io.flowguard.flink.scoring;
 
+import io.flowguard.core.explain.Explainer;
 import io.flowguard.core.model.FlowModel;
 import io.flowguard.core.model.ModelFormat;
 import io.flowguard.core.model.ModelFormatException;
@@ -36,7 +37,16 @@ final class LoadedModel {
   /** Why the extractor cannot serve this schema, if it cannot; then every event is rejected. */
   Exception bindFailure;
 
-  private LoadedModel(FlowModel model, ScoringKernel kernel, TypicalityWindow[] windows) {
+  /** The false-alarm rate this model is scored at. */
+  final double falseAlarmRate;
+  /** Explains this model's flagged events; created on first use (per instance, like the kernel). */
+  Explainer explainer;
+  /** This model's counters in the operator's metric group; set on first use. */
+  FlowguardMetrics.ModelCounters counters;
+
+  private LoadedModel(FlowModel model, ScoringKernel kernel, TypicalityWindow[] windows,
+      double falseAlarmRate) {
+    this.falseAlarmRate = falseAlarmRate;
     this.name = model.name();
     this.version = model.version();
     this.versionText = Integer.toString(version);
@@ -90,15 +100,16 @@ final class LoadedModel {
     TypicalityWindow[] windows = new TypicalityWindow[sizes.length];
     ScoringKernel kernel;
     try {
-      Scorer thresholds = new Scorer(model, settings.falseAlarmRate());
+      double rate = settings.falseAlarmRate(model);
+      Scorer thresholds = new Scorer(model, rate);
       for (int i = 0; i < sizes.length; i++) {
         windows[i] = thresholds.newWindow(sizes[i], settings.alpha());
       }
-      kernel = settings.kernels().create(model, settings.falseAlarmRate());
+      kernel = settings.kernels().create(model, rate);
     } catch (IllegalArgumentException e) {
       throw new Rejected("NOT_CALIBRATED", e.getMessage(), e);
     }
-    return new LoadedModel(model, kernel, windows);
+    return new LoadedModel(model, kernel, windows, settings.falseAlarmRate(model));
   }
 
   @Override

@@ -43,6 +43,6 @@ public final class RawEventScoring {
   private static ScoredEvent scoredEvent(RawEvent raw, ScoreView s) {
     return new ScoredEvent(raw.key(), s.model(), s.modelVersionText(), raw.eventTime(),
         s.logDensity(), s.nll(), s.tailProbability(), s.anomaly(), s.typicality(),
-        s.featureNameArray(), s.features().clone());
+        s.featureNameArray(), s.features().clone(), s.explanation(), s.explanationNote());
   }
 }

@@ -4,8 +4,12 @@ import io.flowguard.connectors.event.DeadLetter;
 import io.flowguard.connectors.event.DeadLetterReason;
 import io.flowguard.connectors.event.RawEvent;
 import io.flowguard.connectors.model.ModelRecord;
+import io.flowguard.connectors.score.Attribution;
 import io.flowguard.connectors.score.ScoredEvent;
 import io.flowguard.connectors.score.TypicalityResult;
+import io.flowguard.core.explain.Explainer;
+import io.flowguard.core.explain.Explanation;
+import io.flowguard.core.explain.ExplanationBudget;
 import io.flowguard.core.score.Scorer;
 import io.flowguard.flink.FeatureException;
 import io.flowguard.flink.FeatureExtractor;
@@ -121,6 +125,7 @@ public final class ScoringFunction<T, S, R>
   private transient Map<String, Integer> restoredVersions;
   private transient Scorer.Score score;
   private transient View view;
+  private transient ExplanationBudget budget;
   private transient ListState<T> pending;
   private transient ValueState<Integer> pendingCount;
   private transient ValueState<Long> pendingDeadline;
@@ -221,6 +226,7 @@ public final class ScoringFunction<T, S, R>
     restoredVersions.forEach(metrics::activeVersion);
     score = new Scorer.Score();
     view = new View();
+    budget = ExplanationBudget.perSecond(settings.explainPerSecond());
     pending = getRuntimeContext().getListState(pendingDescriptor);
     pendingCount = getRuntimeContext().getState(PENDING_COUNT);
     pendingDeadline = getRuntimeContext().getState(PENDING_DEADLINE);
@@ -358,9 +364,42 @@ public final class ScoringFunction<T, S, R>
       return;
     }
     view.set(key, m, score, typicality(m, score.nll));
+    view.explanation = explain(m, view.alarm);
     S result = scoreMapper.map(event, view);
     out.collect(result);
     metrics.scored(score.anomaly, view.alarm, System.nanoTime() - start);
+    if (m.counters == null) {
+      m.counters = metrics.model(m.name);
+    }
+    m.counters.scored(score.anomaly);
+  }
+
+  /**
+   * The explanation of the event just scored, when explanations are on and it is flagged (or all are
+   * explained) and the per-second cap allows; null otherwise (a flagged event over the cap gets an absent
+   * explanation saying so).
+   */
+  private Explanation explain(LoadedModel m, boolean alarm) {
+    int top = settings.explainTop();
+    if (top == 0 || !(score.anomaly || alarm || settings.explainAll())) {
+      return null;
+    }
+    boolean statistics = m.model.featureStatistics().isPresent();
+    if (!budget.tryAcquire(System.nanoTime())) {
+      metrics.explanationSkipped();
+      return Explanation.absent("over the cap of " + settings.explainPerSecond()
+          + " explanations per second of this operator instance", score.nll, statistics);
+    }
+    if (m.explainer == null) {
+      m.explainer = new Explainer(m.model, m.falseAlarmRate);
+    }
+    metrics.explained();
+    try {
+      return m.explainer.explain(m.features, top);
+    } catch (RuntimeException e) {
+      // The explainer promises an absent explanation rather than an exception; stay safe if one slips.
+      return Explanation.absent("the explanation failed: " + e, score.nll, statistics);
+    }
   }
 
   private void rejectUnbound(T event, LoadedModel m) {
@@ -522,12 +561,14 @@ public final class ScoringFunction<T, S, R>
   /** The reused {@link ScoreView} handed to the score mapper. */
   private static final class View implements ScoreView {
     static final TypicalityResult[] NO_TYPICALITY = new TypicalityResult[0];
+    static final Attribution[] NO_ATTRIBUTION = new Attribution[0];
 
     private String key;
     private LoadedModel model;
     private Scorer.Score score;
     private TypicalityResult[] results;
     boolean alarm;
+    Explanation explanation;
 
     void set(String key, LoadedModel model, Scorer.Score score, TypicalityResult[] results) {
       this.key = key;
@@ -599,6 +640,21 @@ public final class ScoringFunction<T, S, R>
     @Override
     public TypicalityResult[] typicality() {
       return results;
+    }
+
+    @Override
+    public Attribution[] explanation() {
+      return explanation == null ? NO_ATTRIBUTION : Attribution.of(explanation);
+    }
+
+    @Override
+    public String explanationNote() {
+      return explanation == null ? "" : Attribution.note(explanation);
+    }
+
+    @Override
+    public java.util.Optional<Explanation> fullExplanation() {
+      return java.util.Optional.ofNullable(explanation);
     }
   }
 }

@@ -23,6 +23,14 @@ public final class ScoringSettings implements Serializable {
   private final long pendingTimeoutMillis;
   private final EventDecoder decoder;
   private final ScoringKernel.Factory kernels;
+  private int explainTop;
+  private boolean explainAll;
+  private double explainPerSecond = DEFAULT_EXPLAIN_PER_SECOND;
+  private java.util.Map<String, Double> modelRates = java.util.Map.of();
+  private boolean recommendedRates;
+
+  /** Explanations per second per operator instance at most, by default. */
+  public static final double DEFAULT_EXPLAIN_PER_SECOND = 200;
 
   public ScoringSettings(double falseAlarmRate, int[] windows, double alpha, int pendingMaxEvents,
       Duration pendingTimeout, EventDecoder decoder, ScoringKernel.Factory kernels) {
@@ -51,8 +59,86 @@ public final class ScoringSettings implements Serializable {
 
   /** The same settings with another scoring kernel. */
   public ScoringSettings withKernels(ScoringKernel.Factory factory) {
-    return new ScoringSettings(falseAlarmRate, windows, alpha, pendingMaxEvents,
+    return copy(factory);
+  }
+
+  private ScoringSettings copy(ScoringKernel.Factory factory) {
+    ScoringSettings s = new ScoringSettings(falseAlarmRate, windows, alpha, pendingMaxEvents,
         Duration.ofMillis(pendingTimeoutMillis), decoder, factory);
+    s.explainTop = explainTop;
+    s.explainAll = explainAll;
+    s.explainPerSecond = explainPerSecond;
+    s.modelRates = modelRates;
+    s.recommendedRates = recommendedRates;
+    return s;
+  }
+
+  /**
+   * The same settings with explanations: the top {@code top} features (0: none) of every flagged event
+   * (an anomaly or a typicality alarm), or of every event with {@code all}, at most {@code perSecond} per
+   * operator instance (the rest carry a "not explained" note and count in {@code explanationsSkipped}).
+   */
+  public ScoringSettings withExplanations(int top, boolean all, double perSecond) {
+    if (top < 0) {
+      throw new IllegalArgumentException("explanation top-k must be >= 0, got " + top);
+    }
+    if (!(perSecond > 0)) {
+      throw new IllegalArgumentException("explanations per second must be > 0, got " + perSecond);
+    }
+    ScoringSettings s = copy(kernels);
+    s.explainTop = top;
+    s.explainAll = all;
+    s.explainPerSecond = perSecond;
+    return s;
+  }
+
+  /**
+   * The same settings with false-alarm rates per model name (overriding {@link #falseAlarmRate()} for
+   * those models) and, with {@code recommended}, a model file's recommended rate for models without one
+   * here (see {@code FlowModel.recommendedFalseAlarmRate}).
+   */
+  public ScoringSettings withModelRates(java.util.Map<String, Double> rates, boolean recommended) {
+    for (java.util.Map.Entry<String, Double> e : rates.entrySet()) {
+      double r = e.getValue();
+      if (!(r > 0 && r < 1)) {
+        throw new IllegalArgumentException("false-alarm rate of model '" + e.getKey()
+            + "' must be in (0, 1), got " + r);
+      }
+    }
+    ScoringSettings s = copy(kernels);
+    s.modelRates = java.util.Map.copyOf(rates);
+    s.recommendedRates = recommended;
+    return s;
+  }
+
+  /**
+   * The false-alarm rate a model is scored at: its rate in {@link #withModelRates}, else (when enabled)
+   * the model file's recommended rate, else {@link #falseAlarmRate()}.
+   */
+  public double falseAlarmRate(FlowModel model) {
+    Double own = modelRates.get(model.name());
+    if (own != null) {
+      return own;
+    }
+    if (recommendedRates && model.recommendedFalseAlarmRate().isPresent()) {
+      return model.recommendedFalseAlarmRate().getAsDouble();
+    }
+    return falseAlarmRate;
+  }
+
+  /** Features per explanation; 0 when explanations are off. */
+  public int explainTop() {
+    return explainTop;
+  }
+
+  /** Whether every event is explained, not only flagged ones. */
+  public boolean explainAll() {
+    return explainAll;
+  }
+
+  /** Explanations per second per operator instance at most. */
+  public double explainPerSecond() {
+    return explainPerSecond;
   }
 
   /**

@@ -59,4 +59,23 @@ class ScoredEventJsonTest {
         false, new TypicalityResult[0], new String[] {"a"}, new double[0]));
     assertThrows(IllegalArgumentException.class, () -> new TypicalityResult(0, 0, 0, false));
   }
+
+  @Test
+  void anExplainedEventCarriesItsExplanationAndOthersNone() {
+    ScoredEvent plain = new ScoredEvent("k", "m", "1", 5L, -2.0, 2.0, 0.5, false,
+        new TypicalityResult[0], new String[] {"a"}, new double[] {1.0});
+    org.junit.jupiter.api.Assertions.assertFalse(
+        new String(ScoredEventJson.toJson(plain), java.nio.charset.StandardCharsets.UTF_8)
+            .contains("explanation"));
+    ScoredEvent explained = new ScoredEvent("k", "m", "1", 5L, -40.0, 40.0, 1e-9, true,
+        new TypicalityResult[0], new String[] {"a"}, new double[] {4.1},
+        new Attribution[] {new Attribution("a", 4.1, 1.2, 31.7, Double.NaN, true)},
+        "joint anomaly: no single feature explains it");
+    String json = new String(ScoredEventJson.toJson(explained), java.nio.charset.StandardCharsets.UTF_8);
+    org.junit.jupiter.api.Assertions.assertTrue(json.endsWith(
+        ",\"explanation\":[{\"feature\":\"a\",\"value\":4.1,\"typical\":1.2,\"contribution\":31.7,"
+            + "\"z\":null,\"outOfRange\":true}],"
+            + "\"explanationNote\":\"joint anomaly: no single feature explains it\"}"), json);
+  }
 }
+
