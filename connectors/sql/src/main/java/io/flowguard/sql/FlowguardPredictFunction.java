@@ -2,6 +2,9 @@ package io.flowguard.sql;
 
 import io.flowguard.core.model.FlowModel;
 import io.flowguard.core.model.ModelFormat;
+import io.flowguard.core.explain.Explainer;
+import io.flowguard.core.explain.Explanation;
+import io.flowguard.core.explain.ExplanationJson;
 import io.flowguard.core.score.Scorer;
 import io.flowguard.sql.ModelLocator.Located;
 import java.io.Serializable;
@@ -39,6 +42,8 @@ import org.slf4j.LoggerFactory;
 public final class FlowguardPredictFunction extends PredictFunction {
 
   private static final long serialVersionUID = 1L;
+  /** Features in an anomaly's explanation column. */
+  static final int EXPLANATION_TOP = 3;
   private static final Logger LOG = LoggerFactory.getLogger(FlowguardPredictFunction.class);
 
   /** The reason prefix of a row with a SQL NULL feature: {@code NULL_FEATURE: temp}. */
@@ -65,6 +70,7 @@ public final class FlowguardPredictFunction extends PredictFunction {
   private transient ModelBinding binding;
   private transient double[] features;
   private transient Scorer.Score score;
+  private transient Explainer explainer;
   private transient AtomicReference<Swap> pending;
   private transient ScheduledExecutorService refresher;
   private transient byte[] lastSeenBytes;
@@ -106,6 +112,7 @@ public final class FlowguardPredictFunction extends PredictFunction {
 
   private void install(Scorer next, ModelBinding nextBinding) {
     scorer = next;
+    explainer = null; // made on the first anomaly of this model, if the explanation column is asked for
     binding = nextBinding;
     features = new double[next.rawDim()];
     activeVersion = next.model().version();
@@ -183,9 +190,20 @@ public final class FlowguardPredictFunction extends PredictFunction {
         return StringData.fromString(scorer.model().name());
       case MODEL_VERSION:
         return scorer.model().version();
+      case EXPLANATION:
+        return s == null || !s.anomaly ? null : StringData.fromString(explanation());
       default:
         throw new IllegalStateException("unhandled output column " + column);
     }
+  }
+
+  /** The top three features of the anomaly just scored, as the job's JSON explanation array. */
+  private String explanation() {
+    if (explainer == null) {
+      explainer = new Explainer(scorer.model(), scorer.falseAlarmRate());
+    }
+    Explanation e = explainer.explain(features, EXPLANATION_TOP);
+    return ExplanationJson.toJson(e).toString();
   }
 
   /** Runs on the refresh thread: offers a changed, compatible model to the task thread. */

@@ -113,8 +113,7 @@ record ModelBinding(
       LogicalType type = c.getDataType().getLogicalType();
       OutputColumn known = OutputColumn.named(c.getName()).orElse(null);
       if (known == null) {
-        problems.add("unknown column " + c.getName() + ("explanation".equals(c.getName())
-            ? " (explanations are not yet available from SQL)" : ""));
+        problems.add("unknown column " + c.getName());
       } else if (!known.accepts(type)) {
         problems.add(c.getName() + " " + type.asSummaryString() + " must be " + known.sqlType
             + " (nullable)");

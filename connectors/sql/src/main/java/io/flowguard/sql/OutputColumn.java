@@ -9,7 +9,8 @@ import org.apache.flink.table.types.logical.LogicalTypeRoot;
 /**
  * The columns a Flowguard model can produce, by name. {@code CREATE MODEL ... OUTPUT (...)} lists any
  * subset in any order. Every column is nullable: a row that could not be scored has NULL scores and a
- * {@code reason}. ({@code explanation} is reserved for per-feature explanations.)
+ * {@code reason}. {@code explanation} is a JSON array of the top features of an anomaly (null for rows
+ * that are not anomalies; see docs/explanations.md).
  */
 enum OutputColumn {
   LOG_DENSITY("log_density", "DOUBLE", LogicalTypeRoot.DOUBLE),
@@ -18,7 +19,8 @@ enum OutputColumn {
   ANOMALY("anomaly", "BOOLEAN", LogicalTypeRoot.BOOLEAN),
   REASON("reason", "STRING", LogicalTypeRoot.VARCHAR),
   MODEL_NAME("model_name", "STRING", LogicalTypeRoot.VARCHAR),
-  MODEL_VERSION("model_version", "INT", LogicalTypeRoot.INTEGER);
+  MODEL_VERSION("model_version", "INT", LogicalTypeRoot.INTEGER),
+  EXPLANATION("explanation", "STRING", LogicalTypeRoot.VARCHAR);
 
   final String sqlName;
   final String sqlType;

@@ -180,6 +180,27 @@ class MlPredictTest {
   }
 
   @Test
+  void anAnomalyHasAnExplanationColumnNamingTheFeatureThatBroke() throws Exception {
+    Path model = writeModel("pump.fgm", SqlTestModels.v1());
+    StreamTableEnvironment tEnv = tableEnv(false);
+    events(tEnv, List.of(
+        Row.of(0L, 60.0, 5.0, 10.0),
+        Row.of(1L, 60.0, 5.0, 40.0))); // flow ~ N(10, 1): 30 sd out
+    tEnv.executeSql("CREATE MODEL detector INPUT (temp DOUBLE, pressure DOUBLE, flow DOUBLE) "
+        + "OUTPUT (anomaly BOOLEAN, explanation STRING) "
+        + "WITH ('provider' = 'flowguard', 'path' = '" + model.toUri() + "')");
+    Map<Long, Row> out = collect(tEnv.executeSql("SELECT id, anomaly, explanation FROM "
+        + "ML_PREDICT(TABLE events, MODEL detector, DESCRIPTOR(temp, pressure, flow))"));
+    assertEquals(false, out.get(0L).getField("anomaly"));
+    assertNull(out.get(0L).getField("explanation"), "only anomalies are explained");
+    assertEquals(true, out.get(1L).getField("anomaly"));
+    com.fasterxml.jackson.databind.JsonNode e = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree((String) out.get(1L).getField("explanation"));
+    assertEquals("flow", e.at("/explanation/0/feature").asText(), e.toString());
+    assertEquals(40.0, e.at("/explanation/0/value").asDouble(), 0.0);
+  }
+
+  @Test
   void integerTableColumnsAreCastToTheDeclaredInputTypes() throws Exception {
     Path model = writeModel("pump.fgm", SqlTestModels.v1());
     StreamTableEnvironment tEnv = tableEnv(false);
