@@ -49,7 +49,7 @@ public final class FlowguardJob {
   static void usage(PrintStream out) {
     out.println("usage: flowguard-job [--config job.properties] [--key value | --key=value ...]");
     out.println("options (default):");
-    for (JobConfig.Option o : JobConfig.OPTIONS) {
+    for (JobConfig.Option o : JobConfig.allOptions()) {
       out.printf("  --%-36s %s%n", o.key(),
           o.defaultValue().isEmpty() ? "" : "(" + o.defaultValue() + ")");
     }

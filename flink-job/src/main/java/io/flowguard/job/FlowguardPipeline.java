@@ -6,6 +6,7 @@ import io.flowguard.connectors.kafka.ConsumedRecord;
 import io.flowguard.connectors.kafka.ConsumedRecordDeserializer;
 import io.flowguard.connectors.kafka.DeadLetterSerializer;
 import io.flowguard.connectors.kafka.KafkaIo;
+import io.flowguard.connectors.kafka.RecordSizeLimit;
 import io.flowguard.connectors.kafka.ScoredEventSerializer;
 import io.flowguard.connectors.kafka.SinkOptions;
 import io.flowguard.connectors.model.ModelDirectorySource;
@@ -227,20 +228,31 @@ public final class FlowguardPipeline {
         promotions.getSideOutput(RetrainFunction.MODEL_EVENTS));
   }
 
-  /** The scores, alerts and dead-letter Kafka sinks, with the configured delivery guarantee. */
+  /**
+   * The scores, alerts and dead-letter Kafka sinks, with the configured delivery guarantee. Every
+   * record they write fits the producer's max.request.size and the topic's max.message.bytes
+   * ({@link RecordSizeLimit}; issue 19 item 1): a record the producer refused would fail the job.
+   */
   public void addSinks(Outputs outputs) {
     String bootstrap = config.bootstrapServers();
+    // issue 19 (bounded outputs): the limit the serializers check, and the producers' own
+    // max.request.size set to the same value so that the two can never disagree.
+    RecordSizeLimit limit = config.recordSizeLimit();
+    Properties props = config.kafkaProperties();
+    props.setProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+        Integer.toString(limit.maxRequestBytes()));
     outputs.scores().sinkTo(KafkaIo.sink(bootstrap,
-            new ScoredEventSerializer(config.scoresTopic()), config.sinkOptions("scores"),
-            config.kafkaProperties()))
+            new ScoredEventSerializer(config.scoresTopic(), limit), config.sinkOptions("scores"),
+            props))
         .name(UID_SCORES_SINK).uid(UID_SCORES_SINK);
     outputs.alerts().sinkTo(KafkaIo.sink(bootstrap,
-            new ScoredEventSerializer(config.alertsTopic()), config.sinkOptions("alerts"),
-            config.kafkaProperties()))
+            new ScoredEventSerializer(config.alertsTopic(), limit), config.sinkOptions("alerts"),
+            props))
         .name(UID_ALERTS_SINK).uid(UID_ALERTS_SINK);
     outputs.deadLetters().sinkTo(KafkaIo.sink(bootstrap,
-            new DeadLetterSerializer(config.deadLettersTopic()),
-            config.sinkOptions("dead-letters"), config.kafkaProperties()))
+            new DeadLetterSerializer(config.deadLettersTopic(),
+                config.deadLettersMaxOriginalBytes(), limit),
+            config.sinkOptions("dead-letters"), props))
         .name(UID_DEAD_LETTERS_SINK).uid(UID_DEAD_LETTERS_SINK);
     outputs.retraining().ifPresent(this::addRetrainSinks);
   }

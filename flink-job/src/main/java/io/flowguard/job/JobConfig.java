@@ -3,7 +3,9 @@ package io.flowguard.job;
 import io.flowguard.connectors.event.CsvEventCodec;
 import io.flowguard.connectors.event.EventCodec;
 import io.flowguard.connectors.event.EventDecoder;
+import io.flowguard.connectors.event.DeadLetterJson;
 import io.flowguard.connectors.kafka.KafkaIo;
+import io.flowguard.connectors.kafka.RecordSizeLimit;
 import io.flowguard.connectors.kafka.SinkOptions;
 import io.flowguard.connectors.model.ModelHistory;
 import io.flowguard.connectors.model.ModelTopic;
@@ -166,6 +168,59 @@ public final class JobConfig implements Serializable {
       "retrain.drift.min-tail-probability", "1e-12", "During a drift, events are admitted unless"
           + " their tail probability under the champion is below this (gross outliers stay out).");
 
+  // ---- BEGIN reliability options (issue 19: bounded outputs, schema-safe swaps, signed models,
+  // alert episodes). Kept in one block so that the port to Flink ConfigOptions can move them
+  // together; each also lives, with its default, in the settings object named beside it.
+  public static final Option EVENTS_MAX_KEY_BYTES = new Option("events.max-key-bytes",
+      Integer.toString(EventDecoder.DEFAULT_MAX_KEY_BYTES),
+      "Events whose key has more UTF-8 bytes are dead-lettered as KEY_TOO_LONG (at most 16384):"
+          + " every score and alert record carries the key. (EventDecoder)");
+  public static final Option EVENTS_IGNORE_UNKNOWN_FEATURES = new Option(
+      "events.ignore-unknown-features", "false", "true: features the model does not know are"
+          + " dropped instead of dead-lettering the event as EXTRA_FEATURE (lets producers add"
+          + " fields before the model knows them). (EventDecoder)");
+  public static final Option DEAD_LETTERS_MAX_ORIGINAL_BYTES = new Option(
+      "dead-letters.max-original-bytes", Integer.toString(DeadLetterJson.DEFAULT_MAX_ORIGINAL_BYTES),
+      "Most bytes of a rejected record a dead letter keeps (a prefix; the record's length and"
+          + " SHA-256 are always given). (DeadLetterSerializer)");
+  /** The reliability options, in documentation order (appended to {@link #OPTIONS}). */
+  static final List<Option> RELIABILITY_OPTIONS = List.of(
+      EVENTS_MAX_KEY_BYTES, EVENTS_IGNORE_UNKNOWN_FEATURES, DEAD_LETTERS_MAX_ORIGINAL_BYTES);
+
+  public int eventsMaxKeyBytes() {
+    return integer(EVENTS_MAX_KEY_BYTES);
+  }
+
+  public boolean eventsIgnoreUnknownFeatures() {
+    return bool(EVENTS_IGNORE_UNKNOWN_FEATURES);
+  }
+
+  public int deadLettersMaxOriginalBytes() {
+    return integer(DEAD_LETTERS_MAX_ORIGINAL_BYTES);
+  }
+
+  /**
+   * The record size limit of the job's sinks: the producers' max.request.size (kafka.max.request.size
+   * or Kafka's default 1 MiB) and each topic's max.message.bytes, read when a sink opens.
+   */
+  public RecordSizeLimit recordSizeLimit() {
+    return RecordSizeLimit.of(bootstrapServers(), kafkaProperties());
+  }
+
+  private void validateReliability() {
+    int keyBytes = eventsMaxKeyBytes();
+    if (keyBytes < 1 || keyBytes > 16384) {
+      throw new IllegalArgumentException(EVENTS_MAX_KEY_BYTES.key() + " must be in 1..16384, got "
+          + keyBytes);
+    }
+    eventsIgnoreUnknownFeatures();
+    if (deadLettersMaxOriginalBytes() < 0) {
+      throw new IllegalArgumentException(DEAD_LETTERS_MAX_ORIGINAL_BYTES.key() + " must be >= 0");
+    }
+    recordSizeLimit();
+  }
+  // ---- END reliability options
+
   /** Every option, in documentation order. */
   public static final List<Option> OPTIONS = List.of(
       BOOTSTRAP_SERVERS, EVENTS_TOPIC, EVENTS_FORMAT, EVENTS_CSV_COLUMNS, EVENTS_CSV_KEY,
@@ -182,7 +237,7 @@ public final class JobConfig implements Serializable {
   private static final Map<String, Option> BY_KEY = new LinkedHashMap<>();
 
   static {
-    for (Option o : OPTIONS) {
+    for (Option o : allOptions()) {
       BY_KEY.put(o.key(), o);
     }
   }
@@ -192,6 +247,13 @@ public final class JobConfig implements Serializable {
 
   private final TreeMap<String, String> values;
   private final Properties kafka;
+
+  /** {@link #OPTIONS} followed by the reliability options. */
+  public static List<Option> allOptions() {
+    List<Option> all = new ArrayList<>(OPTIONS);
+    all.addAll(RELIABILITY_OPTIONS);
+    return List.copyOf(all);
+  }
 
   private JobConfig(Map<String, String> given) {
     TreeMap<String, String> v = new TreeMap<>();
@@ -323,6 +385,7 @@ public final class JobConfig implements Serializable {
       throw new IllegalArgumentException(MODEL_DIRECTORY_RESCAN.key() + " must not be negative");
     }
     validateRetraining();
+    validateReliability();
     // Builds the sinks' options and the decoder, so that bad values fail here, not on a cluster.
     sinkOptions("check");
     decoder();
@@ -647,7 +710,8 @@ public final class JobConfig implements Serializable {
     String format = get(EVENTS_FORMAT).toLowerCase(Locale.ROOT);
     switch (format) {
       case "json":
-        return new EventCodec(maxBytes, Clock.systemUTC());
+        return new EventCodec(maxBytes, eventsMaxKeyBytes(), eventsIgnoreUnknownFeatures(),
+            Clock.systemUTC());
       case "csv":
         List<String> columns = list(get(EVENTS_CSV_COLUMNS));
         if (columns.isEmpty()) {
@@ -656,7 +720,9 @@ public final class JobConfig implements Serializable {
         }
         CsvEventCodec.Builder b = CsvEventCodec.builder(columns)
             .key(get(EVENTS_CSV_KEY))
-            .maxRecordBytes(maxBytes);
+            .maxRecordBytes(maxBytes)
+            .maxKeyBytes(eventsMaxKeyBytes())
+            .ignoreUnknownFeatures(eventsIgnoreUnknownFeatures());
         if (!get(EVENTS_CSV_TIMESTAMP).isEmpty()) {
           b.timestamp(get(EVENTS_CSV_TIMESTAMP));
         }
@@ -673,7 +739,7 @@ public final class JobConfig implements Serializable {
   /** Every option with its effective value, and the Kafka properties with secrets masked. */
   public String describe() {
     StringBuilder s = new StringBuilder();
-    for (Option o : OPTIONS) {
+    for (Option o : allOptions()) {
       s.append("  ").append(o.key()).append(" = ").append(get(o)).append('\n');
     }
     Properties masked = KafkaIo.redacted(kafka);

@@ -168,7 +168,7 @@ class JobConfigTest {
   void everyOptionIsDocumented() throws Exception {
     Path doc = Path.of("..", "docs", "configuration.md");
     String text = Files.readString(doc, StandardCharsets.UTF_8);
-    for (JobConfig.Option o : JobConfig.OPTIONS) {
+    for (JobConfig.Option o : JobConfig.allOptions()) {
       assertTrue(text.contains("| `" + o.key() + "` |"), o.key() + " is missing from " + doc);
     }
   }

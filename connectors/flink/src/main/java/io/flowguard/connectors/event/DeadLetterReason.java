@@ -26,6 +26,11 @@ public enum DeadLetterReason {
   /** No key, a null key or an empty key. */
   MISSING_KEY,
   /**
+   * A key longer than the decoder's key limit in UTF-8 bytes ({@code events.max-key-bytes}): every
+   * output record carries its key, so an unbounded key would make an unbounded output record.
+   */
+  KEY_TOO_LONG,
+  /**
    * {@code ts} is not an integral number of epoch milliseconds in [0, 2^63), or it is absent and the
    * Kafka record carries no timestamp either.
    */

@@ -250,4 +250,47 @@ class EventCodecTest {
     assertEquals(DeadLetterReason.OVERSIZED,
         new EventCodec().decode(big, ORIGIN, RECORD_TS).deadLetter().orElseThrow().reason());
   }
+
+  @Test
+  void aKeyLongerThanTheLimitIsRejectedAsKeyTooLong() {
+    EventCodec codec = new EventCodec(1 << 20, 8, false, Clock.systemUTC());
+    assertTrue(codec.parse(utf8("{\"key\":\"12345678\",\"values\":[1,2]}"), ORIGIN, RECORD_TS,
+        LOOKUP).isOk(), "8 bytes: at the limit");
+    // "é" is 2 bytes in UTF-8: 4 of them are 8 bytes, one more is 10.
+    assertTrue(codec.parse(utf8("{\"key\":\"éééé\",\"values\":[1,2]}"), ORIGIN, RECORD_TS,
+        LOOKUP).isOk());
+    byte[] bytes = utf8("{\"key\":\"ééééé\",\"values\":[1,2]}");
+    DeadLetter d = codec.parse(bytes, ORIGIN, RECORD_TS, LOOKUP).deadLetter().orElseThrow();
+    assertEquals(DeadLetterReason.KEY_TOO_LONG, d.reason());
+    assertTrue(d.message().contains("10 bytes"), d.message());
+    assertArrayEquals(bytes, d.original());
+  }
+
+  @Test
+  void theDefaultKeyLimitIsOneKibibyteForCsvToo() {
+    assertEquals(1024, new EventCodec().maxKeyBytes());
+    CsvEventCodec csv = CsvEventCodec.builder(List.of("key", "temp", "pressure")).build();
+    String line = "k".repeat(1025) + ",1,2";
+    assertEquals(DeadLetterReason.KEY_TOO_LONG,
+        csv.decode(utf8(line), ORIGIN, RECORD_TS).deadLetter().orElseThrow().reason());
+  }
+
+  @Test
+  void unknownFeaturesAreRejectedByDefault() {
+    DeadLetter d = parse(utf8("{\"key\":\"k\",\"features\":{\"temp\":1,\"pressure\":2,\"new\":3}}"))
+        .deadLetter().orElseThrow();
+    assertEquals(DeadLetterReason.EXTRA_FEATURE, d.reason());
+  }
+
+  @Test
+  void unknownFeaturesAreDroppedWhenTheDecoderIgnoresThem() {
+    EventCodec lenient = new EventCodec(1 << 20, 1024, true, Clock.systemUTC());
+    Event e = lenient.parse(utf8("{\"key\":\"k\",\"features\":{\"new\":3,\"pressure\":2,\"temp\":1}}"),
+        ORIGIN, RECORD_TS, LOOKUP).orElseThrow();
+    assertArrayEquals(new double[] {1, 2}, e.features());
+    // Missing features are still refused: ignoring unknown ones never invents a value.
+    assertEquals(DeadLetterReason.MISSING_FEATURE, lenient.parse(
+        utf8("{\"key\":\"k\",\"features\":{\"new\":3,\"temp\":1}}"), ORIGIN, RECORD_TS, LOOKUP)
+        .deadLetter().orElseThrow().reason());
+  }
 }
