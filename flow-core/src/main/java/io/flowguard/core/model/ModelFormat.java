@@ -53,9 +53,10 @@ public final class ModelFormat {
    * The format version this Flowguard writes and the newest it reads. Version 2 added discrete columns'
    * grid cells and marginal transforms to the preprocessor; version 3 the spec's {@code conditionerBound}
    * (a version 2 reader would refuse it as an unknown spec field, so it gets a clear "newer version"
-   * message instead). Version 1 and 2 files are still read.
+   * message instead); version 4 optional metadata fields (see docs/model-format.md, "Version 4"), each
+   * absent in older files and meaning there what older files meant. Versions 1 to 3 are still read.
    */
-  public static final int FORMAT_VERSION = 3;
+  public static final int FORMAT_VERSION = 4;
   /** The 8 ASCII bytes every model file starts with. */
   public static final String MAGIC = "FLOWGARD";
   /** Bytes before the metadata. */

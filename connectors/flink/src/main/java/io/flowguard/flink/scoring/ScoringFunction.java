@@ -302,6 +302,17 @@ public final class ScoringFunction
           name, candidate.version, current.version());
       return;
     }
+    // HOOK issue 19 item 2 (schema-safe swaps): a newer version with other features is refused
+    // unless it declares the schema change; the rule lives in ModelSwapPolicy.
+    LoadedModel active = current == null || current.isWithdrawn() ? null : loadStored(current);
+    if (active != null) {
+      java.util.Optional<String> refusal = ModelSwapPolicy.refusal(active.model, candidate.model);
+      if (refusal.isPresent()) {
+        metrics.schemaChangeRefused();
+        LOG.warn("Refused model '{}': {}; v{} stays active", name, refusal.get(), active.version);
+        return;
+      }
+    }
     models.put(name, new StoredModel(name, candidate.version, record.bytes()));
     loaded.put(name, candidate);
     metrics.activeVersion(name, candidate.version);
