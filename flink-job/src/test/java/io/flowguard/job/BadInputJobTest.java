@@ -66,6 +66,12 @@ class BadInputJobTest {
     bad.put(DeadLetterReason.NO_MODEL, "{\"key\":\"k\",\"model\":\"never\"," + OK + "}");
     Map<DeadLetterReason, byte[]> out = new EnumMap<>(DeadLetterReason.class);
     bad.forEach((r, s) -> out.put(r, s.getBytes(StandardCharsets.UTF_8)));
+    // A valid event, but in UTF-16: events must be UTF-8.
+    out.put(DeadLetterReason.NOT_UTF8, ("{\"key\":\"k\"," + OK + "}")
+        .getBytes(StandardCharsets.UTF_16LE));
+    bad.put(DeadLetterReason.KEY_TOO_LONG, "{\"key\":\"" + "k".repeat(1025) + "\"," + OK + "}");
+    out.put(DeadLetterReason.KEY_TOO_LONG,
+        bad.get(DeadLetterReason.KEY_TOO_LONG).getBytes(StandardCharsets.UTF_8));
     return out;
   }
 

@@ -7,11 +7,17 @@ package io.flowguard.connectors.event;
 public enum DeadLetterReason {
   /** The record is larger than the decoder's size limit; it was not parsed. */
   OVERSIZED,
-  /** Not well-formed JSON: a syntax error, invalid UTF-8, an empty record or trailing content. */
+  /** Not well-formed JSON: a syntax error, an empty record or trailing content. */
   NOT_JSON,
+  /**
+   * The record is not UTF-8: invalid UTF-8 bytes, or UTF-16 / UTF-32 (named in the message when
+   * recognised by a byte-order mark or zero bytes). Events must be UTF-8 (RFC 8259); nothing else
+   * is guessed.
+   */
+  NOT_UTF8,
   /** Well-formed JSON whose top-level value is not an object. */
   NOT_AN_OBJECT,
-  /** Not a well-formed CSV line: an unterminated quote, text after a closing quote, invalid UTF-8. */
+  /** Not a well-formed CSV line: an unterminated quote, text after a closing quote. */
   MALFORMED_CSV,
   /** A CSV line with more or fewer fields than the configured columns. */
   CSV_FIELD_COUNT,

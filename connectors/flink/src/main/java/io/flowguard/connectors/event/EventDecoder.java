@@ -100,6 +100,12 @@ public abstract class EventDecoder implements Serializable {
       return reject(bytes, origin, DeadLetterReason.OVERSIZED,
           "record has " + bytes.length + " bytes, the limit is " + maxRecordBytes);
     }
+    // UTF-8 only (RFC 8259): checked before parsing, because Jackson would otherwise detect and
+    // accept UTF-16 and UTF-32 on its own, and report invalid bytes only inside strings.
+    Optional<String> notUtf8 = Utf8Check.problem(bytes);
+    if (notUtf8.isPresent()) {
+      return reject(bytes, origin, DeadLetterReason.NOT_UTF8, notUtf8.get());
+    }
     Parsed<RawEvent> decoded = decodeWithinLimit(bytes, origin, recordTimestamp);
     if (decoded instanceof Parsed.Ok<RawEvent> ok) {
       int keyBytes = utf8Length(ok.value().key());

@@ -217,11 +217,59 @@ class EventCodecTest {
   }
 
   @Test
-  void invalidUtf8IsNotJsonAndKeepsTheBytes() {
+  void invalidUtf8IsNotUtf8AndKeepsTheBytes() {
     byte[] bytes = {'{', '"', 'k', 'e', 'y', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'};
     DeadLetter d = parse(bytes).deadLetter().orElseThrow();
-    assertEquals(DeadLetterReason.NOT_JSON, d.reason());
+    assertEquals(DeadLetterReason.NOT_UTF8, d.reason());
+    assertTrue(d.message().contains("0x28 at offset 9"), d.message());
     assertArrayEquals(bytes, d.original());
+  }
+
+  @ParameterizedTest
+  @MethodSource("otherEncodings")
+  void utf16AndUtf32JsonAreDeadLetteredNamingTheEncoding(String charset, String named) {
+    String json = (charset.endsWith("BOM") ? "\uFEFF" : "")
+        + "{\"key\":\"k\",\"values\":[1,2]}";
+    byte[] bytes = json.getBytes(java.nio.charset.Charset.forName(charset.replace(" BOM", "")));
+    DeadLetter d = parse(bytes).deadLetter().orElseThrow();
+    assertEquals(DeadLetterReason.NOT_UTF8, d.reason(), charset);
+    assertTrue(d.message().contains(named), d.message());
+  }
+
+  static Stream<Arguments> otherEncodings() {
+    return Stream.of(
+        Arguments.of("UTF-16LE", "UTF-16LE"), Arguments.of("UTF-16BE", "UTF-16BE"),
+        Arguments.of("UTF-16LE BOM", "UTF-16LE (byte-order mark)"),
+        Arguments.of("UTF-16BE BOM", "UTF-16BE (byte-order mark)"),
+        Arguments.of("UTF-32LE", "UTF-32LE"), Arguments.of("UTF-32BE", "UTF-32BE"),
+        Arguments.of("UTF-32BE BOM", "UTF-32BE (byte-order mark)"));
+  }
+
+  @Test
+  void utf8WithMultiByteCharactersAndAByteOrderMarkIsAccepted() {
+    assertTrue(parse(utf8("\uFEFF{\"key\":\"pompe-é-€-\uD83D\uDE00\",\"values\":[1,2]}")).isOk());
+  }
+
+  @ParameterizedTest
+  @MethodSource("invalidUtf8")
+  void overlongSurrogateAndTruncatedSequencesAreNotUtf8(byte[] inKey) {
+    byte[] head = utf8("{\"key\":\"");
+    byte[] tail = utf8("\",\"values\":[1,2]}");
+    byte[] bytes = new byte[head.length + inKey.length + tail.length];
+    System.arraycopy(head, 0, bytes, 0, head.length);
+    System.arraycopy(inKey, 0, bytes, head.length, inKey.length);
+    System.arraycopy(tail, 0, bytes, head.length + inKey.length, tail.length);
+    assertEquals(DeadLetterReason.NOT_UTF8, parse(bytes).deadLetter().orElseThrow().reason());
+  }
+
+  static Stream<byte[]> invalidUtf8() {
+    return Stream.of(
+        new byte[] {(byte) 0xC0, (byte) 0xAF}, // overlong '/'
+        new byte[] {(byte) 0xE0, (byte) 0x80, (byte) 0xAF}, // overlong
+        new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80}, // a UTF-16 surrogate
+        new byte[] {(byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80}, // above U+10FFFF
+        new byte[] {(byte) 0xE9}, // Latin-1 'é'
+        new byte[] {(byte) 0xE2, (byte) 0x82}); // cut-off euro sign
   }
 
   @Test
