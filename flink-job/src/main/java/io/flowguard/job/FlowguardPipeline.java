@@ -268,7 +268,8 @@ public final class FlowguardPipeline {
     String bootstrap = config.bootstrapServers();
     Properties props = config.kafkaProperties();
     KafkaSinkBuilder<ModelTopicRecord> models = KafkaIo.sinkBuilder(bootstrap,
-        new ModelTopicRecordSerializer(), exactlyOnce("model"), props);
+        // HOOK issue 19 item 3: promotions signed with retrain.signing-key when set.
+        new ModelTopicRecordSerializer(config.retrainSigningKey()), exactlyOnce("model"), props);
     if (!props.containsKey(ProducerConfig.MAX_REQUEST_SIZE_CONFIG)) {
       models.setProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
           Integer.toString(ModelTopic.MAX_MODEL_BYTES + MODEL_RECORD_OVERHEAD));

@@ -183,9 +183,40 @@ public final class JobConfig implements Serializable {
       "dead-letters.max-original-bytes", Integer.toString(DeadLetterJson.DEFAULT_MAX_ORIGINAL_BYTES),
       "Most bytes of a rejected record a dead letter keeps (a prefix; the record's length and"
           + " SHA-256 are always given). (DeadLetterSerializer)");
+  public static final Option MODEL_VERIFICATION_KEYS = new Option("model.verification-keys", "",
+      "Public key files (PEM, comma-separated; from flowguard keygen): when set, only model records"
+          + " signed by one of their private keys are accepted (see docs/deployment.md, Signed"
+          + " models). Read where the job is built. Empty: no verification. (ScoringSettings)");
+  public static final Option RETRAIN_SIGNING_KEY = new Option("retrain.signing-key", "",
+      "Private key file (PEM) with which in-job retraining signs the models it promotes; read on"
+          + " each TaskManager when the model sink opens. Required with retrain.enabled and"
+          + " model.verification-keys (its public key must be among them).");
   /** The reliability options, in documentation order (appended to {@link #OPTIONS}). */
   static final List<Option> RELIABILITY_OPTIONS = List.of(
-      EVENTS_MAX_KEY_BYTES, EVENTS_IGNORE_UNKNOWN_FEATURES, DEAD_LETTERS_MAX_ORIGINAL_BYTES);
+      EVENTS_MAX_KEY_BYTES, EVENTS_IGNORE_UNKNOWN_FEATURES, DEAD_LETTERS_MAX_ORIGINAL_BYTES,
+      MODEL_VERIFICATION_KEYS, RETRAIN_SIGNING_KEY);
+
+  /** The public keys of model.verification-keys, read from their files; empty: no verification. */
+  public List<java.security.PublicKey> modelVerificationKeys() {
+    List<java.security.PublicKey> keys = new ArrayList<>();
+    for (String file : list(get(MODEL_VERIFICATION_KEYS))) {
+      try {
+        keys.add(io.flowguard.core.model.ModelSignature.readPublicKey(Path.of(file)));
+      } catch (IOException e) {
+        throw new IllegalArgumentException(MODEL_VERIFICATION_KEYS.key() + ": cannot read " + file
+            + ": " + e, e);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(MODEL_VERIFICATION_KEYS.key() + ": " + e.getMessage(), e);
+      }
+    }
+    return keys;
+  }
+
+  /** The file of retrain.signing-key, if set. */
+  public Optional<String> retrainSigningKey() {
+    String f = get(RETRAIN_SIGNING_KEY);
+    return f.isEmpty() ? Optional.empty() : Optional.of(f);
+  }
 
   public int eventsMaxKeyBytes() {
     return integer(EVENTS_MAX_KEY_BYTES);
@@ -218,6 +249,12 @@ public final class JobConfig implements Serializable {
       throw new IllegalArgumentException(DEAD_LETTERS_MAX_ORIGINAL_BYTES.key() + " must be >= 0");
     }
     recordSizeLimit();
+    boolean verifies = !modelVerificationKeys().isEmpty();
+    if (verifies && retrainEnabled() && retrainSigningKey().isEmpty()) {
+      throw new IllegalArgumentException(RETRAIN_ENABLED.key() + "=true with "
+          + MODEL_VERIFICATION_KEYS.key() + " needs " + RETRAIN_SIGNING_KEY.key()
+          + ": the job would refuse its own unsigned promotions");
+    }
   }
   // ---- END reliability options
 
@@ -701,7 +738,8 @@ public final class JobConfig implements Serializable {
   public io.flowguard.flink.scoring.ScoringSettings scoringSettings() {
     return new io.flowguard.flink.scoring.ScoringSettings(falseAlarmRate(), typicalityWindows(),
         typicalityAlpha(), pendingMaxEvents(), pendingTimeout(), decoder(),
-        io.flowguard.flink.scoring.ScoringKernel.FLOW);
+        io.flowguard.flink.scoring.ScoringKernel.FLOW)
+        .withVerificationKeys(modelVerificationKeys()); // issue 19 item 3: signed models
   }
 
   /** The event decoder configured by events.format and its options. */

@@ -624,6 +624,9 @@ public final class RetrainFunction
     BroadcastState<String, StoredModel> state = ctx.getBroadcastState(CHAMPIONS);
     String name = record.name();
     StoredModel current = state.get(name);
+    if (!scoring.signatureAccepted(record)) {
+      return; // HOOK issue 19 item 3: the scoring operator logs and counts the refusal
+    }
     if (record.isDeletion()) {
       state.put(name, StoredModel.withdrawn(name));
       champions.remove(name);

@@ -268,6 +268,18 @@ public final class ScoringFunction
     BroadcastState<String, StoredModel> models = ctx.getBroadcastState(MODELS);
     String name = record.name();
     StoredModel current = models.get(name);
+    // HOOK issue 19 item 3 (signed models): with model.verification-keys, a record (model or
+    // tombstone) without a valid signature is refused like a corrupt one; nothing changes.
+    if (!settings.signatureAccepted(record)) {
+      metrics.modelRejected();
+      LOG.warn("Rejected model record '{}' ({} bytes, offset {}): {}; {}", name,
+          record.bytes().length, record.offset(), record.signature().length == 0
+              ? "UNSIGNED: the job verifies signatures (model.verification-keys)"
+              : "BAD_SIGNATURE: not signed by a key of model.verification-keys",
+          current == null || current.isWithdrawn() ? "no model of that name is active"
+              : "v" + current.version() + " stays active");
+      return;
+    }
     if (record.isDeletion()) {
       if (current != null && !current.isWithdrawn()) {
         LOG.info("Model '{}' v{} withdrawn; its events are now dead-lettered as UNKNOWN_MODEL",

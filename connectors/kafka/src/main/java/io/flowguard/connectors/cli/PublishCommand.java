@@ -6,6 +6,7 @@ import io.flowguard.connectors.model.ModelTopic;
 import io.flowguard.core.model.FlowModel;
 import io.flowguard.flink.scoring.ModelSwapPolicy;
 import io.flowguard.core.model.ModelFormat;
+import io.flowguard.core.model.ModelSignature;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -62,6 +63,12 @@ public final class PublishCommand implements Callable<Integer> {
           + " accept it in place of a version with other features (recorded in the file's lineage).")
   boolean schemaChange;
 
+  @Option(names = "--sign", paramLabel = "KEY",
+      description = "Sign the model with this Ed25519 private key (PEM, from 'flowguard keygen'): jobs with"
+          + " model.verification-keys accept only signed models. The signature travels in the record"
+          + " header flowguard.signature; the file is unchanged.")
+  Path signingKey;
+
   @picocli.CommandLine.Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
@@ -77,10 +84,13 @@ public final class PublishCommand implements Callable<Integer> {
     props.putAll(kafkaProperties);
     props.put("bootstrap.servers", bootstrapServers);
     String history = historyTopic != null ? historyTopic : ModelHistory.historyTopicFor(topic);
-    ModelHistory.Published p = ModelHistory.publish(props, topic, history, bytes, keep);
+    byte[] signature = signingKey == null ? new byte[0]
+        : ModelSignature.sign(ModelSignature.readPrivateKey(signingKey), bytes);
+    ModelHistory.Published p = ModelHistory.publish(props, topic, history, bytes, keep, signature);
     spec.commandLine().getOut().printf("Published %s v%d (%d bytes%s) to %s at offset %d and %s at offset %d"
         + " (client: %s)%n", model.name(), model.version(), bytes.length,
-        schemaChange ? ", a declared schema change to " + model.preprocessor().featureNames() : "", topic,
+        (schemaChange ? ", a declared schema change to " + model.preprocessor().featureNames() : "")
+            + (signingKey == null ? "" : ", signed"), topic,
         p.modelOffset(), history, p.historyOffset(), KafkaIo.redacted(props));
     return 0;
   }

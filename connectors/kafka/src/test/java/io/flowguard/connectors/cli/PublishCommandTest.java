@@ -128,6 +128,29 @@ class PublishCommandTest {
         "the file itself is left as it was");
   }
 
+  @Test
+  void signPutsAVerifiableSignatureInTheRecordHeaderAndLeavesTheFileAsItIs() throws Exception {
+    Path file = dir.resolve("pump.fgm");
+    ModelFormat.write(model("pump"), file);
+    java.security.KeyPair pair = io.flowguard.core.model.ModelSignature.generate();
+    Path key = dir.resolve("publisher.key");
+    Files.writeString(key, io.flowguard.core.model.ModelSignature.privateKeyPem(pair.getPrivate()));
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = run(out, err, "publish", file.toString(), "--bootstrap-servers",
+        SharedKafka.get().bootstrapServers(), "--topic", "cli-models-signed", "--sign", key.toString());
+    assertEquals(0, code, err.toString());
+    assertTrue(out.toString().contains("signed"), out.toString());
+    Properties props = SharedKafka.get().clientProperties();
+    for (String topic : List.of("cli-models-signed", ModelHistory.historyTopicFor("cli-models-signed"))) {
+      var record = TopicReader.readAll(props, topic).records().get(0);
+      assertArrayEquals(Files.readAllBytes(file), record.value());
+      byte[] sig = record.headers().lastHeader(io.flowguard.core.model.ModelSignature.HEADER).value();
+      assertTrue(io.flowguard.core.model.ModelSignature.verify(List.of(pair.getPublic()),
+          record.value(), sig), topic);
+    }
+  }
+
   /** The keys of every record on a topic; none when it does not exist. */
   private static List<String> records(String topic) {
     Properties props = SharedKafka.get().clientProperties();
