@@ -9,6 +9,7 @@ import io.flowguard.connectors.kafka.KafkaIo;
 import io.flowguard.connectors.kafka.RecordSizeLimit;
 import io.flowguard.connectors.kafka.ScoredEventSerializer;
 import io.flowguard.connectors.kafka.SinkOptions;
+import io.flowguard.connectors.kafka.TypicalityEpisodeSerializer;
 import io.flowguard.connectors.model.ModelDirectorySource;
 import io.flowguard.connectors.model.ModelEvent;
 import io.flowguard.connectors.model.ModelEventSerializer;
@@ -16,6 +17,7 @@ import io.flowguard.connectors.model.ModelTopic;
 import io.flowguard.connectors.model.ModelRecord;
 import io.flowguard.connectors.model.ModelTopicSource;
 import io.flowguard.connectors.score.ScoredEvent;
+import io.flowguard.connectors.score.TypicalityEpisode;
 import io.flowguard.job.retrain.ModelTopicRecord;
 import io.flowguard.job.retrain.ModelTopicRecordSerializer;
 import io.flowguard.job.retrain.RetrainFunction;
@@ -68,6 +70,7 @@ public final class FlowguardPipeline {
   public static final String UID_SCORES_SINK = "scores-sink";
   public static final String UID_ALERTS_SINK = "alerts-sink";
   public static final String UID_DEAD_LETTERS_SINK = "dead-letters-sink";
+  public static final String UID_EPISODES_SINK = "episodes-sink";
   public static final String UID_RETRAIN_SAMPLE = "retrain-sample";
   public static final String UID_RETRAIN = "retrain";
   public static final String UID_MODEL_SINK = "model-sink";
@@ -84,7 +87,15 @@ public final class FlowguardPipeline {
       SingleOutputStreamOperator<ScoredEvent> scores,
       DataStream<ScoredEvent> alerts,
       DataStream<DeadLetter> deadLetters,
-      Optional<RetrainOutputs> retraining) {}
+      Optional<RetrainOutputs> retraining,
+      DataStream<TypicalityEpisode> episodes) {
+
+    /** Outputs without typicality episodes (none are produced). */
+    public Outputs(SingleOutputStreamOperator<ScoredEvent> scores, DataStream<ScoredEvent> alerts,
+        DataStream<DeadLetter> deadLetters, Optional<RetrainOutputs> retraining) {
+      this(scores, alerts, deadLetters, retraining, scores.getSideOutput(ScoringFunction.EPISODES));
+    }
+  }
 
   /** What the retraining operator produces: promotions (model and history records) and events. */
   public record RetrainOutputs(
@@ -207,7 +218,9 @@ public final class FlowguardPipeline {
         .union(scores.getSideOutput(ScoringFunction.DEAD_LETTERS));
     Optional<RetrainOutputs> retraining = config.retrainEnabled()
         ? Optional.of(wireRetraining(scores, models)) : Optional.empty();
-    return new Outputs(scores, alerts, dead, retraining);
+    // HOOK issue 19 item 6: typicality alarms reach the alerts topic as episodes (side output).
+    return new Outputs(scores, alerts, dead, retraining,
+        scores.getSideOutput(ScoringFunction.EPISODES));
   }
 
   /**
@@ -249,6 +262,12 @@ public final class FlowguardPipeline {
             new ScoredEventSerializer(config.alertsTopic(), limit), config.sinkOptions("alerts"),
             props))
         .name(UID_ALERTS_SINK).uid(UID_ALERTS_SINK);
+    // issue 19 item 6: episode records go to the alerts topic beside the anomalies (own sink and
+    // transactional id suffix -episodes; a new operator, so older savepoints restore unchanged).
+    outputs.episodes().sinkTo(KafkaIo.sink(bootstrap,
+            new TypicalityEpisodeSerializer(config.alertsTopic()), config.sinkOptions("episodes"),
+            props))
+        .name(UID_EPISODES_SINK).uid(UID_EPISODES_SINK);
     outputs.deadLetters().sinkTo(KafkaIo.sink(bootstrap,
             new DeadLetterSerializer(config.deadLettersTopic(),
                 config.deadLettersMaxOriginalBytes(), limit),
@@ -308,13 +327,17 @@ public final class FlowguardPipeline {
     }
   }
 
-  /** Alerts: anomalies and typicality alarms. */
+  /**
+   * Alerts among the scored events: anomalies. Typicality alarms reach the alerts topic as episodes
+   * ({@link ScoringFunction#EPISODES}), one OPENED / UPDATE / CLEARED record per key and window
+   * rather than one alert per alarming event (issue 19).
+   */
   public static final class AlertFilter implements FilterFunction<ScoredEvent> {
     private static final long serialVersionUID = 1L;
 
     @Override
     public boolean filter(ScoredEvent e) {
-      return e.anomaly() || e.typicalityAlarm();
+      return e.anomaly();
     }
   }
 }

@@ -73,7 +73,8 @@ public final class JobConfig implements Serializable {
   public static final Option SCORES_TOPIC = new Option("scores.topic", "scores",
       "Topic of every scored event (JSON, keyed by the event key).");
   public static final Option ALERTS_TOPIC = new Option("alerts.topic", "alerts",
-      "Topic of alerts: scored events that are anomalies or raise a typicality alarm.");
+      "Topic of alerts: scored events that are anomalies, and typicality episode records (OPENED,"
+          + " UPDATE, CLEARED per key and window).");
   public static final Option DEAD_LETTERS_TOPIC = new Option("dead-letters.topic", "dead-letters",
       "Topic of rejected records (reason, message, original bytes, source coordinates).");
   public static final Option GROUP_ID = new Option("group.id", "flowguard",
@@ -191,10 +192,18 @@ public final class JobConfig implements Serializable {
       "Private key file (PEM) with which in-job retraining signs the models it promotes; read on"
           + " each TaskManager when the model sink opens. Required with retrain.enabled and"
           + " model.verification-keys (its public key must be among them).");
+  public static final Option TYPICALITY_EPISODE_UPDATE_EVERY = new Option(
+      "typicality.episode.update-every", "100", "While a key's window stays in the alarm state, an"
+          + " UPDATE record of its episode goes to the alerts topic at most every this many events"
+          + " (0: none; OPENED and CLEARED are always written). (ScoringSettings)");
   /** The reliability options, in documentation order (appended to {@link #OPTIONS}). */
   static final List<Option> RELIABILITY_OPTIONS = List.of(
       EVENTS_MAX_KEY_BYTES, EVENTS_IGNORE_UNKNOWN_FEATURES, DEAD_LETTERS_MAX_ORIGINAL_BYTES,
-      MODEL_VERIFICATION_KEYS, RETRAIN_SIGNING_KEY);
+      MODEL_VERIFICATION_KEYS, RETRAIN_SIGNING_KEY, TYPICALITY_EPISODE_UPDATE_EVERY);
+
+  public int typicalityEpisodeUpdateEvery() {
+    return integer(TYPICALITY_EPISODE_UPDATE_EVERY);
+  }
 
   /** The public keys of model.verification-keys, read from their files; empty: no verification. */
   public List<java.security.PublicKey> modelVerificationKeys() {
@@ -249,6 +258,9 @@ public final class JobConfig implements Serializable {
       throw new IllegalArgumentException(DEAD_LETTERS_MAX_ORIGINAL_BYTES.key() + " must be >= 0");
     }
     recordSizeLimit();
+    if (typicalityEpisodeUpdateEvery() < 0) {
+      throw new IllegalArgumentException(TYPICALITY_EPISODE_UPDATE_EVERY.key() + " must be >= 0");
+    }
     boolean verifies = !modelVerificationKeys().isEmpty();
     if (verifies && retrainEnabled() && retrainSigningKey().isEmpty()) {
       throw new IllegalArgumentException(RETRAIN_ENABLED.key() + "=true with "
@@ -739,7 +751,8 @@ public final class JobConfig implements Serializable {
     return new io.flowguard.flink.scoring.ScoringSettings(falseAlarmRate(), typicalityWindows(),
         typicalityAlpha(), pendingMaxEvents(), pendingTimeout(), decoder(),
         io.flowguard.flink.scoring.ScoringKernel.FLOW)
-        .withVerificationKeys(modelVerificationKeys()); // issue 19 item 3: signed models
+        .withVerificationKeys(modelVerificationKeys()) // issue 19 item 3: signed models
+        .withEpisodeUpdateEvery(typicalityEpisodeUpdateEvery()); // issue 19 item 6
   }
 
   /** The event decoder configured by events.format and its options. */

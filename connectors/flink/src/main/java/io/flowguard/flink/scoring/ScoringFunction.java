@@ -7,9 +7,11 @@ import io.flowguard.connectors.event.Parsed;
 import io.flowguard.connectors.event.RawEvent;
 import io.flowguard.connectors.model.ModelRecord;
 import io.flowguard.connectors.score.ScoredEvent;
+import io.flowguard.connectors.score.TypicalityEpisode;
 import io.flowguard.connectors.score.TypicalityResult;
 import io.flowguard.core.score.Scorer;
 import io.flowguard.core.score.TypicalityWindow;
+import io.flowguard.job.scoring.EpisodeState;
 import io.flowguard.job.scoring.KeyWindows;
 import io.flowguard.job.scoring.StoredModel;
 import java.util.ArrayList;
@@ -17,7 +19,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.BiConsumer;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.ListState;
@@ -86,6 +87,20 @@ public final class ScoringFunction
   static final ValueStateDescriptor<KeyWindows> WINDOWS =
       new ValueStateDescriptor<>("typicality", TypeInformation.of(KeyWindows.class));
 
+  /** Typicality episode records (issue 19 item 6): OPENED, UPDATE, CLEARED per key and window. */
+  public static final OutputTag<TypicalityEpisode> EPISODES =
+      new OutputTag<>("typicality-episodes", TypeInformation.of(TypicalityEpisode.class));
+
+  /** Keyed state of the episodes (its own descriptor, a state record of io.flowguard.job.scoring). */
+  static final ValueStateDescriptor<EpisodeState> EPISODE_STATE =
+      new ValueStateDescriptor<>("typicality-episodes", TypeInformation.of(EpisodeState.class));
+
+  /** Where side outputs go: {@code ctx::output} of any of the operator's contexts. */
+  @FunctionalInterface
+  interface SideOutput {
+    <X> void output(OutputTag<X> tag, X value);
+  }
+
   private final ScoringSettings settings;
 
   private transient Map<String, LoadedModel> loaded;
@@ -98,6 +113,7 @@ public final class ScoringFunction
   private transient ValueState<Integer> pendingCount;
   private transient ValueState<Long> pendingDeadline;
   private transient ValueState<KeyWindows> windows;
+  private transient ValueState<EpisodeState> episodes;
 
   public ScoringFunction(ScoringSettings settings) {
     this.settings = Objects.requireNonNull(settings, "settings");
@@ -135,6 +151,7 @@ public final class ScoringFunction
     pendingCount = getRuntimeContext().getState(PENDING_COUNT);
     pendingDeadline = getRuntimeContext().getState(PENDING_DEADLINE);
     windows = getRuntimeContext().getState(WINDOWS);
+    episodes = getRuntimeContext().getState(EPISODE_STATE);
   }
 
   // ---- events ----
@@ -203,7 +220,7 @@ public final class ScoringFunction
   }
 
   private void score(RawEvent raw, LoadedModel m, Collector<ScoredEvent> out,
-      BiConsumer<OutputTag<DeadLetter>, DeadLetter> side) throws Exception {
+      SideOutput side) throws Exception {
     long start = System.nanoTime();
     Parsed<Event> resolved = settings.decoder().resolve(raw, m.featureNames);
     if (resolved instanceof Parsed.Rejected<Event> r) {
@@ -220,6 +237,13 @@ public final class ScoringFunction
       return;
     }
     TypicalityResult[] typicality = typicality(m, score.nll);
+    // HOOK issue 19 item 6: alarms become episodes per key and window (AlertEpisodes).
+    if (typicality.length > 0) {
+      KeyWindows recent = windows.value();
+      episodes.update(AlertEpisodes.step(episodes.value(), raw.key(), m.name, m.version,
+          raw.eventTime(), typicality, recent == null ? new double[0] : recent.nlls(),
+          settings.episodeUpdateEvery(), e -> side.output(EPISODES, e)));
+    }
     ScoredEvent scored = new ScoredEvent(raw.key(), m.name, m.versionText, raw.eventTime(),
         score.logDensity, score.nll, score.tailProbability, score.anomaly, typicality,
         m.featureArray, event.features());
@@ -251,12 +275,12 @@ public final class ScoringFunction
   }
 
   private void deadLetter(RawEvent raw, DeadLetterReason reason, String message,
-      BiConsumer<OutputTag<DeadLetter>, DeadLetter> side) {
+      SideOutput side) {
     rejected(settings.decoder().deadLetter(raw, reason, message), side);
   }
 
-  private void rejected(DeadLetter letter, BiConsumer<OutputTag<DeadLetter>, DeadLetter> side) {
-    side.accept(DEAD_LETTERS, letter);
+  private void rejected(DeadLetter letter, SideOutput side) {
+    side.output(DEAD_LETTERS, letter);
     metrics.deadLetter(letter.reason());
   }
 

@@ -31,6 +31,11 @@ public final class ScoringSettings implements Serializable {
   // issue 19 item 3: X.509 encodings of the public keys model records must be signed by; none: off.
   private final List<byte[]> verificationKeys;
   private transient List<PublicKey> publicKeys;
+  // issue 19 item 6: events between UPDATE records of an open typicality episode (0: none).
+  private int episodeUpdateEvery = DEFAULT_EPISODE_UPDATE_EVERY;
+
+  /** The default of {@link #episodeUpdateEvery()}: 100 events. */
+  public static final int DEFAULT_EPISODE_UPDATE_EVERY = 100;
 
   public ScoringSettings(double falseAlarmRate, int[] windows, double alpha, int pendingMaxEvents,
       Duration pendingTimeout, EventDecoder decoder, ScoringKernel.Factory kernels) {
@@ -71,8 +76,10 @@ public final class ScoringSettings implements Serializable {
 
   /** The same settings with another scoring kernel. */
   public ScoringSettings withKernels(ScoringKernel.Factory factory) {
-    return new ScoringSettings(falseAlarmRate, windows, alpha, pendingMaxEvents,
+    ScoringSettings s = new ScoringSettings(falseAlarmRate, windows, alpha, pendingMaxEvents,
         Duration.ofMillis(pendingTimeoutMillis), decoder, factory, verificationKeys);
+    s.episodeUpdateEvery = episodeUpdateEvery;
+    return s;
   }
 
   /**
@@ -82,8 +89,26 @@ public final class ScoringSettings implements Serializable {
   public ScoringSettings withVerificationKeys(List<PublicKey> keys) {
     List<byte[]> encoded = new ArrayList<>();
     keys.forEach(k -> encoded.add(k.getEncoded()));
-    return new ScoringSettings(falseAlarmRate, windows, alpha, pendingMaxEvents,
+    ScoringSettings s = new ScoringSettings(falseAlarmRate, windows, alpha, pendingMaxEvents,
         Duration.ofMillis(pendingTimeoutMillis), decoder, kernels, encoded);
+    s.episodeUpdateEvery = episodeUpdateEvery;
+    return s;
+  }
+
+  /** The same settings with another interval between episode UPDATE records (0: none). */
+  public ScoringSettings withEpisodeUpdateEvery(int events) {
+    if (events < 0) {
+      throw new IllegalArgumentException("episode update interval must be >= 0, got " + events);
+    }
+    ScoringSettings s = new ScoringSettings(falseAlarmRate, windows, alpha, pendingMaxEvents,
+        Duration.ofMillis(pendingTimeoutMillis), decoder, kernels, verificationKeys);
+    s.episodeUpdateEvery = events;
+    return s;
+  }
+
+  /** Events between UPDATE records of an open typicality episode; 0: no updates. */
+  public int episodeUpdateEvery() {
+    return episodeUpdateEvery;
   }
 
   /** Whether model records must carry a valid signature. */
