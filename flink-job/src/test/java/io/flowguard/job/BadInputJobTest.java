@@ -133,7 +133,7 @@ class BadInputJobTest {
       assertEquals(bad.keySet(), seen);
       Expectations.byTs(JobTests.jsons(JobTests.readCommitted(config.scoresTopic())));
       assertEquals(good.size(), JobTests.counter(REPORTER, job, "eventsScored"));
-      assertEquals(bad.size(), JobTests.counter(REPORTER, job, "deadLetters\\.[A-Z_]+"));
+      assertEquals(bad.size(), JobTests.counter(REPORTER, job, "deadLetters\\.[A-Z0-9_]+"));
       assertEquals(0, JobTests.restarts(REPORTER, job));
       assertEquals(Arrays.asList(1, 1), JobTests.activeVersions(REPORTER, job, TestModels.NAME));
     } finally {

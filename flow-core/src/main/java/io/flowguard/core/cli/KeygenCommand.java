@@ -19,8 +19,9 @@ import picocli.CommandLine.Option;
     name = "keygen",
     mixinStandardHelpOptions = true,
     description = {
-        "Write a new Ed25519 key pair for signed models: NAME.key (private, PKCS#8 PEM, readable by its",
-        "owner only) and NAME.pub (public, X.509 PEM).",
+        "Write a new Ed25519 key pair for signing models.",
+        "",
+        "Writes NAME.key (private, PKCS#8 PEM, readable by its owner only) and NAME.pub (public, X.509 PEM).",
         "",
         "Publishers sign with the private key ('flowguard publish --sign NAME.key', or 'flowguard sign' for",
         "a model directory); a job configured with model.verification-keys=NAME.pub accepts only models",
