@@ -111,8 +111,8 @@ public final class Demo {
     }
     // Before any logger exists: Flink and Kafka log thousands of INFO lines.
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", options.verbose() ? "warn" : "error");
-    System.setProperty("org.slf4j.simpleLogger.log.org.apache.flink.connector.kafka.sink.internal"
-        + ".KafkaCommitter", "off");
+    // issue 19: the committer's benign fenced-commit ERROR is demoted by message, not by logger.
+    System.setErr(new FencedCommitLogFilter(System.err, options.verbose()));
     Demo demo = new Demo(options, System.out);
     Thread main = Thread.currentThread();
     Thread hook = new Thread(() -> {

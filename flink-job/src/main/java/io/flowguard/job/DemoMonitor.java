@@ -45,7 +45,9 @@ final class DemoMonitor implements AutoCloseable {
   private long anomalies;
   private long typicalityAlarms;
   private long alertRecords;
-  private long flagged; // scored events that are anomalies or alarmed: each is also an alert record
+  private long flagged; // scored anomalies: each is also an alert record
+  private final Map<String, Long> episodeRecords = new java.util.TreeMap<>();
+  private long anomalyOrAlarm; // what one alert per flagged event (before episodes) would have sent
   private long dead;
   private final Map<String, Long> deadByReason = new TreeMap<>();
   private final Map<String, Long> byVersion = new TreeMap<>();
@@ -105,6 +107,12 @@ final class DemoMonitor implements AutoCloseable {
       deadByReason.merge(j.get("reason").asText(), 1L, Long::sum);
       return;
     }
+    if (topic.equals(alerts) && j.has("episode")) {
+      // issue 19: typicality alarms arrive as episode records, counted apart from anomalies.
+      alertRecords++;
+      episodeRecords.merge(j.get("episode").asText(), 1L, Long::sum);
+      return;
+    }
     boolean anomaly = j.get("anomaly").asBoolean();
     boolean alarm = false;
     for (JsonNode t : j.get("typicality")) {
@@ -122,7 +130,8 @@ final class DemoMonitor implements AutoCloseable {
     byVersion.merge("v" + lastVersion, 1L, Long::sum);
     anomalies += anomaly ? 1 : 0;
     typicalityAlarms += alarm ? 1 : 0;
-    flagged += anomaly || alarm ? 1 : 0;
+    flagged += anomaly ? 1 : 0;
+    anomalyOrAlarm += anomaly || alarm ? 1 : 0;
     Boolean label = labels.get(j.get("ts").asLong());
     if (label != null) {
       if (label) {
@@ -146,10 +155,11 @@ final class DemoMonitor implements AutoCloseable {
 
   /**
    * Whether the monitor has seen everything the job owes for what was sent: a score per valid event,
-   * a dead letter per malformed record, an alert per flagged score (the sinks commit separately).
+   * a dead letter per malformed record, an alert per anomaly (the sinks commit separately).
    */
   synchronized boolean caughtUp(long sentEvents, long sentMalformed) {
-    return scored >= sentEvents && dead >= sentMalformed && alertRecords >= flagged;
+    return scored >= sentEvents && dead >= sentMalformed
+        && alertRecords - episodeRecords.values().stream().mapToLong(Long::longValue).sum() >= flagged;
   }
 
   /** One status line; {@code sentPerSecond} is the producer's rate over the last second. */
@@ -179,10 +189,21 @@ final class DemoMonitor implements AutoCloseable {
   synchronized List<String> summary(long sentEvents, long sentMalformed, double falseAlarmRate) {
     List<String> out = new ArrayList<>();
     long labelled = truePositives + falseNegatives;
+    long opened = episodeRecords.getOrDefault("OPENED", 0L);
     out.add(String.format(Locale.ROOT,
-        "Events sent %d (+%d malformed); scored %d %s; alerts %d (%d anomalies, %d typicality"
-            + " alarms); dead letters %d %s", sentEvents, sentMalformed, scored, byVersion,
-        alertRecords, anomalies, typicalityAlarms, dead, deadByReason));
+        "Events sent %d (+%d malformed); scored %d %s; dead letters %d %s", sentEvents,
+        sentMalformed, scored, byVersion, dead, deadByReason));
+    out.add(String.format(Locale.ROOT,
+        "Alerts %d: %d anomalies; %d typicality episodes opened (%d events in alarming windows;"
+            + " episode records %s)", anomalies + opened, anomalies, opened, typicalityAlarms,
+        episodeRecords));
+    long labelledAnomalies = truePositives + falseNegatives;
+    out.add(String.format(Locale.ROOT,
+        "Alerts per labelled anomaly: %.2f (anomalies + episodes opened, over %d labelled; one alert"
+            + " per anomalous or alarming event would be %d, %.2f per labelled anomaly)",
+        labelledAnomalies == 0 ? Double.NaN : (double) (anomalies + opened) / labelledAnomalies,
+        labelledAnomalies, anomalyOrAlarm,
+        labelledAnomalies == 0 ? Double.NaN : (double) anomalyOrAlarm / labelledAnomalies));
     double precision = truePositives + falsePositives == 0 ? Double.NaN
         : (double) truePositives / (truePositives + falsePositives);
     double recall = labelled == 0 ? Double.NaN : (double) truePositives / labelled;

@@ -1,5 +1,6 @@
 package io.flowguard.job;
 
+import io.flowguard.connectors.kafka.BrokerCheck;
 import io.flowguard.connectors.model.ModelHistory;
 import io.flowguard.connectors.model.ModelTopic;
 import java.io.PrintStream;
@@ -49,6 +50,16 @@ public final class FlowguardJob {
       return;
     }
     LOG.info("Flowguard job configuration:\n{}", config.describe());
+    // issue 19 (extra A): an unreachable broker fails here with one message, not a running job
+    // that logs reconnection warnings forever.
+    try {
+      BrokerCheck.requireReachable(config.clientProperties(), BrokerCheck.DEFAULT_TIMEOUT);
+    } catch (IllegalStateException e) {
+      System.err.println("flowguard-job: " + e.getMessage());
+      LOG.error("{}", e.getMessage());
+      System.exit(1);
+      return;
+    }
     if (config.retrainEnabled()) {
       // The sink would let Kafka auto-create them, without compaction: models would expire.
       ModelTopic.ensureTopic(config.clientProperties(), config.modelTopic());

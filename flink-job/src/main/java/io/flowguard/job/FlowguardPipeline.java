@@ -6,8 +6,10 @@ import io.flowguard.connectors.kafka.ConsumedRecord;
 import io.flowguard.connectors.kafka.ConsumedRecordDeserializer;
 import io.flowguard.connectors.kafka.DeadLetterSerializer;
 import io.flowguard.connectors.kafka.KafkaIo;
+import io.flowguard.connectors.kafka.RecordSizeLimit;
 import io.flowguard.connectors.kafka.ScoredEventSerializer;
 import io.flowguard.connectors.kafka.SinkOptions;
+import io.flowguard.connectors.kafka.TypicalityEpisodeSerializer;
 import io.flowguard.connectors.model.ModelDirectorySource;
 import io.flowguard.connectors.model.ModelEvent;
 import io.flowguard.connectors.model.ModelEventSerializer;
@@ -15,6 +17,7 @@ import io.flowguard.connectors.model.ModelTopic;
 import io.flowguard.connectors.model.ModelRecord;
 import io.flowguard.connectors.model.ModelTopicSource;
 import io.flowguard.connectors.score.ScoredEvent;
+import io.flowguard.connectors.score.TypicalityEpisode;
 import io.flowguard.job.retrain.ModelTopicRecord;
 import io.flowguard.job.retrain.ModelTopicRecordSerializer;
 import io.flowguard.job.retrain.RetrainFunction;
@@ -70,6 +73,7 @@ public final class FlowguardPipeline {
   public static final String UID_SCORES_SINK = "scores-sink";
   public static final String UID_ALERTS_SINK = "alerts-sink";
   public static final String UID_DEAD_LETTERS_SINK = "dead-letters-sink";
+  public static final String UID_EPISODES_SINK = "episodes-sink";
   public static final String UID_RETRAIN_SAMPLE = "retrain-sample";
   public static final String UID_RETRAIN = "retrain";
   public static final String UID_MODEL_SINK = "model-sink";
@@ -86,7 +90,15 @@ public final class FlowguardPipeline {
       SingleOutputStreamOperator<ScoredEvent> scores,
       DataStream<ScoredEvent> alerts,
       DataStream<DeadLetter> deadLetters,
-      Optional<RetrainOutputs> retraining) {}
+      Optional<RetrainOutputs> retraining,
+      DataStream<TypicalityEpisode> episodes) {
+
+    /** Outputs without typicality episodes (none are produced). */
+    public Outputs(SingleOutputStreamOperator<ScoredEvent> scores, DataStream<ScoredEvent> alerts,
+        DataStream<DeadLetter> deadLetters, Optional<RetrainOutputs> retraining) {
+      this(scores, alerts, deadLetters, retraining, scores.getSideOutput(ScoringFunction.EPISODES));
+    }
+  }
 
   /** What the retraining operator produces: promotions (model and history records) and events. */
   public record RetrainOutputs(
@@ -209,8 +221,9 @@ public final class FlowguardPipeline {
     // and dead letters out, under the uids of earlier versions so that their savepoints restore.
     ScoredStreams<ScoredEvent, DeadLetter> scoring = FlowguardScoring.of(raw)
         .keyBy(new EventKey())
-        .features(RawEventScoring.features())
+        .features(RawEventScoring.features(settings.decoder()))
         .modelSelector(RawEventScoring.modelField())
+        .eventTime(RawEventScoring.eventTimes())
         .models(models)
         .settings(settings)
         .uids(UID_SCORING, UID_MODELS_SOURCE)
@@ -224,7 +237,8 @@ public final class FlowguardPipeline {
         .union(scoring.rejected());
     Optional<RetrainOutputs> retraining = config.retrainEnabled()
         ? Optional.of(wireRetraining(scores, models)) : Optional.empty();
-    return new Outputs(scores, alerts, dead, retraining);
+    // Typicality alarms reach the alerts topic as episodes, not as every alarmed event.
+    return new Outputs(scores, alerts, dead, retraining, scoring.episodes());
   }
 
   /**
@@ -245,20 +259,37 @@ public final class FlowguardPipeline {
         promotions.getSideOutput(RetrainFunction.MODEL_EVENTS));
   }
 
-  /** The scores, alerts and dead-letter Kafka sinks, with the configured delivery guarantee. */
+  /**
+   * The scores, alerts and dead-letter Kafka sinks, with the configured delivery guarantee. Every
+   * record they write fits the producer's max.request.size and the topic's max.message.bytes
+   * ({@link RecordSizeLimit}; issue 19 item 1): a record the producer refused would fail the job.
+   */
   public void addSinks(Outputs outputs) {
     String bootstrap = config.bootstrapServers();
+    // issue 19 (bounded outputs): the limit the serializers check, and the producers' own
+    // max.request.size set to the same value so that the two can never disagree.
+    RecordSizeLimit limit = config.recordSizeLimit();
+    Properties props = config.kafkaProperties();
+    props.setProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+        Integer.toString(limit.maxRequestBytes()));
     outputs.scores().sinkTo(KafkaIo.sink(bootstrap,
-            new ScoredEventSerializer(config.scoresTopic()), config.sinkOptions("scores"),
-            config.kafkaProperties()))
+            new ScoredEventSerializer(config.scoresTopic(), limit), config.sinkOptions("scores"),
+            props))
         .name(UID_SCORES_SINK).uid(UID_SCORES_SINK);
     outputs.alerts().sinkTo(KafkaIo.sink(bootstrap,
-            new ScoredEventSerializer(config.alertsTopic()), config.sinkOptions("alerts"),
-            config.kafkaProperties()))
+            new ScoredEventSerializer(config.alertsTopic(), limit), config.sinkOptions("alerts"),
+            props))
         .name(UID_ALERTS_SINK).uid(UID_ALERTS_SINK);
+    // issue 19 item 6: episode records go to the alerts topic beside the anomalies (own sink and
+    // transactional id suffix -episodes; a new operator, so older savepoints restore unchanged).
+    outputs.episodes().sinkTo(KafkaIo.sink(bootstrap,
+            new TypicalityEpisodeSerializer(config.alertsTopic()), config.sinkOptions("episodes"),
+            props))
+        .name(UID_EPISODES_SINK).uid(UID_EPISODES_SINK);
     outputs.deadLetters().sinkTo(KafkaIo.sink(bootstrap,
-            new DeadLetterSerializer(config.deadLettersTopic()),
-            config.sinkOptions("dead-letters"), config.kafkaProperties()))
+            new DeadLetterSerializer(config.deadLettersTopic(),
+                config.deadLettersMaxOriginalBytes(), limit),
+            config.sinkOptions("dead-letters"), props))
         .name(UID_DEAD_LETTERS_SINK).uid(UID_DEAD_LETTERS_SINK);
     outputs.retraining().ifPresent(this::addRetrainSinks);
   }
@@ -274,7 +305,8 @@ public final class FlowguardPipeline {
     String bootstrap = config.bootstrapServers();
     Properties props = config.kafkaProperties();
     KafkaSinkBuilder<ModelTopicRecord> models = KafkaIo.sinkBuilder(bootstrap,
-        new ModelTopicRecordSerializer(), exactlyOnce("model"), props);
+        // HOOK issue 19 item 3: promotions signed with retrain.signing-key when set.
+        new ModelTopicRecordSerializer(config.retrainSigningKey()), exactlyOnce("model"), props);
     if (!props.containsKey(ProducerConfig.MAX_REQUEST_SIZE_CONFIG)) {
       models.setProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
           Integer.toString(ModelTopic.MAX_MODEL_BYTES + MODEL_RECORD_OVERHEAD));
@@ -313,13 +345,17 @@ public final class FlowguardPipeline {
     }
   }
 
-  /** Alerts: anomalies and typicality alarms. */
+  /**
+   * Alerts among the scored events: anomalies. Typicality alarms reach the alerts topic as episodes
+   * ({@link ScoringFunction#EPISODES}), one OPENED / UPDATE / CLEARED record per key and window
+   * rather than one alert per alarming event (issue 19).
+   */
   public static final class AlertFilter implements FilterFunction<ScoredEvent> {
     private static final long serialVersionUID = 1L;
 
     @Override
     public boolean filter(ScoredEvent e) {
-      return e.anomaly() || e.typicalityAlarm();
+      return e.anomaly();
     }
   }
 }

@@ -1,7 +1,9 @@
 package io.flowguard.job;
 
 import io.flowguard.connectors.event.EventDecoder;
+import io.flowguard.connectors.event.DeadLetterJson;
 import io.flowguard.connectors.kafka.KafkaIo;
+import io.flowguard.connectors.kafka.RecordSizeLimit;
 import io.flowguard.connectors.kafka.SinkOptions;
 import io.flowguard.flink.FlowguardOptions;
 import io.flowguard.flink.scoring.ScoringSettings;
@@ -283,6 +285,17 @@ public final class JobConfig implements Serializable {
       throw new IllegalArgumentException(JobOptions.EVENTS_TOPIC.key() + " names no topic");
     }
     validateRetraining();
+    if (deadLettersMaxOriginalBytes() < 0) {
+      throw new IllegalArgumentException(JobOptions.DEAD_LETTERS_MAX_ORIGINAL_BYTES.key()
+          + " must be >= 0");
+    }
+    recordSizeLimit();
+    if (retrainEnabled() && !modelVerificationKeys().isEmpty() && retrainSigningKey().isEmpty()) {
+      throw new IllegalArgumentException(JobOptions.RETRAIN_ENABLED.key() + "=true with "
+          + FlowguardOptions.MODEL_VERIFICATION_KEYS.key() + " needs "
+          + JobOptions.RETRAIN_SIGNING_KEY.key() + ": the job would refuse its own unsigned"
+          + " promotions");
+    }
     // Reads every remaining option once, so that a badly typed value fails here, not on a cluster.
     for (ConfigOption<?> o : JobOptions.all()) {
       get(o);
@@ -452,6 +465,34 @@ public final class JobConfig implements Serializable {
 
   public boolean retrainEnabled() {
     return get(JobOptions.RETRAIN_ENABLED);
+  }
+
+  /** Events between UPDATE records of an open typicality episode (0: none). */
+  public int typicalityEpisodeUpdateEvery() {
+    return get(FlowguardOptions.EPISODE_UPDATE_EVENTS);
+  }
+
+  /** The public keys model records must be signed with; empty: no verification. */
+  public List<java.security.PublicKey> modelVerificationKeys() {
+    return FlowguardOptions.verificationKeys(options);
+  }
+
+  /** The file of the key in-job retraining signs promotions with, if set. */
+  public Optional<String> retrainSigningKey() {
+    return getOptional(JobOptions.RETRAIN_SIGNING_KEY).map(String::trim).filter(f -> !f.isEmpty());
+  }
+
+  /** Most bytes of a rejected record that a dead letter keeps. */
+  public int deadLettersMaxOriginalBytes() {
+    return get(JobOptions.DEAD_LETTERS_MAX_ORIGINAL_BYTES);
+  }
+
+  /**
+   * The record size limit of the job's sinks: the producers' max.request.size (a Kafka property or
+   * Kafka's default 1 MiB) and each topic's max.message.bytes, read when a sink opens.
+   */
+  public io.flowguard.connectors.kafka.RecordSizeLimit recordSizeLimit() {
+    return io.flowguard.connectors.kafka.RecordSizeLimit.of(bootstrapServers(), kafkaProperties());
   }
 
   public Duration retrainInterval() {

@@ -136,6 +136,14 @@ public final class JobOptions {
               + " -alerts, -dead-letters; with retraining also -model and -model-events). Must be"
               + " unique per job on a Kafka cluster.");
 
+  public static final ConfigOption<Integer> DEAD_LETTERS_MAX_ORIGINAL_BYTES =
+      ConfigOptions.key("flowguard.kafka.dead-letters-max-original-bytes")
+          .intType()
+          .defaultValue(io.flowguard.connectors.event.DeadLetterJson.DEFAULT_MAX_ORIGINAL_BYTES)
+          .withDescription("Most bytes of a rejected record a dead letter keeps (a prefix; the record's"
+              + " length and SHA-256 are always given), so that no dead letter exceeds the sink's"
+              + " record size limit.");
+
   public static final ConfigOption<Duration> TRANSACTION_TIMEOUT =
       ConfigOptions.key("flowguard.kafka.transaction-timeout")
           .durationType()
@@ -211,6 +219,15 @@ public final class JobOptions {
           .withDescription("Flink's option, with the job's default: the job name.");
 
   // ---- in-job retraining ---------------------------------------------------------------------
+
+  public static final ConfigOption<String> RETRAIN_SIGNING_KEY =
+      ConfigOptions.key("flowguard.retrain.signing-key")
+          .stringType()
+          .noDefaultValue()
+          .withDescription("Private key file (PEM) with which in-job retraining signs the models it"
+              + " promotes; read on each TaskManager when the model sink opens. Required with"
+              + " retraining and flowguard.scoring.model-verification-keys (its public key must be"
+              + " among them).");
 
   public static final ConfigOption<Boolean> RETRAIN_ENABLED =
       ConfigOptions.key("flowguard.retrain.enabled")

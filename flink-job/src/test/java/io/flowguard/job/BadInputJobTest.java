@@ -66,6 +66,12 @@ class BadInputJobTest {
     bad.put(DeadLetterReason.NO_MODEL, "{\"key\":\"k\",\"model\":\"never\"," + OK + "}");
     Map<DeadLetterReason, byte[]> out = new EnumMap<>(DeadLetterReason.class);
     bad.forEach((r, s) -> out.put(r, s.getBytes(StandardCharsets.UTF_8)));
+    // A valid event, but in UTF-16: events must be UTF-8.
+    out.put(DeadLetterReason.NOT_UTF8, ("{\"key\":\"k\"," + OK + "}")
+        .getBytes(StandardCharsets.UTF_16LE));
+    bad.put(DeadLetterReason.KEY_TOO_LONG, "{\"key\":\"" + "k".repeat(1025) + "\"," + OK + "}");
+    out.put(DeadLetterReason.KEY_TOO_LONG,
+        bad.get(DeadLetterReason.KEY_TOO_LONG).getBytes(StandardCharsets.UTF_8));
     return out;
   }
 
@@ -127,7 +133,7 @@ class BadInputJobTest {
       assertEquals(bad.keySet(), seen);
       Expectations.byTs(JobTests.jsons(JobTests.readCommitted(config.scoresTopic())));
       assertEquals(good.size(), JobTests.counter(REPORTER, job, "eventsScored"));
-      assertEquals(bad.size(), JobTests.counter(REPORTER, job, "deadLetters\\.[A-Z_]+"));
+      assertEquals(bad.size(), JobTests.counter(REPORTER, job, "deadLetters\\.[A-Z0-9_]+"));
       assertEquals(0, JobTests.restarts(REPORTER, job));
       assertEquals(Arrays.asList(1, 1), JobTests.activeVersions(REPORTER, job, TestModels.NAME));
     } finally {

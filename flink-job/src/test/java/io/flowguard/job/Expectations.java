@@ -111,4 +111,33 @@ public final class Expectations {
     }
     return false;
   }
+
+  /**
+   * The OPENED and CLEARED episode records expected from scored events ("KIND key M=m ts=t"): per
+   * key in event-time order (the order the tests produce them in), a window opens an episode when it
+   * alarms after not alarming, and clears it when it stops.
+   */
+  public static java.util.Set<String> episodes(java.util.Collection<JsonNode> scored) {
+    Map<String, List<JsonNode>> byKey = new java.util.TreeMap<>();
+    for (JsonNode j : scored) {
+      byKey.computeIfAbsent(j.get("key").asText(), k -> new ArrayList<>()).add(j);
+    }
+    java.util.Set<String> out = new java.util.HashSet<>();
+    byKey.forEach((key, events) -> {
+      events.sort(java.util.Comparator.comparingLong(j -> j.get("ts").asLong()));
+      Map<Integer, Boolean> open = new java.util.HashMap<>();
+      for (JsonNode j : events) {
+        for (JsonNode t : j.get("typicality")) {
+          int m = t.get("window").asInt();
+          boolean alarm = t.get("alarm").asBoolean();
+          boolean wasOpen = open.getOrDefault(m, false);
+          if (alarm != wasOpen) {
+            out.add((alarm ? "OPENED " : "CLEARED ") + key + " M=" + m + " ts=" + j.get("ts").asLong());
+          }
+          open.put(m, alarm);
+        }
+      }
+    });
+    return out;
+  }
 }

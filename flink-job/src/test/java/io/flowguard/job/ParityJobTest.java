@@ -69,12 +69,21 @@ class ParityJobTest {
       assertEquals("1", got.get("modelVersion").asText());
       assertScored(want.get(s.ts()), got);
     }
-    Set<Long> alerts = JobTests.jsons(JobTests.readCommitted(config.alertsTopic())).stream()
+    List<JsonNode> alertRecords = JobTests.jsons(JobTests.readCommitted(config.alertsTopic()));
+    Set<Long> alerts = alertRecords.stream().filter(j -> !j.has("episode"))
         .map(j -> j.get("ts").asLong()).collect(Collectors.toSet());
-    Set<Long> expectedAlerts = scored.values().stream().filter(Expectations::isAlert)
+    Set<Long> expectedAlerts = scored.values().stream().filter(j -> j.get("anomaly").asBoolean())
         .map(j -> j.get("ts").asLong()).collect(Collectors.toSet());
     assertTrue(expectedAlerts.containsAll(Set.of(5_000L, 5_005L)), "far-out events are alerts");
     assertEquals(expectedAlerts, alerts);
+    // Typicality alarms arrive as episodes: OPENED where a key's window enters the alarm state,
+    // CLEARED where it leaves, replayed here from the per-event alarm flags of the scores.
+    Set<String> episodes = alertRecords.stream().filter(j -> j.has("episode"))
+        .filter(j -> !j.get("episode").asText().equals("UPDATE"))
+        .map(j -> j.get("episode").asText() + " " + j.get("key").asText() + " M="
+            + j.get("window").asInt() + " ts=" + j.get("ts").asLong())
+        .collect(Collectors.toSet());
+    assertEquals(Expectations.episodes(scored.values()), episodes);
     assertEquals(List.of(), JobTests.readCommitted(config.deadLettersTopic()));
 
     assertEquals(events.size(), JobTests.counter(REPORTER, result.getJobID(), "eventsScored"));

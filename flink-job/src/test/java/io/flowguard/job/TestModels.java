@@ -68,6 +68,26 @@ public final class TestModels {
     return ModelFormat.toBytes(model);
   }
 
+  /**
+   * A model file of the given name and version trained on the first {@code features.size()} columns
+   * of {@link #normal} named {@code features} (a model of another schema).
+   */
+  public static byte[] trainFeatures(String name, int version, long seed, List<String> features) {
+    int n = 3000;
+    int d = features.size();
+    Random rng = new Random(seed);
+    double[] x = new double[n * d];
+    for (int i = 0; i < n; i++) {
+      System.arraycopy(normal(rng), 0, x, i * d, d);
+    }
+    Dataset data = new Dataset("test-normal", features, x, n);
+    FlowSpec spec = FlowSpec.of(FlowSpec.MAF, d).withLayers(2).withHidden(16, 16);
+    TrainingConfig training = TrainingConfig.defaults().withSteps(300).withEvalEvery(50)
+        .withSeed(seed);
+    return ModelFormat.toBytes(ModelTrainer.train(data,
+        new ModelTrainer.Options(name, version, spec, training, 0.3), TrainingListener.NONE).model());
+  }
+
   /** One normal event: a ~ N(1, 1), b = 0.8 a + N(0, 0.5), c ~ N(-2, 2). */
   public static double[] normal(Random rng) {
     double a = 1 + rng.nextGaussian();

@@ -132,7 +132,38 @@ public final class FlowguardOptions {
           .withDescription("False-alarm rates per model name, e.g. 'pump:1e-4,fan:0.01'; these models"
               + " ignore the false-alarm rate and any recommended rate.");
 
+  public static final ConfigOption<List<String>> MODEL_VERIFICATION_KEYS =
+      ConfigOptions.key("flowguard.scoring.model-verification-keys")
+          .stringType()
+          .asList()
+          .noDefaultValue()
+          .withDescription("Public key files (PEM, from flowguard keygen): when set, only model records"
+              + " signed by one of their private keys are accepted (docs/deployment.md, Signed models);"
+              + " read where the job is built. Unset: no verification.");
+
+  public static final ConfigOption<Integer> EPISODE_UPDATE_EVENTS =
+      ConfigOptions.key("flowguard.scoring.typicality.episode-update-events")
+          .intType()
+          .defaultValue(ScoringSettings.DEFAULT_EPISODE_UPDATE_EVERY)
+          .withDescription("While a key's window stays in the alarm state, an UPDATE record of its"
+              + " episode is written at most every this many events (0: none; OPENED and CLEARED are"
+              + " always written).");
+
   // ---- event decoding ------------------------------------------------------------------------
+
+  public static final ConfigOption<Integer> EVENTS_MAX_KEY_BYTES =
+      ConfigOptions.key("flowguard.events.max-key-bytes")
+          .intType()
+          .defaultValue(EventDecoder.DEFAULT_MAX_KEY_BYTES)
+          .withDescription("Events whose key has more UTF-8 bytes are dead-lettered as KEY_TOO_LONG"
+              + " (1..16384): every score and alert record carries the key.");
+
+  public static final ConfigOption<Boolean> EVENTS_IGNORE_UNKNOWN_FEATURES =
+      ConfigOptions.key("flowguard.events.ignore-unknown-features")
+          .booleanType()
+          .defaultValue(false)
+          .withDescription("Drop features the model does not know instead of dead-lettering the event"
+              + " as EXTRA_FEATURE (lets producers add fields before the model knows them).");
 
   public static final ConfigOption<EventFormat> EVENTS_FORMAT =
       ConfigOptions.key("flowguard.events.format")
@@ -225,9 +256,15 @@ public final class FlowguardOptions {
       throw new IllegalArgumentException(EVENTS_MAX_RECORD_BYTES.key() + " must be at least 1, got "
           + maxBytes);
     }
+    int maxKeyBytes = conf.get(EVENTS_MAX_KEY_BYTES);
+    if (maxKeyBytes < 1 || maxKeyBytes > 16384) {
+      throw new IllegalArgumentException(EVENTS_MAX_KEY_BYTES.key() + " must be in 1..16384, got "
+          + maxKeyBytes);
+    }
+    boolean ignoreUnknown = conf.get(EVENTS_IGNORE_UNKNOWN_FEATURES);
     switch (conf.get(EVENTS_FORMAT)) {
       case JSON:
-        return new EventCodec(maxBytes, Clock.systemUTC());
+        return new EventCodec(maxBytes, maxKeyBytes, ignoreUnknown, Clock.systemUTC());
       case CSV:
         List<String> columns = conf.getOptional(EVENTS_CSV_COLUMNS).orElse(List.of()).stream()
             .map(String::trim).filter(s -> !s.isEmpty()).toList();
@@ -237,7 +274,9 @@ public final class FlowguardOptions {
         }
         CsvEventCodec.Builder b = CsvEventCodec.builder(columns)
             .key(conf.get(EVENTS_CSV_KEY))
-            .maxRecordBytes(maxBytes);
+            .maxRecordBytes(maxBytes)
+            .maxKeyBytes(maxKeyBytes)
+            .ignoreUnknownFeatures(ignoreUnknown);
         nonBlank(conf, EVENTS_CSV_TIMESTAMP).ifPresent(b::timestamp);
         nonBlank(conf, EVENTS_CSV_MODEL).ifPresent(b::model);
         try {
@@ -294,6 +333,11 @@ public final class FlowguardOptions {
       throw new IllegalArgumentException(PENDING_TIMEOUT.key() + " must be at least 1 ms, got "
           + pendingTimeout);
     }
+    int episodes = conf.get(EPISODE_UPDATE_EVENTS);
+    if (episodes < 0) {
+      throw new IllegalArgumentException(EPISODE_UPDATE_EVENTS.key() + " must be >= 0, got "
+          + episodes);
+    }
     int top = conf.get(EXPLAIN_TOP);
     if (top < 0) {
       throw new IllegalArgumentException(EXPLAIN_TOP.key() + " must not be negative, got " + top);
@@ -321,7 +365,29 @@ public final class FlowguardOptions {
     return new ScoringSettings(rate, windows.stream().mapToInt(Integer::intValue).toArray(), alpha,
         pendingMax, pendingTimeout, decoder, ScoringKernel.FLOW)
         .withExplanations(top, conf.get(EXPLAIN_ALL), perSecond)
-        .withModelRates(modelRates, conf.get(RECOMMENDED_RATES));
+        .withModelRates(modelRates, conf.get(RECOMMENDED_RATES))
+        .withVerificationKeys(verificationKeys(conf))
+        .withEpisodeUpdateEvery(episodes);
+  }
+
+  /** The public keys of {@link #MODEL_VERIFICATION_KEYS}, read from their files; empty: none. */
+  public static List<java.security.PublicKey> verificationKeys(ReadableConfig conf) {
+    List<java.security.PublicKey> keys = new java.util.ArrayList<>();
+    for (String file : conf.getOptional(MODEL_VERIFICATION_KEYS).orElse(List.of())) {
+      if (file.isBlank()) {
+        continue;
+      }
+      try {
+        keys.add(io.flowguard.core.model.ModelSignature.readPublicKey(
+            java.nio.file.Path.of(file.trim())));
+      } catch (java.io.IOException e) {
+        throw new IllegalArgumentException(MODEL_VERIFICATION_KEYS.key() + ": cannot read " + file
+            + ": " + e, e);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(MODEL_VERIFICATION_KEYS.key() + ": " + e.getMessage(), e);
+      }
+    }
+    return keys;
   }
 
   private static Optional<String> nonBlank(ReadableConfig conf, ConfigOption<String> option) {

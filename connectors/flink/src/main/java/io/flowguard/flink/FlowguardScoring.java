@@ -69,6 +69,7 @@ public final class FlowguardScoring<T> {
   private int pendingMaxEvents = DEFAULT_PENDING_MAX_EVENTS;
   private Duration pendingTimeout = DEFAULT_PENDING_TIMEOUT;
   private ScoringSettings settings;
+  private EventTime<T> eventTimes;
   private int explainTop;
   private boolean explainAll;
   private double explainPerSecond = ScoringSettings.DEFAULT_EXPLAIN_PER_SECOND;
@@ -100,6 +101,15 @@ public final class FlowguardScoring<T> {
   /** How to read the model's features from an event (required). See {@link FeatureExtractor}. */
   public FlowguardScoring<T> features(FeatureExtractor<T> extractor) {
     this.features = Objects.requireNonNull(extractor, "extractor");
+    return this;
+  }
+
+  /**
+   * The event's time, for typicality episode records (default: the record's Flink timestamp, else the
+   * wall clock).
+   */
+  public FlowguardScoring<T> eventTime(EventTime<T> times) {
+    this.eventTimes = Objects.requireNonNull(times, "times");
     return this;
   }
 
@@ -260,13 +270,18 @@ public final class FlowguardScoring<T> {
         : modelSource.create(events.getExecutionEnvironment(), mUid);
     KeySelector<T, String> keySelector = ScoringFunction.safeKeys(
         keys != null ? keys : new SingleKey<>());
+    ScoringFunction<T, S, R> function = new ScoringFunction<>(s, events.getType(), features,
+        selector, scoreMapper, rejectionMapper, rejectedTag);
+    if (eventTimes != null) {
+      function.eventTimes(eventTimes);
+    }
     SingleOutputStreamOperator<S> scores = events
         .keyBy(keySelector, Types.STRING)
         .connect(models.broadcast(ScoringFunction.MODELS))
-        .process(new ScoringFunction<>(s, events.getType(), features, selector, scoreMapper,
-            rejectionMapper, rejectedTag), scoreType)
+        .process(function, scoreType)
         .name(sUid).uid(sUid);
-    return new ScoredStreams<>(scores, scores.getSideOutput(rejectedTag), models);
+    return new ScoredStreams<>(scores, scores.getSideOutput(rejectedTag), models,
+        scores.getSideOutput(ScoringFunction.EPISODES));
   }
 
   /** {@link Scored} as a Flink POJO whose event field uses the event's own serializer. */

@@ -12,17 +12,21 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  *     its parallelism or slot sharing here)
  * @param rejected the rejected events, with their reasons (the operator's side output)
  * @param models the model stream the operator reads (to connect other operators to the same models)
+ * @param episodes typicality episodes: one record when a key's window enters the alarm state, updates
+ *     while it lasts, one when it clears (the alerts an operator acts on, instead of every alarmed event)
  * @param <S> the score record type ({@link Scored} by default)
  * @param <R> the rejection record type ({@link Rejected} by default)
  */
 public record ScoredStreams<S, R>(
     SingleOutputStreamOperator<S> scores,
     DataStream<R> rejected,
-    DataStream<io.flowguard.connectors.model.ModelRecord> models) {
+    DataStream<io.flowguard.connectors.model.ModelRecord> models,
+    DataStream<io.flowguard.connectors.score.TypicalityEpisode> episodes) {
 
   public ScoredStreams {
     Objects.requireNonNull(scores, "scores");
     Objects.requireNonNull(rejected, "rejected");
     Objects.requireNonNull(models, "models");
+    Objects.requireNonNull(episodes, "episodes");
   }
 }

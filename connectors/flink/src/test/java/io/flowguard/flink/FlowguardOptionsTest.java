@@ -101,6 +101,6 @@ class FlowguardOptionsTest {
       assertTrue(o.key().matches("flowguard(\\.[a-z][a-z0-9]*(-[a-z0-9]+)*)+"), o.key());
       assertTrue(!o.description().getBlocks().isEmpty(), o.key() + " has a description");
     }
-    assertEquals(11, FlowguardOptions.options().size());
+    assertEquals(20, FlowguardOptions.options().size(), "every option is found by reflection");
   }
 }

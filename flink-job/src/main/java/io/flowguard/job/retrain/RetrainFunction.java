@@ -12,6 +12,7 @@ import io.flowguard.core.model.Lineage;
 import io.flowguard.core.model.ModelFormat;
 import io.flowguard.core.model.Retraining;
 import io.flowguard.core.train.TrainingListener;
+import io.flowguard.flink.scoring.ModelSwapPolicy;
 import io.flowguard.flink.scoring.ScoringSettings;
 import io.flowguard.job.scoring.StoredModel;
 import java.time.Instant;
@@ -510,6 +511,16 @@ public final class RetrainFunction
       progress.update(p.finished(0));
       return;
     }
+    // HOOK issue 19 item 2: in-job retraining never changes the feature schema (the challenger is
+    // trained on the champion's features); checked so that a promotion can never be refused.
+    FlowModel championModel = current == null || current.isWithdrawn() ? null : champion(current);
+    java.util.Optional<String> schema = championModel == null ? java.util.Optional.empty()
+        : ModelSwapPolicy.refusal(championModel, challenger);
+    if (schema.isPresent()) {
+      failed(model, r, "SCHEMA_CHANGED", schema.get(), now, ctx);
+      progress.update(p.finished(0));
+      return;
+    }
     int v = challenger.version();
     out.collect(new ModelTopicRecord(settings.historyTopic(), ModelHistory.key(model, v), bytes));
     int retired = v - settings.historyVersions();
@@ -613,6 +624,9 @@ public final class RetrainFunction
     BroadcastState<String, StoredModel> state = ctx.getBroadcastState(CHAMPIONS);
     String name = record.name();
     StoredModel current = state.get(name);
+    if (!scoring.signatureAccepted(record)) {
+      return; // HOOK issue 19 item 3: the scoring operator logs and counts the refusal
+    }
     if (record.isDeletion()) {
       state.put(name, StoredModel.withdrawn(name));
       champions.remove(name);
@@ -634,6 +648,12 @@ public final class RetrainFunction
     }
     if (current != null && !current.isWithdrawn() && model.version() <= current.version()) {
       return;
+    }
+    // HOOK issue 19 item 2: the scoring operator refuses an undeclared schema change, so the
+    // champion stays what scoring uses.
+    FlowModel champion = current == null || current.isWithdrawn() ? null : champion(current);
+    if (champion != null && ModelSwapPolicy.refusal(champion, model).isPresent()) {
+      return; // the scoring operator logs and counts the refusal
     }
     state.put(name, new StoredModel(name, model.version(), record.bytes()));
     champions.put(name, model);

@@ -27,6 +27,7 @@ import picocli.CommandLine.Option;
     versionProvider = FlowguardCli.Version.class,
     subcommands = {TrainCommand.class, EvaluateCommand.class, ScoreCommand.class, InspectCommand.class,
         ReportCommand.class, BenchCommand.class, ExampleCommand.class, RollbackCommand.class,
+        KeygenCommand.class, SignCommand.class,
         CommandLine.HelpCommand.class},
     description = {
         "Anomaly detection with normalizing flows: train a density model of normal events, score events by",

@@ -22,9 +22,18 @@ import java.util.OptionalInt;
  *     raw-feature space); NaN when not validated
  * @param parentHeldOutNll the parent's mean NLL on the same slice; NaN when there was no parent or no
  *     validation
+ * @param schemaChange whether this version was published as a declared change of its model's feature
+ *     schema ({@code flowguard publish --schema-change}): a job replaces a model by a version with other
+ *     features only then (format version 4; absent in older files, meaning false)
  */
 public record Lineage(OptionalInt parentVersion, Trigger trigger, String data, long dataRows, OptionalInt rollbackOf,
-                      double heldOutNll, double parentHeldOutNll) {
+                      double heldOutNll, double parentHeldOutNll, boolean schemaChange) {
+
+  /** A lineage that declares no schema change (every lineage before format version 4). */
+  public Lineage(OptionalInt parentVersion, Trigger trigger, String data, long dataRows, OptionalInt rollbackOf,
+                 double heldOutNll, double parentHeldOutNll) {
+    this(parentVersion, trigger, data, dataRows, rollbackOf, heldOutNll, parentHeldOutNll, false);
+  }
 
   /** Longest {@link #data} description kept; longer ones are cut (it is a label, not a log). */
   public static final int MAX_DATA_CHARS = 1000;
@@ -103,7 +112,13 @@ public record Lineage(OptionalInt parentVersion, Trigger trigger, String data, l
   /** This lineage with the validation figures filled in (a non-finite NLL is recorded as absent). */
   public Lineage withValidation(double heldOutNll, double parentHeldOutNll) {
     return new Lineage(parentVersion, trigger, data, dataRows, rollbackOf, finiteOrNaN(heldOutNll),
-        finiteOrNaN(parentHeldOutNll));
+        finiteOrNaN(parentHeldOutNll), schemaChange);
+  }
+
+  /** This lineage declaring (or not) a change of the feature schema. */
+  public Lineage withSchemaChange(boolean declared) {
+    return new Lineage(parentVersion, trigger, data, dataRows, rollbackOf, heldOutNll, parentHeldOutNll,
+        declared);
   }
 
   /** One line for listings, e.g. {@code scheduled from v3} or {@code rollback of v2 (replacing v5)}. */
@@ -114,6 +129,9 @@ public record Lineage(OptionalInt parentVersion, Trigger trigger, String data, l
       parentVersion.ifPresent(p -> s.append(" (replacing v").append(p).append(')'));
     } else {
       parentVersion.ifPresent(p -> s.append(" from v").append(p));
+    }
+    if (schemaChange) {
+      s.append(", schema change");
     }
     return s.toString();
   }

@@ -192,6 +192,9 @@ record ModelMetadata(String name, int version, FlowSpec spec, Preprocessor prepr
     putMaybe(o, "rollbackOf", l.rollbackOf());
     putMaybe(o, "heldOutNll", l.heldOutNll());
     putMaybe(o, "parentHeldOutNll", l.parentHeldOutNll());
+    if (l.schemaChange()) {
+      o.put("schemaChange", true); // format version 4; absent means false
+    }
     return o;
   }
 
@@ -534,7 +537,11 @@ record ModelMetadata(String name, int version, FlowSpec spec, Preprocessor prepr
           optionalInt(l, "rollbackOf", "provenance.lineage.rollbackOf"),
           l.has("heldOutNll") ? numberOrNaN(l, "heldOutNll", "provenance.lineage.heldOutNll") : Double.NaN,
           l.has("parentHeldOutNll")
-              ? numberOrNaN(l, "parentHeldOutNll", "provenance.lineage.parentHeldOutNll") : Double.NaN));
+              ? numberOrNaN(l, "parentHeldOutNll", "provenance.lineage.parentHeldOutNll") : Double.NaN,
+          // Version 4: a declared schema change. Readers of older versions ignored the unknown field,
+          // so in an older file it means nothing, as it meant nothing to them.
+          l.hasNonNull("schemaChange") && provenance.path("formatVersion").asInt() >= 4
+              && bool(l, "schemaChange", "provenance.lineage.schemaChange")));
     } catch (IllegalArgumentException e) {
       throw corrupt("provenance.lineage: " + e.getMessage(), e);
     }

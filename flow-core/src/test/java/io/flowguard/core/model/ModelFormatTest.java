@@ -2,6 +2,7 @@ package io.flowguard.core.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -764,5 +765,40 @@ class ModelFormatTest {
     ModelFormatException e = expectFailure(forge(2, 0, new ObjectMapper().writeValueAsBytes(meta), parameters(current)));
     assertEquals(Kind.CORRUPT_METADATA, e.kind());
     assertTrue(e.getMessage().contains("spec.conditionerBound is a version 3 field"), e.getMessage());
+  }
+
+  @Test
+  void aDeclaredSchemaChangeRoundTripsInVersion4() throws IOException {
+    FlowModel plain = model(small(FlowSpec.MAF), 35);
+    Lineage declared = Lineage.retrained(java.util.OptionalInt.of(1), Lineage.Trigger.OFFLINE, "d", 10)
+        .withSchemaChange(true);
+    FlowModel m = new FlowModel(plain.name(), plain.version(), plain.preprocessor(), plain.flow(),
+        plain.calibration(), plain.provenance().withLineage(declared));
+    byte[] bytes = ModelFormat.toBytes(m);
+    assertEquals(4, bytes[8]);
+    assertTrue(metadata(bytes).at("/provenance/lineage/schemaChange").asBoolean());
+    assertTrue(ModelFormat.read(bytes).provenance().lineage().orElseThrow().schemaChange());
+    // Without a declaration the field is absent, so the lineage reads the same in any version.
+    FlowModel undeclared = new FlowModel(plain.name(), plain.version(), plain.preprocessor(), plain.flow(),
+        plain.calibration(), plain.provenance().withLineage(declared.withSchemaChange(false)));
+    assertTrue(metadata(ModelFormat.toBytes(undeclared)).at("/provenance/lineage/schemaChange").isMissingNode());
+  }
+
+  @Test
+  void aVersion3FileStillReadsScoresTheSameAndDeclaresNoSchemaChange() throws IOException {
+    FlowModel plain = model(small(FlowSpec.MAF), 36);
+    Lineage lineage = Lineage.retrained(java.util.OptionalInt.of(2), Lineage.Trigger.SCHEDULED, "d", 10);
+    FlowModel m = new FlowModel(plain.name(), plain.version(), plain.preprocessor(), plain.flow(),
+        plain.calibration(), plain.provenance().withLineage(lineage));
+    byte[] current = ModelFormat.toBytes(m);
+    ObjectNode meta = metadata(current);
+    ((ObjectNode) meta.get("provenance")).put("formatVersion", 3);
+    // A version 3 reader ignored unknown lineage fields: a stray one means nothing there.
+    ((ObjectNode) meta.at("/provenance/lineage")).put("schemaChange", true);
+    FlowModel v3 = ModelFormat.read(forge(3, 0, new ObjectMapper().writeValueAsBytes(meta), parameters(current)));
+    assertEquals(3, v3.provenance().formatVersion());
+    assertFalse(v3.provenance().lineage().orElseThrow().schemaChange());
+    double[] raw = rawRows(16, 37);
+    assertArrayEquals(m.logDensity(raw, 16), v3.logDensity(raw, 16), 0.0, "bit-identical scores");
   }
 }

@@ -44,7 +44,7 @@ public final class CsvEventCodec extends EventDecoder {
   private final int[] featureIndex;
 
   private CsvEventCodec(Builder b, List<String> features) {
-    super(b.maxRecordBytes, b.clock);
+    super(b.maxRecordBytes, b.maxKeyBytes, b.ignoreUnknownFeatures, b.clock);
     this.columns = b.columns.toArray(new String[0]);
     this.delimiter = b.delimiter;
     this.keyIndex = b.columns.indexOf(b.key);
@@ -214,6 +214,8 @@ public final class CsvEventCodec extends EventDecoder {
     private Optional<List<String>> features = Optional.empty();
     private char delimiter = ',';
     private int maxRecordBytes = DEFAULT_MAX_RECORD_BYTES;
+    private int maxKeyBytes = DEFAULT_MAX_KEY_BYTES;
+    private boolean ignoreUnknownFeatures;
     private Clock clock = Clock.systemUTC();
 
     private Builder(List<String> columns) {
@@ -267,6 +269,18 @@ public final class CsvEventCodec extends EventDecoder {
 
     public Builder maxRecordBytes(int maxRecordBytes) {
       this.maxRecordBytes = maxRecordBytes;
+      return this;
+    }
+
+    /** Longer keys (UTF-8 bytes) are rejected as KEY_TOO_LONG (default 1024). */
+    public Builder maxKeyBytes(int maxKeyBytes) {
+      this.maxKeyBytes = maxKeyBytes;
+      return this;
+    }
+
+    /** Drop feature columns the model does not know instead of rejecting (default false). */
+    public Builder ignoreUnknownFeatures(boolean ignore) {
+      this.ignoreUnknownFeatures = ignore;
       return this;
     }
 

@@ -11,6 +11,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Optional;
 
@@ -18,33 +21,77 @@ import java.util.Optional;
  * The JSON form of a {@link DeadLetter}, one object per record, fields in this order:
  *
  * <pre>{@code
- * {"reason": "MISSING_FEATURE", "message": "...", "original": "<base64>", "originalText": "...",
+ * {"reason": "MISSING_FEATURE", "message": "...", "originalText": "...", "originalBytes": 57,
+ *  "originalSha256": "<64 hex digits>", "truncated": false,
  *  "topic": "events", "partition": 0, "offset": 42, "time": 1700000000000}
  * }</pre>
  *
- * <p>{@code original} (standard base64) is the authority: it round-trips any bytes. {@code
- * originalText} is a convenience for people reading the dead-letter topic and is present only when
- * the bytes are valid UTF-8.
+ * <p>The original bytes appear once: as {@code originalText} when the kept bytes are valid UTF-8
+ * (they round-trip exactly through the text), otherwise as {@code original} (standard base64). At
+ * most {@code maxOriginalBytes} of them are kept (a prefix, cut at a character boundary when the
+ * record is text); {@code originalBytes} and {@code originalSha256} always describe the whole
+ * record, and {@code truncated} says whether bytes were left out. A message longer than {@value
+ * #MAX_MESSAGE_CHARS} characters is cut and ends with "...". So a dead letter's size is bounded:
+ * about 1 KiB plus 6 bytes per kept byte in the worst case (escaped control characters), and the
+ * Kafka serializer shrinks the prefix further when a topic's limit requires it.
  */
 public final class DeadLetterJson {
 
   private static final JsonFactory FACTORY = new JsonFactory();
   private static final ObjectMapper MAPPER = new ObjectMapper(FACTORY);
 
+  /** The default prefix of the original bytes kept in a dead letter: 64 KiB. */
+  public static final int DEFAULT_MAX_ORIGINAL_BYTES = 64 << 10;
+
+  /** Messages are cut to this many characters (a message may quote a field name of the record). */
+  public static final int MAX_MESSAGE_CHARS = 2048;
+
+  private static final char[] HEX = "0123456789abcdef".toCharArray();
+
   private DeadLetterJson() {}
 
-  /** The dead letter as UTF-8 JSON. */
+  /** The dead letter as UTF-8 JSON, keeping at most {@link #DEFAULT_MAX_ORIGINAL_BYTES}. */
   public static byte[] toJson(DeadLetter letter) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(256 + letter.original().length * 2);
+    return toJson(letter, DEFAULT_MAX_ORIGINAL_BYTES);
+  }
+
+  /**
+   * The dead letter as UTF-8 JSON, keeping at most {@code maxOriginalBytes} of the original bytes.
+   *
+   * @param maxOriginalBytes at least 0
+   */
+  public static byte[] toJson(DeadLetter letter, int maxOriginalBytes) {
+    if (maxOriginalBytes < 0) {
+      throw new IllegalArgumentException("maxOriginalBytes must be >= 0, got " + maxOriginalBytes);
+    }
+    byte[] all = letter.original();
+    int keep = Math.min(all.length, maxOriginalBytes);
+    Optional<String> text = utf8(all, keep);
+    // A cut may fall inside a multi-byte character: a text prefix may be up to 3 bytes shorter.
+    for (int k = keep - 1; text.isEmpty() && keep < all.length && k >= Math.max(0, keep - 3); k--) {
+      text = utf8(all, k);
+      if (text.isPresent()) {
+        keep = k;
+      }
+    }
+    String message = letter.message();
+    if (message.length() > MAX_MESSAGE_CHARS) {
+      message = message.substring(0, MAX_MESSAGE_CHARS - 3) + "...";
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream(384 + keep * 2);
     try (JsonGenerator g = FACTORY.createGenerator(out)) {
       g.writeStartObject();
       g.writeStringField("reason", letter.reason().name());
-      g.writeStringField("message", letter.message());
-      g.writeStringField("original", Base64.getEncoder().encodeToString(letter.original()));
-      Optional<String> text = utf8(letter.original());
+      g.writeStringField("message", message);
       if (text.isPresent()) {
         g.writeStringField("originalText", text.get());
+      } else {
+        g.writeStringField("original",
+            Base64.getEncoder().encodeToString(Arrays.copyOf(all, keep)));
       }
+      g.writeNumberField("originalBytes", all.length);
+      g.writeStringField("originalSha256", sha256(all));
+      g.writeBooleanField("truncated", keep < all.length);
       g.writeStringField("topic", letter.origin().topic());
       g.writeNumberField("partition", letter.origin().partition());
       g.writeNumberField("offset", letter.origin().offset());
@@ -57,8 +104,25 @@ public final class DeadLetterJson {
     return out.toByteArray();
   }
 
+  /** The SHA-256 of the bytes, 64 lowercase hex digits. */
+  public static String sha256(byte[] bytes) {
+    byte[] d;
+    try {
+      d = MessageDigest.getInstance("SHA-256").digest(bytes);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform has SHA-256", e);
+    }
+    char[] hex = new char[d.length * 2];
+    for (int i = 0; i < d.length; i++) {
+      hex[2 * i] = HEX[(d[i] >> 4) & 0xf];
+      hex[2 * i + 1] = HEX[d[i] & 0xf];
+    }
+    return new String(hex);
+  }
+
   /**
-   * Reads a dead letter back (for replay tools and tests).
+   * Reads a dead letter back (for replay tools and tests). Its original bytes are those the JSON
+   * kept: for a {@code truncated} letter, only a prefix of the record.
    *
    * @throws IllegalArgumentException if the JSON is not a dead letter
    */
@@ -74,7 +138,9 @@ public final class DeadLetterJson {
     }
     try {
       DeadLetterReason reason = DeadLetterReason.valueOf(text(node, "reason"));
-      byte[] original = Base64.getDecoder().decode(text(node, "original"));
+      byte[] original = node.hasNonNull("originalText")
+          ? text(node, "originalText").getBytes(StandardCharsets.UTF_8)
+          : Base64.getDecoder().decode(text(node, "original"));
       Origin origin =
           new Origin(text(node, "topic"), (int) number(node, "partition"), number(node, "offset"));
       return new DeadLetter(reason, text(node, "message"), original, origin, number(node, "time"));
@@ -85,13 +151,17 @@ public final class DeadLetterJson {
 
   /** The bytes as text if they are valid UTF-8 (a strict decoder: no replacement characters). */
   static Optional<String> utf8(byte[] bytes) {
+    return utf8(bytes, bytes.length);
+  }
+
+  private static Optional<String> utf8(byte[] bytes, int length) {
     try {
       return Optional.of(
           StandardCharsets.UTF_8
               .newDecoder()
               .onMalformedInput(CodingErrorAction.REPORT)
               .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(bytes))
+              .decode(ByteBuffer.wrap(bytes, 0, length))
               .toString());
     } catch (CharacterCodingException e) {
       return Optional.empty();

@@ -7,11 +7,17 @@ package io.flowguard.connectors.event;
 public enum DeadLetterReason {
   /** The record is larger than the decoder's size limit; it was not parsed. */
   OVERSIZED,
-  /** Not well-formed JSON: a syntax error, invalid UTF-8, an empty record or trailing content. */
+  /** Not well-formed JSON: a syntax error, an empty record or trailing content. */
   NOT_JSON,
+  /**
+   * The record is not UTF-8: invalid UTF-8 bytes, or UTF-16 / UTF-32 (named in the message when
+   * recognised by a byte-order mark or zero bytes). Events must be UTF-8 (RFC 8259); nothing else
+   * is guessed.
+   */
+  NOT_UTF8,
   /** Well-formed JSON whose top-level value is not an object. */
   NOT_AN_OBJECT,
-  /** Not a well-formed CSV line: an unterminated quote, text after a closing quote, invalid UTF-8. */
+  /** Not a well-formed CSV line: an unterminated quote, text after a closing quote. */
   MALFORMED_CSV,
   /** A CSV line with more or fewer fields than the configured columns. */
   CSV_FIELD_COUNT,
@@ -25,6 +31,11 @@ public enum DeadLetterReason {
   INVALID_FIELD,
   /** No key, a null key or an empty key. */
   MISSING_KEY,
+  /**
+   * A key longer than the decoder's key limit in UTF-8 bytes ({@code events.max-key-bytes}): every
+   * output record carries its key, so an unbounded key would make an unbounded output record.
+   */
+  KEY_TOO_LONG,
   /**
    * {@code ts} is not an integral number of epoch milliseconds in [0, 2^63), or it is absent and the
    * Kafka record carries no timestamp either.

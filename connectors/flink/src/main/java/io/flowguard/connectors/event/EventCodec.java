@@ -71,6 +71,19 @@ public final class EventCodec extends EventDecoder {
     super(maxRecordBytes, clock);
   }
 
+  /**
+   * @param maxRecordBytes larger records are rejected as {@link DeadLetterReason#OVERSIZED}
+   * @param maxKeyBytes longer keys (UTF-8 bytes) are rejected as {@link
+   *     DeadLetterReason#KEY_TOO_LONG}
+   * @param ignoreUnknownFeatures drop features the model does not know instead of rejecting the
+   *     event as {@link DeadLetterReason#EXTRA_FEATURE}
+   * @param clock stamps dead letters
+   */
+  public EventCodec(
+      int maxRecordBytes, int maxKeyBytes, boolean ignoreUnknownFeatures, Clock clock) {
+    super(maxRecordBytes, maxKeyBytes, ignoreUnknownFeatures, clock);
+  }
+
   @Override
   protected Parsed<RawEvent> decodeWithinLimit(byte[] bytes, Origin origin, long recordTimestamp) {
     try (JsonParser p = FACTORY.createParser(bytes)) {

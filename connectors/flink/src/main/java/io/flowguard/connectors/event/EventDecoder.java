@@ -30,7 +30,15 @@ public abstract class EventDecoder implements Serializable {
   /** Records larger than this (1 MiB) are rejected as {@link DeadLetterReason#OVERSIZED}. */
   public static final int DEFAULT_MAX_RECORD_BYTES = 1 << 20;
 
+  /**
+   * Keys longer than this many UTF-8 bytes (1 KiB) are rejected as {@link
+   * DeadLetterReason#KEY_TOO_LONG}: a key travels into every score and alert record.
+   */
+  public static final int DEFAULT_MAX_KEY_BYTES = 1024;
+
   private final int maxRecordBytes;
+  private final int maxKeyBytes;
+  private final boolean ignoreUnknownFeatures;
   private final Clock clock;
 
   /**
@@ -38,15 +46,43 @@ public abstract class EventDecoder implements Serializable {
    * @param clock stamps dead letters with the time of rejection
    */
   protected EventDecoder(int maxRecordBytes, Clock clock) {
+    this(maxRecordBytes, DEFAULT_MAX_KEY_BYTES, false, clock);
+  }
+
+  /**
+   * @param maxRecordBytes records with more bytes are rejected unparsed
+   * @param maxKeyBytes events whose key has more UTF-8 bytes are rejected ({@link
+   *     DeadLetterReason#KEY_TOO_LONG})
+   * @param ignoreUnknownFeatures whether {@link #resolve} drops features the model does not know
+   *     instead of rejecting the event ({@link DeadLetterReason#EXTRA_FEATURE})
+   * @param clock stamps dead letters with the time of rejection
+   */
+  protected EventDecoder(
+      int maxRecordBytes, int maxKeyBytes, boolean ignoreUnknownFeatures, Clock clock) {
     if (maxRecordBytes < 1) {
       throw new IllegalArgumentException("maxRecordBytes must be positive, got " + maxRecordBytes);
     }
+    if (maxKeyBytes < 1) {
+      throw new IllegalArgumentException("maxKeyBytes must be positive, got " + maxKeyBytes);
+    }
     this.maxRecordBytes = maxRecordBytes;
+    this.maxKeyBytes = maxKeyBytes;
+    this.ignoreUnknownFeatures = ignoreUnknownFeatures;
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
   public final int maxRecordBytes() {
     return maxRecordBytes;
+  }
+
+  /** The longest key accepted, in UTF-8 bytes. */
+  public final int maxKeyBytes() {
+    return maxKeyBytes;
+  }
+
+  /** Whether features that the model does not know are dropped rather than rejected. */
+  public final boolean ignoresUnknownFeatures() {
+    return ignoreUnknownFeatures;
   }
 
   /**
@@ -65,7 +101,41 @@ public abstract class EventDecoder implements Serializable {
       return reject(bytes, origin, DeadLetterReason.OVERSIZED,
           "record has " + bytes.length + " bytes, the limit is " + maxRecordBytes);
     }
-    return decodeWithinLimit(bytes, origin, recordTimestamp);
+    // UTF-8 only (RFC 8259): checked before parsing, because Jackson would otherwise detect and
+    // accept UTF-16 and UTF-32 on its own, and report invalid bytes only inside strings.
+    Optional<String> notUtf8 = Utf8Check.problem(bytes);
+    if (notUtf8.isPresent()) {
+      return reject(bytes, origin, DeadLetterReason.NOT_UTF8, notUtf8.get());
+    }
+    Parsed<RawEvent> decoded = decodeWithinLimit(bytes, origin, recordTimestamp);
+    if (decoded instanceof Parsed.Ok<RawEvent> ok) {
+      int keyBytes = utf8Length(ok.value().key());
+      if (keyBytes > maxKeyBytes) {
+        return reject(bytes, origin, DeadLetterReason.KEY_TOO_LONG,
+            "the key has " + keyBytes + " bytes (UTF-8), the limit is " + maxKeyBytes);
+      }
+    }
+    return decoded;
+  }
+
+  /** The UTF-8 length of a string, without encoding it (an unpaired surrogate counts 3 bytes). */
+  static int utf8Length(String s) {
+    int n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        n += 1;
+      } else if (c < 0x800) {
+        n += 2;
+      } else if (Character.isHighSurrogate(c) && i + 1 < s.length()
+          && Character.isLowSurrogate(s.charAt(i + 1))) {
+        n += 4;
+        i++;
+      } else {
+        n += 3;
+      }
+    }
+    return n;
   }
 
   /** Decodes a record already known to be within the size limit. */
@@ -76,15 +146,16 @@ public abstract class EventDecoder implements Serializable {
    * Matches a raw event's features against a model's feature names.
    *
    * <p>By name: every schema feature must be present ({@link DeadLetterReason#MISSING_FEATURE}) and
-   * every given name must be in the schema ({@link DeadLetterReason#EXTRA_FEATURE}); order is free. By
-   * position: the count must match ({@link DeadLetterReason#WRONG_FEATURE_COUNT}).
+   * every given name must be in the schema ({@link DeadLetterReason#EXTRA_FEATURE}, unless this
+   * decoder {@link #ignoresUnknownFeatures ignores unknown features}: then they are dropped); order
+   * is free. By position: the count must match ({@link DeadLetterReason#WRONG_FEATURE_COUNT}).
    *
    * @param featureNames the model's feature names in schema order
    */
   public final Parsed<Event> resolve(RawEvent raw, List<String> featureNames) {
     double[] ordered = raw.byName() ? new double[featureNames.size()] : raw.values();
     try {
-      resolveInto(raw, featureNames, ordered);
+      resolveInto(raw, featureNames, ordered, ignoreUnknownFeatures);
     } catch (FeatureException e) {
       return reject(raw, e.reason(), e.getMessage());
     }
@@ -96,8 +167,8 @@ public abstract class EventDecoder implements Serializable {
    * {@code out} (length = the schema's size) or throws with the reason and message {@code resolve}
    * gives. The scoring operator calls this once per event with a reused array.
    */
-  public static void resolveInto(RawEvent raw, List<String> featureNames, double[] out)
-      throws FeatureException {
+  public static void resolveInto(RawEvent raw, List<String> featureNames, double[] out,
+      boolean ignoreUnknownFeatures) throws FeatureException {
     int d = featureNames.size();
     if (!raw.byName()) {
       double[] values = raw.values();
@@ -136,7 +207,7 @@ public abstract class EventDecoder implements Serializable {
           "missing feature(s) " + missing + " for model '" + raw.model() + "' (features "
               + featureNames + ")");
     }
-    if (names.length != d) {
+    if (names.length != d && !ignoreUnknownFeatures) {
       // All schema features were found and names are unique, so the rest are not in the schema.
       List<String> extra = new ArrayList<>();
       for (String name : names) {

@@ -1,8 +1,10 @@
 package io.flowguard.connectors.model;
 
+import io.flowguard.core.model.ModelSignature;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -86,8 +88,22 @@ final class ModelFileReader implements SourceReader<ModelRecord, ModelFileSplit>
     }
     output.collect(
         new ModelRecord(ModelDirectorySource.modelName(path), bytes, -1L,
-            split.modificationTime()),
+            split.modificationTime(), signature(fs, path)),
         split.modificationTime());
+  }
+
+  /**
+   * The signature in {@code NAME.fgm.sig} beside the model file (issue 19: signed models); empty
+   * when there is none. Read after the model file, so write the signature first.
+   */
+  private static byte[] signature(FileSystem fs, Path model) throws IOException {
+    Path sig = new Path(model.getParent(), model.getName() + ModelSignature.FILE_SUFFIX);
+    try (InputStream in = fs.open(sig)) {
+      byte[] text = in.readNBytes(1024);
+      return ModelSignature.parseSignatureFile(new String(text, StandardCharsets.US_ASCII));
+    } catch (FileNotFoundException e) {
+      return new byte[0];
+    }
   }
 
   @Override

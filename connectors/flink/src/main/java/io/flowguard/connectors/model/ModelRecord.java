@@ -18,8 +18,17 @@ import java.util.Objects;
  * @param bytes the model file's bytes; empty for a deletion
  * @param offset the model-topic offset; -1 for a file
  * @param timestamp the record timestamp or file modification time, epoch ms
+ * @param signature the Ed25519 signature that came with the record (the {@code flowguard.signature}
+ *     header, or a model file's {@code .sig} file); empty when unsigned
  */
-public record ModelRecord(String name, byte[] bytes, long offset, long timestamp) {
+public record ModelRecord(String name, byte[] bytes, long offset, long timestamp, byte[] signature) {
+
+  private static final byte[] UNSIGNED = new byte[0];
+
+  /** An unsigned record. */
+  public ModelRecord(String name, byte[] bytes, long offset, long timestamp) {
+    this(name, bytes, offset, timestamp, UNSIGNED);
+  }
 
   /** The largest model file any model source accepts, 32 MiB (Kafka's default record limit is 1 MiB). */
   public static final int MAX_MODEL_BYTES = 32 << 20;
@@ -27,6 +36,7 @@ public record ModelRecord(String name, byte[] bytes, long offset, long timestamp
   public ModelRecord {
     Objects.requireNonNull(name, "name");
     bytes = Objects.requireNonNull(bytes, "bytes").clone();
+    signature = Objects.requireNonNull(signature, "signature").clone();
   }
 
   /** Whether this record withdraws the model (a tombstone on the model topic). */
@@ -40,17 +50,18 @@ public record ModelRecord(String name, byte[] bytes, long offset, long timestamp
         && name.equals(r.name)
         && Arrays.equals(bytes, r.bytes)
         && offset == r.offset
-        && timestamp == r.timestamp;
+        && timestamp == r.timestamp
+        && Arrays.equals(signature, r.signature);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(name, Arrays.hashCode(bytes), offset, timestamp);
+    return Objects.hash(name, Arrays.hashCode(bytes), offset, timestamp, Arrays.hashCode(signature));
   }
 
   @Override
   public String toString() {
     return "ModelRecord[" + name + ", " + bytes.length + " bytes, offset=" + offset
-        + ", timestamp=" + timestamp + "]";
+        + ", timestamp=" + timestamp + (signature.length > 0 ? ", signed" : "") + "]";
   }
 }

@@ -38,6 +38,15 @@ public final class ScoredEventJson {
 
   /** The scored event as UTF-8 JSON. */
   public static byte[] toJson(ScoredEvent e) {
+    return toJson(e, true);
+  }
+
+  /**
+   * The scored event as UTF-8 JSON; without features, {@code "features"} is replaced by {@code
+   * "featuresOmitted": true} (the form a sink writes when the full record would exceed its size
+   * limit).
+   */
+  public static byte[] toJson(ScoredEvent e, boolean withFeatures) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(256 + 32 * e.features().length);
     try (JsonGenerator g = FACTORY.createGenerator(out)) {
       g.writeStartObject();
@@ -59,13 +68,17 @@ public final class ScoredEventJson {
         g.writeEndObject();
       }
       g.writeEndArray();
-      g.writeObjectFieldStart("features");
-      String[] names = e.featureNames();
-      double[] values = e.features();
-      for (int i = 0; i < names.length; i++) {
-        number(g, names[i], values[i]);
+      if (withFeatures) {
+        g.writeObjectFieldStart("features");
+        String[] names = e.featureNames();
+        double[] values = e.features();
+        for (int i = 0; i < names.length; i++) {
+          number(g, names[i], values[i]);
+        }
+        g.writeEndObject();
+      } else {
+        g.writeBooleanField("featuresOmitted", true);
       }
-      g.writeEndObject();
       if (e.explanation().length > 0 || !e.explanationNote().isEmpty()) {
         g.writeArrayFieldStart("explanation");
         for (Attribution a : e.explanation()) {

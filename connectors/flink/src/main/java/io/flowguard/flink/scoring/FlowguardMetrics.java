@@ -38,6 +38,7 @@ public final class FlowguardMetrics {
   private Counter anomalies;
   private Counter typicalityAlarms;
   private Counter modelsRejected;
+  private Counter schemaChangesRefused;
   private Histogram latency;
   private Counter explanations;
   private Counter explanationsSkipped;
@@ -81,6 +82,7 @@ public final class FlowguardMetrics {
     m.anomalies = m.group.counter("anomalies");
     m.typicalityAlarms = m.group.counter("typicalityAlarms");
     m.modelsRejected = m.group.counter("modelsRejected");
+    m.schemaChangesRefused = m.group.counter("schemaChangesRefused");
     m.latency = m.group.histogram("scoringLatencyMicros",
         new DescriptiveStatisticsHistogram(LATENCY_WINDOW));
     m.explanations = m.group.counter("explanations");
@@ -119,6 +121,15 @@ public final class FlowguardMetrics {
   }
 
   public void modelRejected() {
+    modelsRejected.inc();
+  }
+
+  /**
+   * A valid newer version refused because it changes the feature schema without declaring it ({@link
+   * ModelSwapPolicy}); also counted in {@code modelsRejected}.
+   */
+  public void schemaChangeRefused() {
+    schemaChangesRefused.inc();
     modelsRejected.inc();
   }
 

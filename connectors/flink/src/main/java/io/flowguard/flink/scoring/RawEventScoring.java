@@ -4,6 +4,7 @@ import io.flowguard.connectors.event.DeadLetter;
 import io.flowguard.connectors.event.EventDecoder;
 import io.flowguard.connectors.event.RawEvent;
 import io.flowguard.connectors.score.ScoredEvent;
+import io.flowguard.flink.EventTime;
 import io.flowguard.flink.FeatureExtractor;
 import io.flowguard.flink.ModelSelector;
 import io.flowguard.flink.RejectionMapper;
@@ -20,14 +21,22 @@ public final class RawEventScoring {
 
   private RawEventScoring() {}
 
-  /** Features by name (any order; missing and unknown names rejected) or by position. */
-  public static FeatureExtractor<RawEvent> features() {
-    return new RawEventFeatures();
+  /**
+   * Features by name (any order; missing names rejected, unknown ones too unless the decoder ignores
+   * them) or by position.
+   */
+  public static FeatureExtractor<RawEvent> features(EventDecoder decoder) {
+    return new RawEventFeatures(decoder.ignoresUnknownFeatures());
   }
 
   /** The event's {@code model} field. */
   public static ModelSelector<RawEvent> modelField() {
     return RawEvent::model;
+  }
+
+  /** The event's {@code ts} (or its Kafka record's timestamp), for episode records. */
+  public static EventTime<RawEvent> eventTimes() {
+    return RawEvent::eventTime;
   }
 
   /** Scored events as the scores topic carries them. */

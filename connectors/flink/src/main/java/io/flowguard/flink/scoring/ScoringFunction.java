@@ -6,6 +6,7 @@ import io.flowguard.connectors.event.RawEvent;
 import io.flowguard.connectors.model.ModelRecord;
 import io.flowguard.connectors.score.Attribution;
 import io.flowguard.connectors.score.ScoredEvent;
+import io.flowguard.connectors.score.TypicalityEpisode;
 import io.flowguard.connectors.score.TypicalityResult;
 import io.flowguard.core.explain.Explainer;
 import io.flowguard.core.explain.Explanation;
@@ -13,11 +14,13 @@ import io.flowguard.core.explain.ExplanationBudget;
 import io.flowguard.core.score.Scorer;
 import io.flowguard.flink.FeatureException;
 import io.flowguard.flink.FeatureExtractor;
+import io.flowguard.flink.EventTime;
 import io.flowguard.flink.FlowguardOptions;
 import io.flowguard.flink.ModelSelector;
 import io.flowguard.flink.RejectionMapper;
 import io.flowguard.flink.ScoreMapper;
 import io.flowguard.flink.ScoreView;
+import io.flowguard.job.scoring.EpisodeState;
 import io.flowguard.job.scoring.KeyWindows;
 import io.flowguard.job.scoring.StoredModel;
 import java.util.ArrayList;
@@ -111,6 +114,14 @@ public final class ScoringFunction<T, S, R>
   static final ValueStateDescriptor<KeyWindows> LEGACY_WINDOWS =
       new ValueStateDescriptor<>("typicality", TypeInformation.of(KeyWindows.class));
 
+  /** Typicality episode records (issue 19 item 6): OPENED, UPDATE, CLEARED per key and window. */
+  public static final OutputTag<TypicalityEpisode> EPISODES =
+      new OutputTag<>("typicality-episodes", TypeInformation.of(TypicalityEpisode.class));
+
+  /** Keyed state of the episodes (its own descriptor, a state record of io.flowguard.job.scoring). */
+  static final ValueStateDescriptor<EpisodeState> EPISODE_STATE =
+      new ValueStateDescriptor<>("typicality-episodes", TypeInformation.of(EpisodeState.class));
+
   private final ScoringSettings settings;
   private final FeatureExtractor<T> extractor;
   private final ModelSelector<T> selector;
@@ -118,6 +129,7 @@ public final class ScoringFunction<T, S, R>
   private final RejectionMapper<T, R> rejectionMapper;
   private final OutputTag<R> rejectedTag;
   private final ListStateDescriptor<T> pendingDescriptor;
+  private EventTime<T> eventTimes;
 
   private transient Map<String, LoadedModel> loaded;
   private transient Map<String, Integer> unusable;
@@ -135,6 +147,7 @@ public final class ScoringFunction<T, S, R>
   private transient ReadOnlyContext eventContext;
   /** The context of the model record being processed; null otherwise. */
   private transient Context modelContext;
+  private transient ValueState<EpisodeState> episodes;
 
   /**
    * The operator; {@link io.flowguard.flink.FlowguardScoring} builds it, and {@link #forRawEvents} for
@@ -156,6 +169,12 @@ public final class ScoringFunction<T, S, R>
         Objects.requireNonNull(eventType, "eventType"));
   }
 
+  /** Uses {@code times} for the time of episode records (set before the job runs). */
+  public ScoringFunction<T, S, R> eventTimes(EventTime<T> times) {
+    this.eventTimes = Objects.requireNonNull(times, "times");
+    return this;
+  }
+
   /**
    * The Kafka job's operator: decoded {@link RawEvent}s routed by their {@code model} field, features
    * resolved by name (or position) under the decoder's rules, {@link ScoredEvent}s out, and {@link
@@ -164,8 +183,9 @@ public final class ScoringFunction<T, S, R>
   public static ScoringFunction<RawEvent, ScoredEvent, DeadLetter> forRawEvents(
       ScoringSettings settings) {
     return new ScoringFunction<>(settings, TypeInformation.of(RawEvent.class),
-        RawEventScoring.features(), RawEventScoring.modelField(), RawEventScoring.scoredEvents(),
-        RawEventScoring.deadLetters(settings.decoder()), DEAD_LETTERS);
+        RawEventScoring.features(settings.decoder()), RawEventScoring.modelField(), RawEventScoring.scoredEvents(),
+        RawEventScoring.deadLetters(settings.decoder()), DEAD_LETTERS)
+        .eventTimes(RawEventScoring.eventTimes());
   }
 
   /**
@@ -232,6 +252,7 @@ public final class ScoringFunction<T, S, R>
     pendingDeadline = getRuntimeContext().getState(PENDING_DEADLINE);
     typicality = getRuntimeContext().getState(TYPICALITY);
     legacyWindows = getRuntimeContext().getState(LEGACY_WINDOWS);
+    episodes = getRuntimeContext().getState(EPISODE_STATE);
   }
 
   // ---- events ----
@@ -363,7 +384,16 @@ public final class ScoringFunction<T, S, R>
           "the scorer rejected the event: " + score.rejection + " at " + score.rejectedAt, m.name);
       return;
     }
-    view.set(key, m, score, typicality(m, score.nll));
+    TypicalityResult[] typicalityResults = typicality(m, score.nll);
+    // Alarms become episodes per key and window (AlertEpisodes): one record when a window enters the
+    // alarm state, updates at most every episodeUpdateEvery events, one when it clears.
+    if (typicalityResults.length > 0) {
+      KeyTypicality recent = typicality.value();
+      episodes.update(AlertEpisodes.step(episodes.value(), key, m.name, m.version,
+          eventTime(event), typicalityResults, recent::values, settings.episodeUpdateEvery(),
+          this::episode));
+    }
+    view.set(key, m, score, typicalityResults);
     view.explanation = explain(m, view.alarm);
     S result = scoreMapper.map(event, view);
     out.collect(result);
@@ -445,6 +475,27 @@ public final class ScoringFunction<T, S, R>
     return KeyTypicality.of(old.model(), old.version(), old.nlls(), m.windowSizes);
   }
 
+  /** The event's time for episode records: the event time function's, else the record timestamp. */
+  private long eventTime(T event) {
+    if (eventTimes != null) {
+      try {
+        return eventTimes.eventTime(event);
+      } catch (Exception e) {
+        // fall back to the record's timestamp
+      }
+    }
+    Long ts = eventContext != null ? eventContext.timestamp() : null;
+    return ts != null ? ts : System.currentTimeMillis();
+  }
+
+  private void episode(TypicalityEpisode e) {
+    if (eventContext != null) {
+      eventContext.output(EPISODES, e);
+    } else {
+      modelContext.output(EPISODES, e);
+    }
+  }
+
   private void reject(T event, DeadLetterReason reason, String message, String model) {
     R rejection = rejectionMapper.map(event, reason, message, model);
     // The side output of whichever context is current (an event, a timer or a model's release).
@@ -466,6 +517,18 @@ public final class ScoringFunction<T, S, R>
     BroadcastState<String, StoredModel> models = ctx.getBroadcastState(MODELS);
     String name = record.name();
     StoredModel current = models.get(name);
+    // HOOK issue 19 item 3 (signed models): with model.verification-keys, a record (model or
+    // tombstone) without a valid signature is refused like a corrupt one; nothing changes.
+    if (!settings.signatureAccepted(record)) {
+      metrics.modelRejected();
+      LOG.warn("Rejected model record '{}' ({} bytes, offset {}): {}; {}", name,
+          record.bytes().length, record.offset(), record.signature().length == 0
+              ? "UNSIGNED: the job verifies signatures (model.verification-keys)"
+              : "BAD_SIGNATURE: not signed by a key of model.verification-keys",
+          current == null || current.isWithdrawn() ? "no model of that name is active"
+              : "v" + current.version() + " stays active");
+      return;
+    }
     if (record.isDeletion()) {
       if (current != null && !current.isWithdrawn()) {
         LOG.info("Model '{}' v{} withdrawn; its events are now rejected as UNKNOWN_MODEL",
@@ -505,6 +568,17 @@ public final class ScoringFunction<T, S, R>
       LOG.info("Ignoring model '{}' v{}: v{} is active and only a higher version replaces it",
           name, candidate.version, current.version());
       return;
+    }
+    // HOOK issue 19 item 2 (schema-safe swaps): a newer version with other features is refused
+    // unless it declares the schema change; the rule lives in ModelSwapPolicy.
+    LoadedModel active = current == null || current.isWithdrawn() ? null : loadStored(current);
+    if (active != null) {
+      java.util.Optional<String> refusal = ModelSwapPolicy.refusal(active.model, candidate.model);
+      if (refusal.isPresent()) {
+        metrics.schemaChangeRefused();
+        LOG.warn("Refused model '{}': {}; v{} stays active", name, refusal.get(), active.version);
+        return;
+      }
     }
     models.put(name, new StoredModel(name, candidate.version, record.bytes()));
     loaded.put(name, candidate);

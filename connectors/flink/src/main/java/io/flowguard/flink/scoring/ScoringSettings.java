@@ -1,10 +1,15 @@
 package io.flowguard.flink.scoring;
 
 import io.flowguard.connectors.event.EventDecoder;
+import io.flowguard.connectors.model.ModelRecord;
 import io.flowguard.core.model.FlowModel;
+import io.flowguard.core.model.ModelSignature;
 import java.io.Serializable;
+import java.security.PublicKey;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -31,9 +36,24 @@ public final class ScoringSettings implements Serializable {
 
   /** Explanations per second per operator instance at most, by default. */
   public static final double DEFAULT_EXPLAIN_PER_SECOND = 200;
+  // issue 19 item 3: X.509 encodings of the public keys model records must be signed by; none: off.
+  private final List<byte[]> verificationKeys;
+  private transient List<PublicKey> publicKeys;
+  // issue 19 item 6: events between UPDATE records of an open typicality episode (0: none).
+  private int episodeUpdateEvery = DEFAULT_EPISODE_UPDATE_EVERY;
+
+  /** The default of {@link #episodeUpdateEvery()}: 100 events. */
+  public static final int DEFAULT_EPISODE_UPDATE_EVERY = 100;
 
   public ScoringSettings(double falseAlarmRate, int[] windows, double alpha, int pendingMaxEvents,
       Duration pendingTimeout, EventDecoder decoder, ScoringKernel.Factory kernels) {
+    this(falseAlarmRate, windows, alpha, pendingMaxEvents, pendingTimeout, decoder, kernels,
+        List.of());
+  }
+
+  private ScoringSettings(double falseAlarmRate, int[] windows, double alpha, int pendingMaxEvents,
+      Duration pendingTimeout, EventDecoder decoder, ScoringKernel.Factory kernels,
+      List<byte[]> verificationKeys) {
     if (!(falseAlarmRate > 0 && falseAlarmRate < 1)) {
       throw new IllegalArgumentException("false-alarm rate must be in (0, 1), got " + falseAlarmRate);
     }
@@ -55,21 +75,27 @@ public final class ScoringSettings implements Serializable {
     this.pendingTimeoutMillis = pendingTimeout.toMillis();
     this.decoder = Objects.requireNonNull(decoder, "decoder");
     this.kernels = Objects.requireNonNull(kernels, "kernels");
+    this.verificationKeys = new ArrayList<>();
+    for (byte[] k : verificationKeys) {
+      ModelSignature.publicKey(k); // fails here, not on a cluster, for a key that is not Ed25519
+      this.verificationKeys.add(k.clone());
+    }
   }
 
   /** The same settings with another scoring kernel. */
   public ScoringSettings withKernels(ScoringKernel.Factory factory) {
-    return copy(factory);
+    return copy(factory, verificationKeys);
   }
 
-  private ScoringSettings copy(ScoringKernel.Factory factory) {
+  private ScoringSettings copy(ScoringKernel.Factory factory, List<byte[]> keys) {
     ScoringSettings s = new ScoringSettings(falseAlarmRate, windows, alpha, pendingMaxEvents,
-        Duration.ofMillis(pendingTimeoutMillis), decoder, factory);
+        Duration.ofMillis(pendingTimeoutMillis), decoder, factory, keys);
     s.explainTop = explainTop;
     s.explainAll = explainAll;
     s.explainPerSecond = explainPerSecond;
     s.modelRates = modelRates;
     s.recommendedRates = recommendedRates;
+    s.episodeUpdateEvery = episodeUpdateEvery;
     return s;
   }
 
@@ -85,7 +111,7 @@ public final class ScoringSettings implements Serializable {
     if (!(perSecond > 0)) {
       throw new IllegalArgumentException("explanations per second must be > 0, got " + perSecond);
     }
-    ScoringSettings s = copy(kernels);
+    ScoringSettings s = copy(kernels, verificationKeys);
     s.explainTop = top;
     s.explainAll = all;
     s.explainPerSecond = perSecond;
@@ -105,7 +131,7 @@ public final class ScoringSettings implements Serializable {
             + "' must be in (0, 1), got " + r);
       }
     }
-    ScoringSettings s = copy(kernels);
+    ScoringSettings s = copy(kernels, verificationKeys);
     s.modelRates = java.util.Map.copyOf(rates);
     s.recommendedRates = recommended;
     return s;
@@ -139,6 +165,54 @@ public final class ScoringSettings implements Serializable {
   /** Explanations per second per operator instance at most. */
   public double explainPerSecond() {
     return explainPerSecond;
+  }
+
+  /**
+   * The same settings accepting only model records signed by the private key of one of {@code keys}
+   * (issue 19, signed models; see {@link ModelSignature}); an empty list turns verification off.
+   */
+  public ScoringSettings withVerificationKeys(List<PublicKey> keys) {
+    List<byte[]> encoded = new ArrayList<>();
+    keys.forEach(k -> encoded.add(k.getEncoded()));
+    return copy(kernels, encoded);
+  }
+
+  /** The same settings with another interval between episode UPDATE records (0: none). */
+  public ScoringSettings withEpisodeUpdateEvery(int events) {
+    if (events < 0) {
+      throw new IllegalArgumentException("episode update interval must be >= 0, got " + events);
+    }
+    ScoringSettings s = copy(kernels, verificationKeys);
+    s.episodeUpdateEvery = events;
+    return s;
+  }
+
+  /** Events between UPDATE records of an open typicality episode; 0: no updates. */
+  public int episodeUpdateEvery() {
+    return episodeUpdateEvery;
+  }
+
+  /** Whether model records must carry a valid signature. */
+  public boolean verifiesSignatures() {
+    return !verificationKeys.isEmpty();
+  }
+
+  /**
+   * Whether a model record may be considered at all: always without verification keys; with them,
+   * only when its signature is valid for one of the keys (a model file's bytes, or for a tombstone
+   * {@link ModelSignature#withdrawal} of its name). The scoring and retraining operators both ask.
+   */
+  public boolean signatureAccepted(ModelRecord record) {
+    if (verificationKeys.isEmpty()) {
+      return true;
+    }
+    if (publicKeys == null) {
+      List<PublicKey> keys = new ArrayList<>();
+      verificationKeys.forEach(k -> keys.add(ModelSignature.publicKey(k)));
+      publicKeys = keys;
+    }
+    byte[] signed = record.isDeletion() ? ModelSignature.withdrawal(record.name()) : record.bytes();
+    return ModelSignature.verify(publicKeys, signed, record.signature());
   }
 
   /**

@@ -113,7 +113,7 @@ class CsvEventCodecTest {
   @Test
   void invalidUtf8AndOversizedLines() {
     byte[] latin1 = {'k', ',', '1', ',', '2', ',', (byte) 0xE9, ',', '3'};
-    assertEquals(DeadLetterReason.MALFORMED_CSV,
+    assertEquals(DeadLetterReason.NOT_UTF8,
         codec.decode(latin1, ORIGIN, RECORD_TS).deadLetter().orElseThrow().reason());
     CsvEventCodec small = CsvEventCodec.builder(List.of("key", "x")).maxRecordBytes(4).build();
     assertEquals(DeadLetterReason.OVERSIZED,

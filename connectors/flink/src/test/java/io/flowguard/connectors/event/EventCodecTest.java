@@ -217,11 +217,59 @@ class EventCodecTest {
   }
 
   @Test
-  void invalidUtf8IsNotJsonAndKeepsTheBytes() {
+  void invalidUtf8IsNotUtf8AndKeepsTheBytes() {
     byte[] bytes = {'{', '"', 'k', 'e', 'y', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'};
     DeadLetter d = parse(bytes).deadLetter().orElseThrow();
-    assertEquals(DeadLetterReason.NOT_JSON, d.reason());
+    assertEquals(DeadLetterReason.NOT_UTF8, d.reason());
+    assertTrue(d.message().contains("0x28 at offset 9"), d.message());
     assertArrayEquals(bytes, d.original());
+  }
+
+  @ParameterizedTest
+  @MethodSource("otherEncodings")
+  void utf16AndUtf32JsonAreDeadLetteredNamingTheEncoding(String charset, String named) {
+    String json = (charset.endsWith("BOM") ? "\uFEFF" : "")
+        + "{\"key\":\"k\",\"values\":[1,2]}";
+    byte[] bytes = json.getBytes(java.nio.charset.Charset.forName(charset.replace(" BOM", "")));
+    DeadLetter d = parse(bytes).deadLetter().orElseThrow();
+    assertEquals(DeadLetterReason.NOT_UTF8, d.reason(), charset);
+    assertTrue(d.message().contains(named), d.message());
+  }
+
+  static Stream<Arguments> otherEncodings() {
+    return Stream.of(
+        Arguments.of("UTF-16LE", "UTF-16LE"), Arguments.of("UTF-16BE", "UTF-16BE"),
+        Arguments.of("UTF-16LE BOM", "UTF-16LE (byte-order mark)"),
+        Arguments.of("UTF-16BE BOM", "UTF-16BE (byte-order mark)"),
+        Arguments.of("UTF-32LE", "UTF-32LE"), Arguments.of("UTF-32BE", "UTF-32BE"),
+        Arguments.of("UTF-32BE BOM", "UTF-32BE (byte-order mark)"));
+  }
+
+  @Test
+  void utf8WithMultiByteCharactersAndAByteOrderMarkIsAccepted() {
+    assertTrue(parse(utf8("\uFEFF{\"key\":\"pompe-é-€-\uD83D\uDE00\",\"values\":[1,2]}")).isOk());
+  }
+
+  @ParameterizedTest
+  @MethodSource("invalidUtf8")
+  void overlongSurrogateAndTruncatedSequencesAreNotUtf8(byte[] inKey) {
+    byte[] head = utf8("{\"key\":\"");
+    byte[] tail = utf8("\",\"values\":[1,2]}");
+    byte[] bytes = new byte[head.length + inKey.length + tail.length];
+    System.arraycopy(head, 0, bytes, 0, head.length);
+    System.arraycopy(inKey, 0, bytes, head.length, inKey.length);
+    System.arraycopy(tail, 0, bytes, head.length + inKey.length, tail.length);
+    assertEquals(DeadLetterReason.NOT_UTF8, parse(bytes).deadLetter().orElseThrow().reason());
+  }
+
+  static Stream<byte[]> invalidUtf8() {
+    return Stream.of(
+        new byte[] {(byte) 0xC0, (byte) 0xAF}, // overlong '/'
+        new byte[] {(byte) 0xE0, (byte) 0x80, (byte) 0xAF}, // overlong
+        new byte[] {(byte) 0xED, (byte) 0xA0, (byte) 0x80}, // a UTF-16 surrogate
+        new byte[] {(byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80}, // above U+10FFFF
+        new byte[] {(byte) 0xE9}, // Latin-1 'é'
+        new byte[] {(byte) 0xE2, (byte) 0x82}); // cut-off euro sign
   }
 
   @Test
@@ -249,5 +297,48 @@ class EventCodecTest {
     byte[] big = new byte[(1 << 20) + 1];
     assertEquals(DeadLetterReason.OVERSIZED,
         new EventCodec().decode(big, ORIGIN, RECORD_TS).deadLetter().orElseThrow().reason());
+  }
+
+  @Test
+  void aKeyLongerThanTheLimitIsRejectedAsKeyTooLong() {
+    EventCodec codec = new EventCodec(1 << 20, 8, false, Clock.systemUTC());
+    assertTrue(codec.parse(utf8("{\"key\":\"12345678\",\"values\":[1,2]}"), ORIGIN, RECORD_TS,
+        LOOKUP).isOk(), "8 bytes: at the limit");
+    // "é" is 2 bytes in UTF-8: 4 of them are 8 bytes, one more is 10.
+    assertTrue(codec.parse(utf8("{\"key\":\"éééé\",\"values\":[1,2]}"), ORIGIN, RECORD_TS,
+        LOOKUP).isOk());
+    byte[] bytes = utf8("{\"key\":\"ééééé\",\"values\":[1,2]}");
+    DeadLetter d = codec.parse(bytes, ORIGIN, RECORD_TS, LOOKUP).deadLetter().orElseThrow();
+    assertEquals(DeadLetterReason.KEY_TOO_LONG, d.reason());
+    assertTrue(d.message().contains("10 bytes"), d.message());
+    assertArrayEquals(bytes, d.original());
+  }
+
+  @Test
+  void theDefaultKeyLimitIsOneKibibyteForCsvToo() {
+    assertEquals(1024, new EventCodec().maxKeyBytes());
+    CsvEventCodec csv = CsvEventCodec.builder(List.of("key", "temp", "pressure")).build();
+    String line = "k".repeat(1025) + ",1,2";
+    assertEquals(DeadLetterReason.KEY_TOO_LONG,
+        csv.decode(utf8(line), ORIGIN, RECORD_TS).deadLetter().orElseThrow().reason());
+  }
+
+  @Test
+  void unknownFeaturesAreRejectedByDefault() {
+    DeadLetter d = parse(utf8("{\"key\":\"k\",\"features\":{\"temp\":1,\"pressure\":2,\"new\":3}}"))
+        .deadLetter().orElseThrow();
+    assertEquals(DeadLetterReason.EXTRA_FEATURE, d.reason());
+  }
+
+  @Test
+  void unknownFeaturesAreDroppedWhenTheDecoderIgnoresThem() {
+    EventCodec lenient = new EventCodec(1 << 20, 1024, true, Clock.systemUTC());
+    Event e = lenient.parse(utf8("{\"key\":\"k\",\"features\":{\"new\":3,\"pressure\":2,\"temp\":1}}"),
+        ORIGIN, RECORD_TS, LOOKUP).orElseThrow();
+    assertArrayEquals(new double[] {1, 2}, e.features());
+    // Missing features are still refused: ignoring unknown ones never invents a value.
+    assertEquals(DeadLetterReason.MISSING_FEATURE, lenient.parse(
+        utf8("{\"key\":\"k\",\"features\":{\"new\":3,\"temp\":1}}"), ORIGIN, RECORD_TS, LOOKUP)
+        .deadLetter().orElseThrow().reason());
   }
 }

@@ -4,7 +4,9 @@ import io.flowguard.connectors.kafka.KafkaIo;
 import io.flowguard.connectors.model.ModelHistory;
 import io.flowguard.connectors.model.ModelTopic;
 import io.flowguard.core.model.FlowModel;
+import io.flowguard.flink.scoring.ModelSwapPolicy;
 import io.flowguard.core.model.ModelFormat;
+import io.flowguard.core.model.ModelSignature;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -26,6 +28,11 @@ import picocli.CommandLine.Parameters;
         "incompatible model is never published. It is also kept in the history topic (TOPIC-history, the",
         "last --keep versions), so 'flowguard models list' shows it and 'flowguard models rollback' can",
         "bring it back later.",
+        "",
+        "A running job refuses a version whose features (names, order, count) differ from the active",
+        "version's, unless it is published with --schema-change: that records the declared change in the",
+        "file's lineage (so the published bytes differ from the file's). Change the producers' events and",
+        "the model together (see docs/configuration.md, 'Schemas and model swaps').",
         "",
         "  flowguard publish pump.fgm --bootstrap-servers localhost:9092 --topic flowguard-models",
         ""})
@@ -51,6 +58,17 @@ public final class PublishCommand implements Callable<Integer> {
       description = "Extra Kafka client properties (e.g. security.protocol=SASL_SSL); repeatable.")
   Map<String, String> kafkaProperties = Map.of();
 
+  @Option(names = "--schema-change",
+      description = "Declare that this version changes the model's feature schema, so that running jobs"
+          + " accept it in place of a version with other features (recorded in the file's lineage).")
+  boolean schemaChange;
+
+  @Option(names = "--sign", paramLabel = "KEY",
+      description = "Sign the model with this Ed25519 private key (PEM, from 'flowguard keygen'): jobs with"
+          + " model.verification-keys accept only signed models. The signature travels in the record"
+          + " header flowguard.signature; the file is unchanged.")
+  Path signingKey;
+
   @picocli.CommandLine.Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
@@ -58,14 +76,22 @@ public final class PublishCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     byte[] bytes = Files.readAllBytes(modelFile);
     FlowModel model = ModelFormat.read(bytes);
+    if (schemaChange) {
+      model = ModelSwapPolicy.declaringSchemaChange(model);
+      bytes = ModelFormat.toBytes(model);
+    }
     Properties props = new Properties();
     props.putAll(kafkaProperties);
     props.put("bootstrap.servers", bootstrapServers);
     String history = historyTopic != null ? historyTopic : ModelHistory.historyTopicFor(topic);
-    ModelHistory.Published p = ModelHistory.publish(props, topic, history, bytes, keep);
-    spec.commandLine().getOut().printf("Published %s v%d (%d bytes) to %s at offset %d and %s at offset %d"
-        + " (client: %s)%n", model.name(), model.version(), bytes.length, topic, p.modelOffset(), history,
-        p.historyOffset(), KafkaIo.redacted(props));
+    byte[] signature = signingKey == null ? new byte[0]
+        : ModelSignature.sign(ModelSignature.readPrivateKey(signingKey), bytes);
+    ModelHistory.Published p = ModelHistory.publish(props, topic, history, bytes, keep, signature);
+    spec.commandLine().getOut().printf("Published %s v%d (%d bytes%s) to %s at offset %d and %s at offset %d"
+        + " (client: %s)%n", model.name(), model.version(), bytes.length,
+        (schemaChange ? ", a declared schema change to " + model.preprocessor().featureNames() : "")
+            + (signingKey == null ? "" : ", signed"), topic,
+        p.modelOffset(), history, p.historyOffset(), KafkaIo.redacted(props));
     return 0;
   }
 }

@@ -128,10 +128,20 @@ public final class EmbeddedKafka implements AutoCloseable {
    * @return whether the topic was created (false: it existed)
    */
   public boolean createTopic(String name, int partitions, boolean compacted) {
+    return createTopic(name, partitions, compacted
+        ? Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)
+        : Map.of());
+  }
+
+  /**
+   * Creates a topic (replication factor 1) with the given topic configs (e.g. {@code
+   * max.message.bytes}) unless it exists.
+   *
+   * @return whether the topic was created (false: it existed)
+   */
+  public boolean createTopic(String name, int partitions, Map<String, String> configs) {
     NewTopic topic = new NewTopic(name, partitions, (short) 1);
-    if (compacted) {
-      topic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
-    }
+    topic.configs(configs);
     try (Admin admin = Admin.create(clientProperties())) {
       admin.createTopics(List.of(topic)).all()
           .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);

@@ -101,6 +101,16 @@ public final class ModelHistory {
    */
   public static Published publish(Properties kafkaProps, String modelTopic, String historyTopic, byte[] modelBytes,
                                   int keep) {
+    return publish(kafkaProps, modelTopic, historyTopic, modelBytes, keep, new byte[0]);
+  }
+
+  /**
+   * {@link #publish(Properties, String, String, byte[], int)} with the model file's signature ({@link
+   * io.flowguard.core.model.ModelSignature}) in the header of both the history and the model-topic record;
+   * empty: unsigned.
+   */
+  public static Published publish(Properties kafkaProps, String modelTopic, String historyTopic, byte[] modelBytes,
+                                  int keep, byte[] signature) {
     if (keep < 1) {
       throw new IllegalArgumentException("the history must keep at least 1 version, got " + keep);
     }
@@ -119,11 +129,11 @@ public final class ModelHistory {
         stale.add(e.version());
       }
     }
-    long historyOffset = ModelTopic.send(kafkaProps, historyTopic, key(name, version), modelBytes);
+    long historyOffset = ModelTopic.send(kafkaProps, historyTopic, key(name, version), modelBytes, signature);
     for (int v : stale) {
       ModelTopic.send(kafkaProps, historyTopic, key(name, v), null);
     }
-    long modelOffset = ModelTopic.publish(kafkaProps, modelTopic, name, modelBytes);
+    long modelOffset = ModelTopic.publish(kafkaProps, modelTopic, name, modelBytes, signature);
     return new Published(name, version, historyOffset, modelOffset, stale);
   }
 

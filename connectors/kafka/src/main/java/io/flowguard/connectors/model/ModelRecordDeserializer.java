@@ -1,17 +1,20 @@
 package io.flowguard.connectors.model;
 
+import io.flowguard.core.model.ModelSignature;
 import java.nio.charset.StandardCharsets;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Model-topic records to {@link ModelRecord}s: key = model name (UTF-8), value = model file bytes, a
  * null value = a deletion. Records without a key cannot name a model and are skipped with a warning
- * rather than failing the job: a stray write to the model topic must not stop scoring.
+ * rather than failing the job: a stray write to the model topic must not stop scoring. The header
+ * {@code flowguard.signature}, if present, becomes the record's signature.
  */
 public final class ModelRecordDeserializer implements KafkaRecordDeserializationSchema<ModelRecord> {
 
@@ -26,12 +29,14 @@ public final class ModelRecordDeserializer implements KafkaRecordDeserialization
           record.topic(), record.partition(), record.offset());
       return;
     }
+    Header signature = record.headers().lastHeader(ModelSignature.HEADER);
     out.collect(
         new ModelRecord(
             new String(record.key(), StandardCharsets.UTF_8),
             record.value() == null ? EMPTY : record.value(),
             record.offset(),
-            record.timestamp()));
+            record.timestamp(),
+            signature == null || signature.value() == null ? EMPTY : signature.value()));
   }
 
   @Override

@@ -63,6 +63,16 @@ public final class ModelTopic {
    */
   public static long publish(
       Properties kafkaProps, String topic, String modelName, byte[] modelBytes) {
+    return publish(kafkaProps, topic, modelName, modelBytes, NO_SIGNATURE);
+  }
+
+  /**
+   * {@link #publish(Properties, String, String, byte[])} with a signature of the model bytes ({@link
+   * io.flowguard.core.model.ModelSignature}) in the record header {@code flowguard.signature}; an
+   * empty signature writes no header.
+   */
+  public static long publish(
+      Properties kafkaProps, String topic, String modelName, byte[] modelBytes, byte[] signature) {
     Objects.requireNonNull(modelBytes, "modelBytes");
     if (modelBytes.length == 0) {
       // An empty value is a tombstone; withdrawing a model must be explicit.
@@ -72,13 +82,24 @@ public final class ModelTopic {
       throw new IllegalArgumentException("model file has " + modelBytes.length
           + " bytes, the limit is " + MAX_MODEL_BYTES);
     }
-    return sendRecord(kafkaProps, topic, modelName, modelBytes, true);
+    return sendRecord(kafkaProps, topic, modelName, modelBytes, signature, true);
   }
 
   /** Withdraws a model: writes a tombstone for its name. Returns the tombstone's offset. */
   public static long retire(Properties kafkaProps, String topic, String modelName) {
-    return sendRecord(kafkaProps, topic, modelName, null, true);
+    return retire(kafkaProps, topic, modelName, NO_SIGNATURE);
   }
+
+  /**
+   * Withdraws a model with a signed tombstone: {@code signature} signs {@link
+   * io.flowguard.core.model.ModelSignature#withdrawal withdrawal(modelName)}; a job that verifies
+   * signatures ignores an unsigned tombstone.
+   */
+  public static long retire(Properties kafkaProps, String topic, String modelName, byte[] signature) {
+    return sendRecord(kafkaProps, topic, modelName, null, signature, true);
+  }
+
+  private static final byte[] NO_SIGNATURE = new byte[0];
 
   /**
    * Creates the model topic if it is missing and checks that an existing one is compacted.
@@ -144,11 +165,15 @@ public final class ModelTopic {
 
   /** Sends one record (null value: a tombstone) with the model-topic producer settings; the topic must exist. */
   static long send(Properties kafkaProps, String topic, String key, byte[] value) {
-    return sendRecord(kafkaProps, topic, key, value, false);
+    return sendRecord(kafkaProps, topic, key, value, NO_SIGNATURE, false);
+  }
+
+  static long send(Properties kafkaProps, String topic, String key, byte[] value, byte[] signature) {
+    return sendRecord(kafkaProps, topic, key, value, signature, false);
   }
 
   private static long sendRecord(Properties kafkaProps, String topic, String modelName, byte[] value,
-                                 boolean ensure) {
+                                 byte[] signature, boolean ensure) {
     Objects.requireNonNull(topic, "topic");
     if (Objects.requireNonNull(modelName, "modelName").isEmpty()) {
       throw new IllegalArgumentException("model name must not be empty");
@@ -165,9 +190,12 @@ public final class ModelTopic {
     props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
-      RecordMetadata meta =
-          await(producer.send(
-              new ProducerRecord<>(topic, modelName.getBytes(StandardCharsets.UTF_8), value)));
+      ProducerRecord<byte[], byte[]> record =
+          new ProducerRecord<>(topic, modelName.getBytes(StandardCharsets.UTF_8), value);
+      if (signature.length > 0) {
+        record.headers().add(io.flowguard.core.model.ModelSignature.HEADER, signature);
+      }
+      RecordMetadata meta = await(producer.send(record));
       return meta.offset();
     } catch (ExecutionException e) {
       throw new IllegalStateException("publishing model '" + modelName + "' to '" + topic

@@ -2,6 +2,7 @@ package io.flowguard.connectors.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flowguard.connectors.SharedKafka;
@@ -107,6 +108,47 @@ class PublishCommandTest {
     // Not a single record, under any key, on the model topic or its history.
     assertEquals(List.of(), records("cli-models-bad"), "records on the model topic");
     assertEquals(List.of(), records(ModelHistory.historyTopicFor("cli-models-bad")), "records in the history");
+  }
+
+  @Test
+  void schemaChangeRecordsTheDeclarationInThePublishedFilesLineage() throws Exception {
+    Path file = dir.resolve("pump.fgm");
+    ModelFormat.write(model("pump"), file);
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    Properties props = SharedKafka.get().clientProperties();
+    int code = run(out, err, "publish", file.toString(), "--bootstrap-servers",
+        SharedKafka.get().bootstrapServers(), "--topic", "cli-models-schema", "--schema-change");
+    assertEquals(0, code, err.toString());
+    assertTrue(out.toString().contains("a declared schema change to [a, b]"), out.toString());
+    byte[] published = TopicReader.readAll(props, "cli-models-schema").records().get(0).value();
+    FlowModel m = ModelFormat.read(published);
+    assertTrue(m.provenance().lineage().orElseThrow().schemaChange());
+    assertFalse(ModelFormat.read(Files.readAllBytes(file)).provenance().lineage().isPresent(),
+        "the file itself is left as it was");
+  }
+
+  @Test
+  void signPutsAVerifiableSignatureInTheRecordHeaderAndLeavesTheFileAsItIs() throws Exception {
+    Path file = dir.resolve("pump.fgm");
+    ModelFormat.write(model("pump"), file);
+    java.security.KeyPair pair = io.flowguard.core.model.ModelSignature.generate();
+    Path key = dir.resolve("publisher.key");
+    Files.writeString(key, io.flowguard.core.model.ModelSignature.privateKeyPem(pair.getPrivate()));
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = run(out, err, "publish", file.toString(), "--bootstrap-servers",
+        SharedKafka.get().bootstrapServers(), "--topic", "cli-models-signed", "--sign", key.toString());
+    assertEquals(0, code, err.toString());
+    assertTrue(out.toString().contains("signed"), out.toString());
+    Properties props = SharedKafka.get().clientProperties();
+    for (String topic : List.of("cli-models-signed", ModelHistory.historyTopicFor("cli-models-signed"))) {
+      var record = TopicReader.readAll(props, topic).records().get(0);
+      assertArrayEquals(Files.readAllBytes(file), record.value());
+      byte[] sig = record.headers().lastHeader(io.flowguard.core.model.ModelSignature.HEADER).value();
+      assertTrue(io.flowguard.core.model.ModelSignature.verify(List.of(pair.getPublic()),
+          record.value(), sig), topic);
+    }
   }
 
   /** The keys of every record on a topic; none when it does not exist. */

@@ -154,7 +154,7 @@ class KafkaPipelineFlinkTest {
       letters.add(DeadLetterJson.fromJson(r.value()));
     }
     letters.sort((a, b) -> a.reason().compareTo(b.reason()));
-    assertEquals(DeadLetterReason.NOT_JSON, letters.get(0).reason());
+    assertEquals(DeadLetterReason.NOT_UTF8, letters.get(0).reason());
     assertArrayEquals(bad.get(1), letters.get(0).original());
     assertEquals(DeadLetterReason.NON_NUMERIC_FEATURE, letters.get(1).reason());
     assertArrayEquals(bad.get(0), letters.get(1).original());

@@ -1,0 +1,77 @@
+package io.flowguard.flink.scoring;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.flowguard.core.flow.FlowFactory;
+import io.flowguard.core.flow.FlowSpec;
+import io.flowguard.core.model.Calibration;
+import io.flowguard.core.model.FlowModel;
+import io.flowguard.core.model.ModelFormat;
+import io.flowguard.core.model.Preprocessor;
+import io.flowguard.core.model.Provenance;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class ModelSwapPolicyTest {
+
+  static FlowModel model(int version, List<String> features) {
+    int d = features.size();
+    FlowSpec spec = FlowSpec.of(FlowSpec.MAF, d).withLayers(1).withHidden(4);
+    SplittableRandom rng = new SplittableRandom(version);
+    double[] x = new double[100 * d];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = rng.nextDouble();
+    }
+    double[] nll = new double[100];
+    for (int i = 0; i < nll.length; i++) {
+      nll[i] = rng.nextDouble();
+    }
+    Provenance p = new Provenance(spec.toJson(), Map.of(), 0, "0".repeat(64), 100,
+        new Provenance.TrainingMetrics(Double.NaN, Double.NaN, 0, 0), "2026-01-01T00:00:00Z", "test", 1);
+    return new FlowModel("pump", version, Preprocessor.fit(features, x, 100),
+        FlowFactory.create(spec, 0), Calibration.fit(nll, 0), p);
+  }
+
+  @Test
+  void theSameFeaturesMaySwap() {
+    assertEquals(Optional.empty(), ModelSwapPolicy.refusal(model(1, List.of("a", "b", "c")),
+        model(2, List.of("a", "b", "c"))));
+  }
+
+  @Test
+  void fewerFeaturesAreRefusedNamingBothSchemas() {
+    String why = ModelSwapPolicy.refusal(model(1, List.of("a", "b", "c")),
+        model(2, List.of("a", "b"))).orElseThrow();
+    assertTrue(why.contains("[a, b]") && why.contains("[a, b, c]"), why);
+    assertTrue(why.contains("--schema-change"), why);
+  }
+
+  @Test
+  void aDifferentOrderOrNameIsRefused() {
+    assertTrue(ModelSwapPolicy.refusal(model(1, List.of("a", "b")), model(2, List.of("b", "a")))
+        .isPresent(), "order");
+    assertTrue(ModelSwapPolicy.refusal(model(1, List.of("a", "b")), model(2, List.of("a", "x")))
+        .isPresent(), "name");
+    assertTrue(ModelSwapPolicy.refusal(model(1, List.of("a", "b")),
+        model(2, List.of("a", "b", "c"))).isPresent(), "count");
+  }
+
+  @Test
+  void aDeclaredSchemaChangeMaySwapAndSurvivesTheModelFile() throws Exception {
+    FlowModel declared = ModelSwapPolicy.declaringSchemaChange(model(2, List.of("a", "b")));
+    FlowModel read = ModelFormat.read(ModelFormat.toBytes(declared));
+    assertTrue(ModelSwapPolicy.declaresSchemaChange(read));
+    assertEquals(Optional.empty(),
+        ModelSwapPolicy.refusal(model(1, List.of("a", "b", "c")), read));
+  }
+
+  @Test
+  void aModelWithoutLineageDeclaresNothing() {
+    assertFalse(ModelSwapPolicy.declaresSchemaChange(model(1, List.of("a"))));
+  }
+}
