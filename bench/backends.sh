@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Pure-Java vs ND4J matrix backend: wall time of `flowguard example moons` (3 runs each, alternated) and
+# TrainingBenchmark's ms per optimizer step of the default model at d = 10 and 36, one thread each.
+#
+#   bench/backends.sh                 # writes bench/results-backends-YYYY-MM-DD.txt
+#
+# Uses bench/target/benchmarks.jar (it holds flowguard-core, flowguard-nd4j and the CLI); builds it when
+# missing. The backend is forced with -Dflowguard.backend=java|nd4j.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+jar="bench/target/benchmarks.jar"
+[[ -f "$jar" ]] || mvn -B -q -pl bench -am package -DskipTests
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
+out="bench/results-backends-$(date -u +%F).txt"
+{
+  echo "# bench/backends.sh, $(date -u '+%F %H:%M UTC'), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "## flowguard example moons: wall seconds (JVM start, training, report)"
+  for run in 1 2 3; do
+    for backend in java nd4j; do
+      dir="$(mktemp -d)"
+      start=$(date +%s.%N)
+      java -Dflowguard.backend=$backend -cp "$jar" io.flowguard.core.cli.FlowguardCli example moons --out "$dir" >/dev/null 2>&1
+      end=$(date +%s.%N)
+      printf 'moons run %d backend %-5s %.1f s\n' "$run" "$backend" "$(echo "$end - $start" | bc)"
+      rm -rf "$dir"
+    done
+  done
+  echo "## TrainingBenchmark (ms per step; batch 256, MAF 5 layers, hidden 8d within 32..128)"
+  for backend in java nd4j; do
+    echo "### backend $backend"
+    java -jar "$jar" TrainingBenchmark -f 1 -wi 2 -w 2 -i 4 -r 3 -jvmArgsAppend "-Dflowguard.backend=$backend" 2>&1 \
+      | grep -E '^(Benchmark|TrainingBenchmark)'
+  done
+} | tee "$out"
