@@ -1,6 +1,6 @@
 package io.flowguard.connectors.cli;
 
-import io.flowguard.connectors.kafka.KafkaIo;
+import io.flowguard.connectors.kafka.KafkaSecrets;
 import io.flowguard.connectors.model.ModelHistory;
 import io.flowguard.connectors.model.ModelTopic;
 import io.flowguard.core.model.FlowModel;
@@ -65,7 +65,7 @@ public final class PublishCommand implements Callable<Integer> {
     ModelHistory.Published p = ModelHistory.publish(props, topic, history, bytes, keep);
     spec.commandLine().getOut().printf("Published %s v%d (%d bytes) to %s at offset %d and %s at offset %d"
         + " (client: %s)%n", model.name(), model.version(), bytes.length, topic, p.modelOffset(), history,
-        p.historyOffset(), KafkaIo.redacted(props));
+        p.historyOffset(), KafkaSecrets.redacted(props));
     return 0;
   }
 }
