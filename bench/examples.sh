@@ -4,13 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
-[ -f flow-core/target/flowguard.jar ] || mvn -B -q -pl flow-core -am package -DskipTests
+[ -f cli/target/flowguard.jar ] || mvn -B -q -pl cli -am package -DskipTests
 seeds=("$@"); [ ${#seeds[@]} -gt 0 ] || seeds=(0 1 2)
 out=$(mktemp -d)
 printf '%-8s %-5s %-10s %-12s %-14s\n' example seed test_nll train_s gap_to_floor
 for ex in moons bimodal; do
   for s in "${seeds[@]}"; do
-    java -jar flow-core/target/flowguard.jar example "$ex" --seed "$s" --out "$out/$ex-$s" >/dev/null 2>&1
+    java -jar cli/target/flowguard.jar example "$ex" --seed "$s" --out "$out/$ex-$s" >/dev/null 2>&1
     python3 - "$out/$ex-$s/result.json" "$ex" "$s" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))

@@ -26,8 +26,7 @@ if [[ ${#sets[@]} -eq 0 ]]; then
   for f in "$data"/*/; do n="$(basename "$f")"; [[ -f "$data/$n/$n.csv" ]] && sets+=("$n"); done
 fi
 run="$(mktemp -d /tmp/flowguard-quality.XXXXXX)"
-cp "$root/flow-core/target/flowguard.jar" "$run/"
-cp -r "$root/flow-core/target/lib" "$run/lib"
+cp "$root/cli/target/flowguard.jar" "$run/"
 out="${out:-$run/out}"
 mkdir -p "$out"
 export OMP_NUM_THREADS=1

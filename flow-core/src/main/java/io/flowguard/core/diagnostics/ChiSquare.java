@@ -23,7 +23,7 @@ public final class ChiSquare {
 
   private ChiSquare() {}
 
-  /** P(X <= x) for X ~ chi-square(d). */
+  /** {@code P(X <= x)} for X ~ chi-square(d). */
   public static double cdf(double x, int d) {
     checkDof(d);
     if (Double.isNaN(x)) {

@@ -209,7 +209,7 @@ public final class LuLinear implements Transform {
 
   /**
    * z = L m + b, m = U x, logdet = sum(logDiag). Per row: dL/db = gz, dL/dL_ij = gz_i m_j (i > j),
-   * gm = L^T gz, dL/dU_ij = gm_i x_j (i <= j), dL/dx = U^T gm; the diagonal enters as
+   * gm = L^T gz, dL/dU_ij = gm_i x_j (i &lt;= j), dL/dx = U^T gm; the diagonal enters as
    * U_ii = exp(logDiag_i), so dL/dlogDiag_i = gm_i x_i U_ii + gLogDet.
    */
   @Override
@@ -262,7 +262,7 @@ public final class LuLinear implements Transform {
   /**
    * x = U^-1 y, y = L^-1 (z - b), logdet = -sum(logDiag). For y = A^-1 c: dc = A^-T dy and
    * dA = -dc y^T on A's structural entries. So per row: gy = U^-T gx (forward substitution, U^T is
-   * lower), dL/dU_ij = -gy_i x_j (i <= j); gc = L^-T gy (back substitution, unit diagonal),
+   * lower), dL/dU_ij = -gy_i x_j (i &lt;= j); gc = L^-T gy (back substitution, unit diagonal),
    * dL/dL_ij = -gc_i y_j (i > j); dL/dz = gc, dL/db = -gc; dL/dlogDiag_i = dL/dU_ii U_ii - gLogDet.
    */
   @Override

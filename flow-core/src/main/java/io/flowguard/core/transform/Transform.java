@@ -20,7 +20,7 @@ import java.util.SplittableRandom;
  *
  * <p>Training needs gradients: {@link #inverseTrace}/{@link #inverseBackward} differentiate the
  * density direction (maximum likelihood), {@link #forwardTrace}/{@link #forwardBackward} the sampling
- * direction (reverse-KL fits, and the density direction of an {@link Inverse}).
+ * direction (reverse-KL fits, and the density direction of an {@link InverseTransform}).
  */
 public interface Transform {
 

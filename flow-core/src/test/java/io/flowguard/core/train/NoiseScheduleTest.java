@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.flowguard.core.flow.Flow;
 import io.flowguard.core.flow.FlowFactory;
 import io.flowguard.core.flow.FlowSpec;
+import io.flowguard.core.nn.JavaMatrixBackend;
 import io.flowguard.core.nn.Linalg;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -64,7 +65,7 @@ class NoiseScheduleTest {
     // The figures were printed by the trainer before noise schedules existed (commit 62f957c), on the pure
     // Java arithmetic path (no BLAS, whose kernels may round differently from machine to machine); the
     // same data, flow, seed and smoothing noise must give the same bits.
-    Linalg.setNd4jDisabled(true);
+    Linalg.useBackend(new JavaMatrixBackend());
     try {
       SplittableRandom rng = new SplittableRandom(11);
       int n = 300;
@@ -84,7 +85,7 @@ class NoiseScheduleTest {
       assertEquals(4620870602918897440L, Double.doubleToLongBits(sum), "sum of the parameters");
       assertEquals(-4627045637650937897L, Double.doubleToLongBits(flow.parameters()[0]), "first parameter");
     } finally {
-      Linalg.setNd4jDisabled(false);
+      Linalg.useDefaultBackend();
     }
   }
 

@@ -1,6 +1,6 @@
 package io.flowguard.connectors.cli;
 
-import io.flowguard.connectors.kafka.KafkaIo;
+import io.flowguard.connectors.kafka.KafkaSecrets;
 import io.flowguard.connectors.model.ModelHistory;
 import io.flowguard.connectors.model.ModelTopic;
 import io.flowguard.core.model.FlowModel;
@@ -91,7 +91,7 @@ public final class PublishCommand implements Callable<Integer> {
         + " (client: %s)%n", model.name(), model.version(), bytes.length,
         (schemaChange ? ", a declared schema change to " + model.preprocessor().featureNames() : "")
             + (signingKey == null ? "" : ", signed"), topic,
-        p.modelOffset(), history, p.historyOffset(), KafkaIo.redacted(props));
+        p.modelOffset(), history, p.historyOffset(), KafkaSecrets.redacted(props));
     return 0;
   }
 }

@@ -22,6 +22,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -126,7 +127,7 @@ public final class ModelTopic {
         }
       }
       ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-      Config config = await(admin.describeConfigs(List.of(resource)).all()).get(resource);
+      Config config = describeOnceKnown(admin, resource);
       ConfigEntry policy = config.get(TopicConfig.CLEANUP_POLICY_CONFIG);
       String value = policy == null ? "" : policy.value();
       if (Arrays.stream(value.split(",")).map(String::trim)
@@ -200,6 +201,31 @@ public final class ModelTopic {
     } catch (ExecutionException e) {
       throw new IllegalStateException("publishing model '" + modelName + "' to '" + topic
           + "' failed: " + e.getCause().getMessage(), e.getCause());
+    }
+  }
+
+  /**
+   * The topic's configuration. A topic that was just created (by this call's race or by another client)
+   * may be unknown to the broker for a moment: under KRaft the broker applies the controller's metadata
+   * asynchronously, so describeConfigs can answer UNKNOWN_TOPIC_OR_PARTITION right after a create. Seen
+   * on a loaded test machine; retried for up to {@link #TIMEOUT}.
+   */
+  private static Config describeOnceKnown(Admin admin, ConfigResource resource) throws ExecutionException {
+    long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    while (true) {
+      try {
+        return await(admin.describeConfigs(List.of(resource)).all()).get(resource);
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+          throw e;
+        }
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while talking to Kafka", e);
+      }
     }
   }
 

@@ -3,27 +3,27 @@
 # JSON in and out, local Flink at parallelism 2, MAF d = 10 (5 x 128). Prints exactly-once
 # throughput and at-least-once latency at a fixed rate, for the flow and for a trivial scorer.
 #
-#   flink-job/bench.sh                                   # 100 000 events; 5 000 events/s for 20 s
-#   flink-job/bench.sh --events 50000 --rate 2000 --seconds 10 --trivial false
+#   demo/bench.sh                                   # 100 000 events; 5 000 events/s for 20 s
+#   demo/bench.sh --events 50000 --rate 2000 --seconds 10 --trivial false
 #
 # In-job retraining (io.flowguard.job.bench.InJobRetrainBench): state size of a 50 000-event reservoir,
 # retraining wall time (10 000 and 50 000 rows), exactly-once throughput with and without a
 # retraining running (alternated runs, medians):
 #
-#   flink-job/bench.sh retrain                           # 200 000 events, 3 runs each
-#   flink-job/bench.sh retrain --events 50000 --runs 5 --big-runs 0
+#   demo/bench.sh retrain                           # 200 000 events, 3 runs each
+#   demo/bench.sh retrain --events 50000 --runs 5 --big-runs 0
 #
-# Builds flink-job/target/flowguard-demo.jar (and target/lib) first when it is missing or older
+# Builds demo/target/flowguard-demo.jar (and target/lib) first when it is missing or older
 # than the sources (BENCH_REBUILD=1 forces a build, BENCH_REBUILD=0 skips it).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-jar="flink-job/target/flowguard-demo.jar"
+jar="demo/target/flowguard-demo.jar"
 
 needs_build() {
   [[ ! -f "$jar" ]] && return 0
-  [[ -n "$(find pom.xml flink-job/pom.xml flink-job/src/main connectors/flink/src/main connectors/kafka/src/main flow-core/src/main \
+  [[ -n "$(find pom.xml flink-job/pom.xml flink-job/src/main demo/pom.xml demo/src/main connectors/testkit/src/main connectors/flink/src/main connectors/kafka/src/main flow-core/src/main \
     -newer "$jar" -print -quit)" ]]
 }
 
@@ -34,7 +34,7 @@ case "${BENCH_REBUILD:-auto}" in
 esac
 if [[ "$build" == 1 ]]; then
   echo "building $jar ..." >&2
-  mvn -B -q -pl flink-job -am package -DskipTests
+  mvn -B -q -pl demo -am package -DskipTests
 fi
 
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"

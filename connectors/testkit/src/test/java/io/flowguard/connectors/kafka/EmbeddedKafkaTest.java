@@ -24,6 +24,11 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.Socket;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -108,6 +113,42 @@ class EmbeddedKafkaTest {
         assertEquals(3, admin.describeTopics(List.of("defaulted")).allTopicNames().get()
             .get("defaulted").partitions().size());
       }
+    }
+  }
+
+  /**
+   * Issue 19: the broker must not be reachable from the network. A socket bound to 127.0.0.1 accepts
+   * connections to 127.0.0.1 only; one bound to every interface (as Kafka's test kit binds) would also
+   * accept them on 127.0.0.2, which Linux routes to the loopback device, and on the host's own addresses.
+   */
+  @Test
+  @Timeout(value = 120, unit = TimeUnit.SECONDS)
+  void listensOnTheLoopbackAddressOnly() throws Exception {
+    try (EmbeddedKafka kafka = new EmbeddedKafka().start()) {
+      int port = kafka.port();
+      assertEquals("127.0.0.1:" + port, kafka.bootstrapServers());
+      assertTrue(connects(InetAddress.getByName("127.0.0.1"), port), "reachable on 127.0.0.1");
+      List<InetAddress> others = new ArrayList<>();
+      others.add(InetAddress.getByName("127.0.0.2"));
+      for (NetworkInterface nic : java.util.Collections.list(NetworkInterface.getNetworkInterfaces())) {
+        for (InetAddress address : java.util.Collections.list(nic.getInetAddresses())) {
+          if (!address.isLoopbackAddress() && !address.isLinkLocalAddress()) {
+            others.add(address);
+          }
+        }
+      }
+      for (InetAddress other : others) {
+        assertFalse(connects(other, port), "the broker must not accept connections on " + other);
+      }
+    }
+  }
+
+  private static boolean connects(InetAddress address, int port) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress(address, port), 2000);
+      return true;
+    } catch (IOException e) {
+      return false;
     }
   }
 }
