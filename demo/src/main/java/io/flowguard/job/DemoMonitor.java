@@ -29,9 +29,19 @@ final class DemoMonitor implements AutoCloseable {
 
   /** One scored event as the demo remembers it. */
   record Alert(String key, String version, double nll, double tail, boolean anomaly,
-      boolean typicalityAlarm) {}
+      boolean typicalityAlarm, String why) {}
 
   private final ObjectMapper json = new ObjectMapper();
+
+  /** ", pressure 4.10 (typical 1.20)": the feature that explains an alert most, if it was explained. */
+  private static String topFeature(JsonNode alert) {
+    JsonNode first = alert.path("explanation").path(0);
+    if (first.isMissingNode() || !first.has("feature")) {
+      return "";
+    }
+    return String.format(Locale.ROOT, ", %s %.3g (typical %.3g)", first.get("feature").asText(),
+        first.path("value").asDouble(Double.NaN), first.path("typical").asDouble(Double.NaN));
+  }
   private final String scores;
   private final String alerts;
   private final String deadLetters;
@@ -122,7 +132,7 @@ final class DemoMonitor implements AutoCloseable {
       alertRecords++;
       recentAlerts.add(new Alert(j.get("key").asText(), j.get("modelVersion").asText(),
           j.get("nll").asDouble(Double.POSITIVE_INFINITY), j.get("tailProbability").asDouble(0),
-          anomaly, alarm));
+          anomaly, alarm, topFeature(j)));
       return;
     }
     scored++;
@@ -174,8 +184,8 @@ final class DemoMonitor implements AutoCloseable {
     Alert top = recentAlerts.stream().filter(Alert::anomaly)
         .max(Comparator.comparingDouble(Alert::nll)).orElse(null);
     recentAlerts.clear();
-    String topText = top == null ? "" : String.format(Locale.ROOT, "  top alert: %s nll=%.1f p=%.1e",
-        top.key(), top.nll(), top.tail());
+    String topText = top == null ? "" : String.format(Locale.ROOT, "  top alert: %s nll=%.1f p=%.1e%s",
+        top.key(), top.nll(), top.tail(), top.why());
     return String.format(Locale.ROOT, "%6.1fs %8.0f %8.0f %8d %9d %7d %5d   %-4s%s",
         elapsedSeconds, sentPerSecond, scoredPerSecond, scored, anomalies, typicalityAlarms, dead,
         "v" + lastVersion, topText);

@@ -40,5 +40,8 @@ class DemoTest {
     assertTrue(r.precision() > 0.8 && r.recall() > 0.8, text);
     assertTrue(text.contains("published shuttle v2: hot swap"), text);
     assertTrue(text.contains("Precision "), text);
+    // Alerts are explained: the live view names the feature behind its top alert.
+    assertTrue(text.matches("(?s).*top alert: \\S+ nll=\\S+ p=\\S+, \\S+ \\S+ \\(typical .*"),
+        "the top alert names its top feature\n" + text);
   }
 }
