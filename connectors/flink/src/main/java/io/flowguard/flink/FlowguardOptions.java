@@ -100,7 +100,7 @@ public final class FlowguardOptions {
       ConfigOptions.key("flowguard.scoring.explain.top")
           .intType()
           .defaultValue(3)
-          .withDescription("Features in each flagged event's explanation (which features, the value that"
+          .withDescription("Features in each anomaly's explanation (which features, the value that"
               + " would have been typical, how much of the surprise each accounts for;"
               + " docs/explanations.md); 0 turns explanations off.");
 
@@ -108,14 +108,14 @@ public final class FlowguardOptions {
       ConfigOptions.key("flowguard.scoring.explain.all")
           .booleanType()
           .defaultValue(false)
-          .withDescription("Explain every event, not only anomalies and typicality alarms (about a"
+          .withDescription("Explain every event, not only anomalies (about a"
               + " millisecond per event at 10 features).");
 
   public static final ConfigOption<Double> EXPLAIN_MAX_PER_SECOND =
       ConfigOptions.key("flowguard.scoring.explain.max-per-second")
           .doubleType()
           .defaultValue(ScoringSettings.DEFAULT_EXPLAIN_PER_SECOND)
-          .withDescription("Explanations per second per scoring subtask at most; flagged events over the"
+          .withDescription("Explanations per second per scoring subtask at most; anomalies over the"
               + " cap say so in their explanation note and count in the explanationsSkipped metric.");
 
   public static final ConfigOption<Boolean> RECOMMENDED_RATES =

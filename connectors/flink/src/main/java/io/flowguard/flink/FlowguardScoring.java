@@ -149,7 +149,8 @@ public final class FlowguardScoring<T> {
   }
 
   /**
-   * Explain flagged events (anomalies and typicality alarms): their top {@code top} features, with the
+   * Explain anomalies (events below the false-alarm rate; a typicality alarm is about a window, not one
+   * event, so it is not explained per event): their top {@code top} features, with the
    * value that would have been typical and how much of the surprise each accounts for
    * ({@link Scored#explanation()}; docs/explanations.md). At most {@code perSecond} explanations per
    * operator instance; the rest say so in {@link Scored#explanationNote()} and count in the
@@ -161,7 +162,7 @@ public final class FlowguardScoring<T> {
     return this;
   }
 
-  /** Explain every event, not only flagged ones (costly: about a millisecond per event at d = 10). */
+  /** Explain every event, not only anomalies (costly: about a millisecond per event at d = 10). */
   public FlowguardScoring<T> explainEveryEvent() {
     this.explainAll = true;
     return this;

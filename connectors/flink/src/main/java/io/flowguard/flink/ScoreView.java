@@ -44,7 +44,7 @@ public interface ScoreView {
 
   /**
    * The event's explanation: its top features with their values, typical values and contributions (see
-   * {@code docs/explanations.md}); empty unless explanations are on and the event is flagged (or every
+   * {@code docs/explanations.md}); empty unless explanations are on and the event is an anomaly (or every
    * event is explained). A fresh array.
    */
   Attribution[] explanation();

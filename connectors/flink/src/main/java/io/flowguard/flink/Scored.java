@@ -19,7 +19,7 @@ import java.util.Objects;
  * @param anomaly whether tailProbability is below the configured false-alarm rate
  * @param typicality one result per configured typicality window, in configuration order
  * @param explanation the top features explaining the event (see docs/explanations.md); empty unless
- *     explanations are on ({@code FlowguardScoring.explain}) and the event is flagged
+ *     explanations are on ({@code FlowguardScoring.explain}) and the event is an anomaly
  * @param explanationNote what the explanation's features alone do not say (a joint anomaly, or why there
  *     is none); usually empty
  * @param <T> the event type

@@ -23,7 +23,7 @@ import java.util.Objects;
  * @param featureNames the model's feature names, in schema order
  * @param features the event's feature values, parallel to featureNames
  * @param explanation the top features explaining the event (empty unless explanations are on and the
- *     event is flagged)
+ *     event is an anomaly)
  * @param explanationNote what the explanation's features alone do not say (a joint anomaly, or why there
  *     is none); usually empty
  */

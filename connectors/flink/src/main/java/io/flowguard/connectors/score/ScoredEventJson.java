@@ -20,7 +20,7 @@ import java.io.UncheckedIOException;
  * }</pre>
  *
  * <p>{@code explanation} (and {@code explanationNote}, for a joint anomaly or an explanation that was not
- * computed) appear only for explained events: flagged ones when explanations are on (see
+ * computed) appear only for explained events: anomalies when explanations are on (see
  * docs/explanations.md for what each number means).
  *
  * <p>The order is fixed so that consumers and golden tests can rely on the bytes. JSON has no NaN or

@@ -394,7 +394,7 @@ public final class ScoringFunction<T, S, R>
           this::episode));
     }
     view.set(key, m, score, typicalityResults);
-    view.explanation = explain(m, view.alarm);
+    view.explanation = explain(m);
     S result = scoreMapper.map(event, view);
     out.collect(result);
     metrics.scored(score.anomaly, view.alarm, System.nanoTime() - start);
@@ -405,13 +405,14 @@ public final class ScoringFunction<T, S, R>
   }
 
   /**
-   * The explanation of the event just scored, when explanations are on and it is flagged (or all are
-   * explained) and the per-second cap allows; null otherwise (a flagged event over the cap gets an absent
-   * explanation saying so).
+   * The explanation of the event just scored, when explanations are on and it is an anomaly (or all are
+   * explained) and the per-second cap allows; null otherwise (an anomaly over the cap gets an absent
+   * explanation saying so). A typicality alarm is a property of a window, not of this event, so it is
+   * not explained per event.
    */
-  private Explanation explain(LoadedModel m, boolean alarm) {
+  private Explanation explain(LoadedModel m) {
     int top = settings.explainTop();
-    if (top == 0 || !(score.anomaly || alarm || settings.explainAll())) {
+    if (top == 0 || !(score.anomaly || settings.explainAll())) {
       return null;
     }
     boolean statistics = m.model.featureStatistics().isPresent();

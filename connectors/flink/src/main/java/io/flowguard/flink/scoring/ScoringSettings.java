@@ -100,8 +100,8 @@ public final class ScoringSettings implements Serializable {
   }
 
   /**
-   * The same settings with explanations: the top {@code top} features (0: none) of every flagged event
-   * (an anomaly or a typicality alarm), or of every event with {@code all}, at most {@code perSecond} per
+   * The same settings with explanations: the top {@code top} features (0: none) of every anomaly, or of
+   * every event with {@code all}, at most {@code perSecond} per
    * operator instance (the rest carry a "not explained" note and count in {@code explanationsSkipped}).
    */
   public ScoringSettings withExplanations(int top, boolean all, double perSecond) {
