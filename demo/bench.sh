@@ -5,6 +5,7 @@
 #
 #   demo/bench.sh                                   # 100 000 events; 5 000 events/s for 20 s
 #   demo/bench.sh --events 50000 --rate 2000 --seconds 10 --trivial false
+#   demo/bench.sh --false-alarm-rate 0.01 --explain-top 0   # explanations off (default top 3, rate 0.001)
 #
 # In-job retraining (io.flowguard.job.bench.InJobRetrainBench): state size of a 50 000-event reservoir,
 # retraining wall time (10 000 and 50 000 rows), exactly-once throughput with and without a

@@ -82,6 +82,8 @@ public final class EndToEndBench {
   private final int warmupSeconds;
   private final byte[] model;
   private int run;
+  private String falseAlarmRate = "0.001";
+  private String explainTop = "3";
 
   private EndToEndBench(EmbeddedKafka kafka, int events, int rate, int seconds, byte[] model) {
     this.kafka = kafka;
@@ -106,6 +108,10 @@ public final class EndToEndBench {
       System.out.printf(Locale.ROOT, "Training the benchmark model (MAF, d = %d, 5 x 128) ...%n", DIM);
       byte[] model = trainModel();
       EndToEndBench bench = new EndToEndBench(kafka, events, rate, seconds, model);
+      bench.falseAlarmRate = a.getOrDefault("false-alarm-rate", "0.001");
+      bench.explainTop = a.getOrDefault("explain-top", "3");
+      System.out.printf(Locale.ROOT, "false-alarm rate %s, explanations of the top %s features%n",
+          bench.falseAlarmRate, bench.explainTop);
       List<String> rows = new ArrayList<>();
       rows.add(bench.throughput(false));
       if (trivial) {
@@ -193,7 +199,9 @@ public final class EndToEndBench {
         Map.entry("flowguard.kafka.model-topic", p + "-models"), Map.entry("flowguard.kafka.group-id", p),
         Map.entry("flowguard.kafka.transactional-id-prefix", p), Map.entry("flowguard.kafka.starting-offsets", "earliest"),
         Map.entry("flowguard.kafka.delivery-guarantee", guarantee), Map.entry("execution.checkpointing.interval", "1 s"),
-        Map.entry("parallelism.default", "2"), Map.entry("flowguard.scoring.typicality.windows", "32,128")));
+        Map.entry("parallelism.default", "2"), Map.entry("flowguard.scoring.typicality.windows", "32,128"),
+        Map.entry("flowguard.scoring.false-alarm-rate", falseAlarmRate),
+        Map.entry("flowguard.scoring.explain.top", explainTop)));
     kafka.createTopic(c.eventsTopics().get(0), 2, false);
     kafka.createTopic(c.scoresTopic(), 2, false);
     kafka.createTopic(c.alertsTopic(), 1, false);
