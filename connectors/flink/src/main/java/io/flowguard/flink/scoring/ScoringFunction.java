@@ -138,6 +138,8 @@ public final class ScoringFunction<T, S, R>
   private transient Scorer.Score score;
   private transient View view;
   private transient ExplanationBudget budget;
+  /** The current key's typicality state as just updated (episodes read it without a second lookup). */
+  private transient KeyTypicality keyTypicality;
   private transient ListState<T> pending;
   private transient ValueState<Integer> pendingCount;
   private transient ValueState<Long> pendingDeadline;
@@ -388,7 +390,7 @@ public final class ScoringFunction<T, S, R>
     // Alarms become episodes per key and window (AlertEpisodes): one record when a window enters the
     // alarm state, updates at most every episodeUpdateEvery events, one when it clears.
     if (typicalityResults.length > 0) {
-      KeyTypicality recent = typicality.value();
+      KeyTypicality recent = keyTypicality;
       episodes.update(AlertEpisodes.step(episodes.value(), key, m.name, m.version,
           eventTime(event), typicalityResults, recent::values, settings.episodeUpdateEvery(),
           this::episode));
@@ -457,6 +459,7 @@ public final class ScoringFunction<T, S, R>
       state.add(nll);
     }
     typicality.update(state); // the heap backend keeps the reference; others serialize it
+    keyTypicality = state;
     TypicalityResult[] results = new TypicalityResult[n];
     for (int i = 0; i < n; i++) {
       double statistic = state.statistic(i, m.entropy);
