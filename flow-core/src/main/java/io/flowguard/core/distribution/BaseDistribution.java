@@ -6,10 +6,19 @@ import java.util.SplittableRandom;
 /**
  * The base (latent) density p_Z of a flow. Like transforms, a base keeps its parameters (if any) in the
  * flow's flat parameter vector {@code theta}; batches are row-major {@code n x dim()}.
+ *
+ * <p>A conditional base ({@link #contextDim()} {@code m > 0}, e.g. {@link ConditionalNormal}) is a
+ * density of z given a context c, row-major {@code n x m}, passed to the overloads that take one; its
+ * context-free methods fail. For an unconditional base those overloads ignore c (which may be null).
  */
 public interface BaseDistribution {
 
   int dim();
+
+  /** Context values per row this density is conditioned on; 0 for an unconditional base. */
+  default int contextDim() {
+    return 0;
+  }
 
   /** Writes initial parameter values (a standard normal, or as close as the family allows). */
   void initialize(double[] theta, SplittableRandom rng);
@@ -39,6 +48,33 @@ public interface BaseDistribution {
 
   /** Draws n samples into {@code out}. */
   void sample(double[] theta, int n, SplittableRandom rng, double[] out);
+
+  /**
+   * log p_Z(z | c) of each row into {@code out}, scratch from {@code ws} (not reset here); c is
+   * {@code n x contextDim()}. Default: the context-free method, ignoring c.
+   */
+  default void logProb(double[] theta, double[] z, double[] c, int n, double[] out, Workspace ws) {
+    logProb(theta, z, n, out, ws);
+  }
+
+  /** {@link #logProbBackward} of log p_Z(z | c). Default: the context-free method, ignoring c. */
+  default void logProbBackward(double[] theta, double[] z, double[] c, int n, double[] gLogP, double[] gz,
+                               double[] gTheta) {
+    logProbBackward(theta, z, n, gLogP, gz, gTheta);
+  }
+
+  /** Draws row r of {@code out} from p_Z(. | c_r), for n rows. Default: the context-free method. */
+  default void sample(double[] theta, double[] c, int n, SplittableRandom rng, double[] out) {
+    sample(theta, n, rng, out);
+  }
+
+  /**
+   * {@link #initializeFromData(double[], double[], int, SplittableRandom)} with the context of each
+   * latent row. Default: the context-free method.
+   */
+  default void initializeFromData(double[] theta, double[] z, double[] c, int n, SplittableRandom rng) {
+    initializeFromData(theta, z, n, rng);
+  }
 
   /** log(2 pi) / 2, the normalizing constant of a unit Gaussian per dimension. */
   double HALF_LOG_2PI = 0.5 * Math.log(2.0 * Math.PI);

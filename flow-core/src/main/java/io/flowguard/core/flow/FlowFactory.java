@@ -1,6 +1,7 @@
 package io.flowguard.core.flow;
 
 import io.flowguard.core.distribution.BaseDistribution;
+import io.flowguard.core.distribution.ConditionalNormal;
 import io.flowguard.core.distribution.DiagonalNormal;
 import io.flowguard.core.distribution.GaussianMixture;
 import io.flowguard.core.distribution.StandardNormal;
@@ -27,7 +28,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
-/** Builds a {@link Flow} from a {@link FlowSpec}: the structure is a pure function of the spec. */
+/**
+ * Builds a {@link Flow} from a {@link FlowSpec}: the structure is a pure function of the spec. A spec's
+ * {@code context} goes to every coupling and autoregressive layer (and to a conditional-normal base);
+ * ActNorm and the mixing layers do not read it.
+ */
 public final class FlowFactory {
 
   private FlowFactory() {}
@@ -69,6 +74,7 @@ public final class FlowFactory {
       case "standard-normal" -> new StandardNormal(d);
       case "diagonal-normal" -> new DiagonalNormal(layout, "base", d);
       case "gaussian-mixture" -> new GaussianMixture(layout, "base", d, spec.base().components());
+      case FlowSpec.BaseSpec.CONDITIONAL_NORMAL -> new ConditionalNormal(layout, "base", d, spec.contextDim());
       default -> throw new IllegalArgumentException("unknown base " + spec.base().type());
     };
     return new Flow(spec, transform, base, layout, new double[layout.size()]);
@@ -112,22 +118,24 @@ public final class FlowFactory {
 
   private static Transform layer(FlowSpec spec, ParameterLayout layout, String name, int l, Activation act) {
     int d = spec.dim();
+    int m = spec.contextDim();
     ElementwiseBijection affine = new AffineElement(spec.scaleBound());
     return switch (spec.family()) {
       case FlowSpec.REALNVP -> new CouplingTransform(layout, name + ".coupling",
-          CouplingTransform.alternatingMask(d, l), spec.hidden(), act, affine);
+          CouplingTransform.alternatingMask(d, l), spec.hidden(), act, affine, m);
       case FlowSpec.NICE -> new CouplingTransform(layout, name + ".coupling",
-          CouplingTransform.alternatingMask(d, l), spec.hidden(), act, new ShiftElement());
+          CouplingTransform.alternatingMask(d, l), spec.hidden(), act, new ShiftElement(), m);
       case FlowSpec.MAF -> new MaskedAutoregressive(layout, name + ".maf", order(d, l), spec.hidden(), act, affine,
-          spec.conditionerBoundOrZero());
+          spec.conditionerBoundOrZero(), m);
       case FlowSpec.IAF -> new InverseTransform(
           new MaskedAutoregressive(layout, name + ".iaf", order(d, l), spec.hidden(), act, affine,
-              spec.conditionerBoundOrZero()));
+              spec.conditionerBoundOrZero(), m));
       case FlowSpec.SPLINE_COUPLING -> new CouplingTransform(layout, name + ".coupling",
           CouplingTransform.alternatingMask(d, l), spec.hidden(), act,
-          new RationalQuadraticSpline(spec.bins(), spec.splineBound()));
+          new RationalQuadraticSpline(spec.bins(), spec.splineBound()), m);
       case FlowSpec.SPLINE_AUTOREGRESSIVE -> new MaskedAutoregressive(layout, name + ".made", order(d, l),
-          spec.hidden(), act, new RationalQuadraticSpline(spec.bins(), spec.splineBound()), spec.conditionerBoundOrZero());
+          spec.hidden(), act, new RationalQuadraticSpline(spec.bins(), spec.splineBound()),
+          spec.conditionerBoundOrZero(), m);
       default -> throw new IllegalArgumentException("unknown flow family " + spec.family());
     };
   }

@@ -35,6 +35,13 @@ import java.util.Locale;
  * families only; absent = none) feeds each MADE {@code b tanh(x / b)} instead of x, so the shifts and
  * scales are bounded functions of the earlier dimensions and a far outlier cannot extrapolate them into
  * an absurd density. Missing fields take the defaults below.
+ *
+ * <p>Conditional flows: {@code context} (absent = 0, written as an absent field, so an unconditional spec
+ * is exactly what it was before the field existed) is the number m of context values per row. The flow
+ * then models {@code p(x | c)}: every coupling conditioner reads {@code [x_A, c]}, every MADE reads c
+ * at every first-layer hidden unit (so even the first dimension in the ordering, and d = 1, depends on
+ * c); mixing layers and ActNorm do not read it. The {@code conditional-normal} base (context only) adds a
+ * Gaussian whose mean and log-scale are affine in c. Every family but glow takes a context.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record FlowSpec(
@@ -52,15 +59,20 @@ public record FlowSpec(
     @JsonProperty("structureSeed") Long structureSeed,
     @JsonProperty("conditionerBound") Double conditionerBound,
     @JsonProperty("shape") int[] shape,
-    @JsonProperty("levels") Integer levels) {
+    @JsonProperty("levels") Integer levels,
+    @JsonProperty("context") Integer context) {
 
-  /** The base distribution: {@code standard-normal}, {@code diagonal-normal} or {@code gaussian-mixture}. */
+  /**
+   * The base distribution: {@code standard-normal}, {@code diagonal-normal}, {@code gaussian-mixture}, or
+   * for a conditional flow {@code conditional-normal} (a diagonal Gaussian whose mean and log-scale are
+   * affine in the context).
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record BaseSpec(@JsonProperty("type") String type, @JsonProperty("components") Integer components) {
     public BaseSpec {
       type = type == null ? "standard-normal" : type.toLowerCase(Locale.ROOT);
       switch (type) {
-        case "standard-normal", "diagonal-normal" -> components = null;
+        case "standard-normal", "diagonal-normal", CONDITIONAL_NORMAL -> components = null;
         case "gaussian-mixture" -> {
           components = components == null ? 8 : components;
           if (components < 1) {
@@ -68,8 +80,16 @@ public record FlowSpec(
           }
         }
         default -> throw new IllegalArgumentException("unknown base type '" + type
-            + "': use standard-normal, diagonal-normal or gaussian-mixture");
+            + "': use standard-normal, diagonal-normal, gaussian-mixture or conditional-normal");
       }
+    }
+
+    /** The type name of the conditional base. */
+    public static final String CONDITIONAL_NORMAL = "conditional-normal";
+
+    /** The conditional base: a diagonal Gaussian with mean and log-scale affine in the context. */
+    public static BaseSpec conditionalNormal() {
+      return new BaseSpec(CONDITIONAL_NORMAL, null);
     }
 
     public static BaseSpec standardNormal() {
@@ -161,6 +181,22 @@ public record FlowSpec(
     } else if (shape != null || levels != null) {
       throw new IllegalArgumentException("shape and levels apply to the glow family only, not to " + family);
     }
+    if (context != null) {
+      if (context < 0) {
+        throw new IllegalArgumentException("context must be the number of context values per row (>= 0), got "
+            + context);
+      }
+      if (glow && context > 0) {
+        throw new IllegalArgumentException("the glow family is unconditional: context applies to realnvp, nice,"
+            + " maf, iaf, spline-coupling and spline-autoregressive");
+      }
+      // 0 is "unconditional", written as an absent field so that such a spec equals one that never had it.
+      context = context == 0 ? null : context;
+    }
+    if (base.type().equals(BaseSpec.CONDITIONAL_NORMAL) && context == null) {
+      throw new IllegalArgumentException("the conditional-normal base needs a context (\"context\": m > 0);"
+          + " for an unconditional flow use diagonal-normal");
+    }
   }
 
   private static void validateGlow(int dim, int[] shape, Integer levels, int[] hidden, boolean actNorm, String mixing) {
@@ -206,7 +242,7 @@ public record FlowSpec(
    */
   public static FlowSpec glow(TensorShape shape, int levels, int steps, int... hidden) {
     return new FlowSpec(GLOW, shape.size(), steps, hidden, null, null, null, null, null, null, null, null, null,
-        new int[] {shape.channels(), shape.height(), shape.width()}, levels);
+        new int[] {shape.channels(), shape.height(), shape.width()}, levels, null);
   }
 
   /** As the canonical constructor, without a conditioner bound (the form before it existed). */
@@ -214,7 +250,7 @@ public record FlowSpec(
                   Integer bins, Double splineBound, Boolean actNorm, String mixing, BaseSpec base,
                   Long structureSeed) {
     this(family, dim, layers, hidden, activation, scaleBound, bins, splineBound, actNorm, mixing, base,
-        structureSeed, null, null, null);
+        structureSeed, null, null, null, null);
   }
 
   /** As the canonical constructor, without a tensor shape (every family but glow). */
@@ -222,7 +258,29 @@ public record FlowSpec(
                   Integer bins, Double splineBound, Boolean actNorm, String mixing, BaseSpec base,
                   Long structureSeed, Double conditionerBound) {
     this(family, dim, layers, hidden, activation, scaleBound, bins, splineBound, actNorm, mixing, base,
-        structureSeed, conditionerBound, null, null);
+        structureSeed, conditionerBound, null, null, null);
+  }
+
+  /** As the canonical constructor, without a context (an unconditional flow: the form before it existed). */
+  public FlowSpec(String family, int dim, Integer layers, int[] hidden, String activation, Double scaleBound,
+                  Integer bins, Double splineBound, Boolean actNorm, String mixing, BaseSpec base,
+                  Long structureSeed, Double conditionerBound, int[] shape, Integer levels) {
+    this(family, dim, layers, hidden, activation, scaleBound, bins, splineBound, actNorm, mixing, base,
+        structureSeed, conditionerBound, shape, levels, null);
+  }
+
+  /** The number of context values per row the flow is conditioned on; 0 for an unconditional flow. */
+  public int contextDim() {
+    return context == null ? 0 : context;
+  }
+
+  /**
+   * This spec conditioned on {@code m} context values per row (0: unconditional). The base is kept, so
+   * {@code spec.withContext(m).withBase(BaseSpec.conditionalNormal())} also makes the base conditional.
+   */
+  public FlowSpec withContext(int m) {
+    return new FlowSpec(family, dim, layers, hidden, activation, scaleBound, bins, splineBound, actNorm, mixing, base,
+        structureSeed, conditionerBound, shape, levels, m);
   }
 
   /** The conditioner bound {@code b} of the autoregressive layers, 0 when there is none. */
@@ -233,7 +291,7 @@ public record FlowSpec(
   /** This spec with conditioner bound {@code b} (0: none). */
   public FlowSpec withConditionerBound(double b) {
     return new FlowSpec(family, dim, layers, hidden, activation, scaleBound, bins, splineBound, actNorm, mixing, base,
-        structureSeed, b, shape, levels);
+        structureSeed, b, shape, levels, context);
   }
 
   /** A spec with defaults for everything but the family and dimension. */
@@ -243,37 +301,37 @@ public record FlowSpec(
 
   public FlowSpec withLayers(int n) {
     return new FlowSpec(family, dim, n, hidden, activation, scaleBound, bins, splineBound, actNorm, mixing, base,
-        structureSeed, conditionerBound, shape, levels);
+        structureSeed, conditionerBound, shape, levels, context);
   }
 
   public FlowSpec withHidden(int... h) {
     return new FlowSpec(family, dim, layers, h, activation, scaleBound, bins, splineBound, actNorm, mixing, base,
-        structureSeed, conditionerBound, shape, levels);
+        structureSeed, conditionerBound, shape, levels, context);
   }
 
   public FlowSpec withBase(BaseSpec b) {
     return new FlowSpec(family, dim, layers, hidden, activation, scaleBound, bins, splineBound, actNorm, mixing, b,
-        structureSeed, conditionerBound, shape, levels);
+        structureSeed, conditionerBound, shape, levels, context);
   }
 
   public FlowSpec withActNorm(boolean on) {
     return new FlowSpec(family, dim, layers, hidden, activation, scaleBound, bins, splineBound, on, mixing, base,
-        structureSeed, conditionerBound, shape, levels);
+        structureSeed, conditionerBound, shape, levels, context);
   }
 
   public FlowSpec withMixing(String m) {
     return new FlowSpec(family, dim, layers, hidden, activation, scaleBound, bins, splineBound, actNorm, m, base,
-        structureSeed, conditionerBound, shape, levels);
+        structureSeed, conditionerBound, shape, levels, context);
   }
 
   public FlowSpec withActivation(String a) {
     return new FlowSpec(family, dim, layers, hidden, a, scaleBound, bins, splineBound, actNorm, mixing, base,
-        structureSeed, conditionerBound, shape, levels);
+        structureSeed, conditionerBound, shape, levels, context);
   }
 
   public FlowSpec withSpline(int nBins, double bound) {
     return new FlowSpec(family, dim, layers, hidden, activation, scaleBound, nBins, bound, actNorm, mixing, base,
-        structureSeed, conditionerBound, shape, levels);
+        structureSeed, conditionerBound, shape, levels, context);
   }
 
   static boolean isCoupling(String family) {

@@ -149,7 +149,7 @@ public final class ModelTrainer {
     }
     return new FlowSpec(spec.family(), dim, spec.layers(), spec.hidden(), spec.activation(), spec.scaleBound(),
         spec.bins(), spec.splineBound(), spec.actNorm(), spec.mixing(), spec.base(), spec.structureSeed(),
-        spec.conditionerBound(), spec.shape(), spec.levels());
+        spec.conditionerBound(), spec.shape(), spec.levels(), spec.context());
   }
 
   /**

@@ -52,8 +52,27 @@ public final class Mlp {
    * @param masks per layer {@code in x out} 0/1 masks, or null for a dense network
    */
   public Mlp(ParameterLayout layout, String name, int[] sizes, Activation activation, double[][] masks) {
+    this(layout, name, sizes, activation, masks, 0);
+  }
+
+  /**
+   * A network whose last {@code contextInputs} inputs are a conditioning context (conditional flows).
+   * The network is the same dense product; only the parameter layout tells them apart: the first
+   * layer's weight rows of the context get a block of their own, {@code name.w0.context}, right after
+   * {@code name.w0} (so the two still form one row-major {@code in x out} matrix), which lets a model
+   * file or a test name the context weights.
+   *
+   * @param sizes layer widths, input first (context included) and output last
+   * @param contextInputs how many of the {@code sizes[0]} inputs, at the end of each input row, are context
+   */
+  public Mlp(ParameterLayout layout, String name, int[] sizes, Activation activation, double[][] masks,
+             int contextInputs) {
     if (sizes.length < 2) {
       throw new IllegalArgumentException("an MLP needs at least an input and an output size");
+    }
+    if (contextInputs < 0 || contextInputs > sizes[0]) {
+      throw new IllegalArgumentException("context inputs must be between 0 and the " + sizes[0] + " inputs, got "
+          + contextInputs);
     }
     this.sizes = sizes.clone();
     this.activation = activation;
@@ -65,7 +84,12 @@ public final class Mlp {
       if (masks != null && masks[l].length != sizes[l] * sizes[l + 1]) {
         throw new IllegalArgumentException("mask " + l + " does not match the layer shape");
       }
-      weightOffsets[l] = layout.allocate(name + ".w" + l, sizes[l] * sizes[l + 1], ParamKind.WEIGHT);
+      if (l == 0 && contextInputs > 0) {
+        weightOffsets[l] = layout.allocate(name + ".w0", (sizes[0] - contextInputs) * sizes[1], ParamKind.WEIGHT);
+        layout.allocate(name + ".w0.context", contextInputs * sizes[1], ParamKind.WEIGHT);
+      } else {
+        weightOffsets[l] = layout.allocate(name + ".w" + l, sizes[l] * sizes[l + 1], ParamKind.WEIGHT);
+      }
       biasOffsets[l] = layout.allocate(name + ".b" + l, sizes[l + 1], ParamKind.BIAS);
     }
     this.blockRowStart = new int[layers][];

@@ -19,6 +19,12 @@ import java.util.SplittableRandom;
  *
  * <p>A step whose loss or gradient is not finite is skipped (the parameters are not touched) and counted;
  * {@code maxConsecutiveNonFinite} such steps in a row stop training with a {@link TrainingException}.
+ *
+ * <p>Conditional flows ({@link Flow#contextDim()} {@code > 0}) train on pairs (x, c) with the
+ * {@code fit} overloads that take a context: row r of c is the context of row r of x, and the pairs stay
+ * together through the shuffles, the validation split and the minibatches, so training minimizes the
+ * mean of {@code -log p(x_r | c_r)}. Input and smoothing noise perturb x only, never the context.
+ * Everything else (early stopping, averaging, progress, determinism) is as for unconditional flows.
  */
 public final class Trainer {
 
@@ -51,8 +57,31 @@ public final class Trainer {
    * uses (measured slightly better than validating on noisy copies, docs/defaults.md).
    */
   public TrainingResult fit(Flow flow, double[] x, int n, boolean initializeFromData, InputNoise inputNoise) {
+    return fit(flow, x, null, n, initializeFromData, inputNoise);
+  }
+
+  /**
+   * Trains a conditional flow in place on {@code n} pairs: rows of {@code x} ({@code n x flow.dim()}) with
+   * the matching rows of the context {@code c} ({@code n x flow.contextDim()}), both row-major and checked
+   * up front (a non-finite value or a wrong context width is reported with its row and column). Runs
+   * data-dependent initialization first unless {@code initializeFromData} is false. For an unconditional
+   * flow, c must be null and this is {@link #fit(Flow, double[], int, boolean)}.
+   */
+  public TrainingResult fit(Flow flow, double[] x, double[] c, int n, boolean initializeFromData) {
+    return fit(flow, x, c, n, initializeFromData, InputNoise.NONE);
+  }
+
+  /**
+   * As {@link #fit(Flow, double[], double[], int, boolean)}, with {@code inputNoise} and the configured
+   * smoothing noise applied to the x of every minibatch as in
+   * {@link #fit(Flow, double[], int, boolean, InputNoise)}; the context is never perturbed.
+   */
+  public TrainingResult fit(Flow flow, double[] x, double[] c, int n, boolean initializeFromData,
+                            InputNoise inputNoise) {
     int d = flow.dim();
+    int m = flow.contextDim();
     FlowInputs.validate(x, n, d);
+    c = FlowInputs.validateContext(c, n, m);
     if (n < 2) {
       throw new IllegalArgumentException("need at least 2 training rows, got " + n);
     }
@@ -67,15 +96,22 @@ public final class Trainer {
     int nTrain = n - nVal;
     double[] train = gatherRows(x, d, order, nVal, n);
     double[] val = nVal > 0 ? gatherRows(x, d, order, 0, nVal) : null;
+    // The context rows follow their data rows through every permutation; null for an unconditional flow.
+    double[] trainContext = c != null ? gatherRows(c, m, order, nVal, n) : null;
+    double[] valContext = c != null && nVal > 0 ? gatherRows(c, m, order, 0, nVal) : null;
     boolean noisy = inputNoise != InputNoise.NONE || config.noise() > 0;
     SplittableRandom noiseRng = new SplittableRandom(config.seed() ^ 0x5DEECE66DL);
     if (initializeFromData) {
-      int m = Math.min(nTrain, 4096);
-      double[] init = java.util.Arrays.copyOf(train, m * d);
+      int rows = Math.min(nTrain, 4096);
+      double[] init = java.util.Arrays.copyOf(train, rows * d);
       if (noisy) {
-        perturb(init, m, d, inputNoise, config.noiseAt(1), noiseRng);
+        perturb(init, rows, d, inputNoise, config.noiseAt(1), noiseRng);
       }
-      flow.initializeFromData(init, m, config.seed());
+      if (trainContext == null) {
+        flow.initializeFromData(init, rows, config.seed());
+      } else {
+        flow.initializeFromData(init, java.util.Arrays.copyOf(trainContext, rows * m), rows, config.seed());
+      }
     }
 
     double[] theta = flow.parameters();
@@ -101,6 +137,7 @@ public final class Trainer {
     double lastTrain = Double.NaN;
     int step = 0;
     double[] xb = new double[batch * d];
+    double[] cb = trainContext != null ? new double[batch * m] : null;
     double decay = config.averaging();
     double[] average = decay > 0 ? theta.clone() : null;
     double[] current = decay > 0 ? new double[p] : null;
@@ -115,6 +152,11 @@ public final class Trainer {
       for (int b = 0; b < batch; b++) {
         System.arraycopy(train, epochOrder[cursor + b] * d, xb, b * d, d);
       }
+      if (cb != null) {
+        for (int b = 0; b < batch; b++) {
+          System.arraycopy(trainContext, epochOrder[cursor + b] * m, cb, b * m, m);
+        }
+      }
       cursor += batch;
       rowsSeen += batch;
       if (noisy) {
@@ -122,7 +164,9 @@ public final class Trainer {
       }
 
       java.util.Arrays.fill(grad, 0.0);
-      double loss = flow.meanNllAndGradient(xb, batch, grad);
+      double loss = cb == null
+          ? flow.meanNllAndGradient(xb, batch, grad)
+          : flow.meanNllAndGradient(xb, cb, batch, grad);
       double norm = Double.isFinite(loss) ? Adam.norm(grad) : Double.NaN;
       if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
         skipped++;
@@ -160,7 +204,7 @@ public final class Trainer {
             System.arraycopy(theta, 0, current, 0, p);
             System.arraycopy(average, 0, theta, 0, p);
           }
-          vNll = flow.meanNll(val, nVal);
+          vNll = valContext == null ? flow.meanNll(val, nVal) : flow.meanNll(val, valContext, nVal);
           if (vNll < bestVal) {
             bestVal = vNll;
             bestStep = step;

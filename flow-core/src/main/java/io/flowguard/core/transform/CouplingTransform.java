@@ -12,6 +12,10 @@ import java.util.SplittableRandom;
  * RealNVP, with {@link ShiftElement} NICE, with a rational-quadratic spline a Neural Spline Flow
  * coupling layer. Both directions cost one conditioner pass; the Jacobian is triangular, so the
  * log-determinant is the sum of the element log-derivatives.
+ *
+ * <p>Conditional coupling: with {@code contextDim = m > 0} the conditioner reads {@code [x_A, c]}, the
+ * kept dimensions followed by the row's context, so the element parameters of the transformed
+ * dimensions are functions of both; the Jacobian in x keeps its shape and its determinant.
  */
 public final class CouplingTransform implements Transform {
 
@@ -21,6 +25,9 @@ public final class CouplingTransform implements Transform {
   private final Mlp conditioner;
   private final ElementwiseBijection element;
   private final int paramsPerDim;
+  private final int contextDim;
+  /** Conditioner inputs per row: the kept dimensions, then the context. */
+  private final int condWidth;
 
   private record CouplingTrace(double[] input, double[] params, Mlp.Trace mlp) implements Trace {}
 
@@ -30,6 +37,20 @@ public final class CouplingTransform implements Transform {
    */
   public CouplingTransform(ParameterLayout layout, String name, boolean[] mask, int[] hidden,
                            Activation activation, ElementwiseBijection element) {
+    this(layout, name, mask, hidden, activation, element, 0);
+  }
+
+  /**
+   * A conditional coupling layer: the conditioner also reads {@code contextDim} context values per row
+   * (its first-layer weights of the context are the parameter block {@code name.net.w0.context}).
+   *
+   * @param contextDim context values per row; 0 for an unconditional layer
+   */
+  public CouplingTransform(ParameterLayout layout, String name, boolean[] mask, int[] hidden,
+                           Activation activation, ElementwiseBijection element, int contextDim) {
+    if (contextDim < 0) {
+      throw new IllegalArgumentException("the context dimension must not be negative, got " + contextDim);
+    }
     this.dim = mask.length;
     int nId = 0;
     for (boolean m : mask) {
@@ -50,11 +71,13 @@ public final class CouplingTransform implements Transform {
     }
     this.element = element;
     this.paramsPerDim = element.paramsPerDim();
+    this.contextDim = contextDim;
+    this.condWidth = nId + contextDim;
     int[] sizes = new int[hidden.length + 2];
-    sizes[0] = nId;
+    sizes[0] = condWidth;
     System.arraycopy(hidden, 0, sizes, 1, hidden.length);
     sizes[sizes.length - 1] = transformed.length * paramsPerDim;
-    this.conditioner = new Mlp(layout, name + ".net", sizes, activation, null);
+    this.conditioner = new Mlp(layout, name + ".net", sizes, activation, null, contextDim);
   }
 
   /** The alternating checkerboard mask of layer {@code layer}: even layers keep the even dimensions. */
@@ -76,6 +99,11 @@ public final class CouplingTransform implements Transform {
   }
 
   @Override
+  public int contextDim() {
+    return contextDim;
+  }
+
+  @Override
   public void initialize(double[] theta, SplittableRandom rng) {
     double[] id = element.identityParams();
     double[] bias = new double[transformed.length * paramsPerDim];
@@ -87,18 +115,29 @@ public final class CouplingTransform implements Transform {
 
   @Override
   public void forward(double[] theta, double[] z, double[] x, double[] logDet, int n, Workspace ws) {
-    apply(theta, z, x, logDet, n, ws, true);
+    apply(theta, z, null, x, logDet, n, ws, true);
   }
 
   @Override
   public void inverse(double[] theta, double[] x, double[] z, double[] logDet, int n, Workspace ws) {
-    apply(theta, x, z, logDet, n, ws, false);
+    apply(theta, x, null, z, logDet, n, ws, false);
   }
 
-  private void apply(double[] theta, double[] in, double[] out, double[] logDet, int n, Workspace ws,
+  @Override
+  public void forward(double[] theta, double[] z, double[] c, double[] x, double[] logDet, int n, Workspace ws) {
+    apply(theta, z, c, x, logDet, n, ws, true);
+  }
+
+  @Override
+  public void inverse(double[] theta, double[] x, double[] c, double[] z, double[] logDet, int n, Workspace ws) {
+    apply(theta, x, c, z, logDet, n, ws, false);
+  }
+
+  private void apply(double[] theta, double[] in, double[] c, double[] out, double[] logDet, int n, Workspace ws,
                      boolean forward) {
-    double[] cond = ws.take(n * identity.length);
-    gather(in, cond, n);
+    ContextRows.require(c, contextDim, "this coupling layer");
+    double[] cond = ws.take(n * condWidth);
+    gather(in, c, cond, n);
     double[] params = ws.take(n * transformed.length * paramsPerDim);
     conditioner.forward(theta, cond, n, params, ws);
     elementwise(in, params, out, logDet, n, forward, ws.take(element.scratchSize()));
@@ -125,28 +164,44 @@ public final class CouplingTransform implements Transform {
     }
   }
 
-  private void gather(double[] in, double[] cond, int n) {
+  /** The conditioner input of each row: the kept dimensions, then (when conditional) the context. */
+  private void gather(double[] in, double[] c, double[] cond, int n) {
     int nId = identity.length;
     for (int r = 0; r < n; r++) {
       for (int a = 0; a < nId; a++) {
-        cond[r * nId + a] = in[r * dim + identity[a]];
+        cond[r * condWidth + a] = in[r * dim + identity[a]];
       }
+    }
+    if (contextDim > 0) {
+      ContextRows.copyInto(c, contextDim, cond, condWidth, nId, n);
     }
   }
 
   @Override
   public Trace inverseTrace(double[] theta, double[] x, double[] z, double[] logDet, int n) {
-    return trace(theta, x, z, logDet, n, false);
+    return trace(theta, x, null, z, logDet, n, false);
   }
 
   @Override
   public Trace forwardTrace(double[] theta, double[] z, double[] x, double[] logDet, int n) {
-    return trace(theta, z, x, logDet, n, true);
+    return trace(theta, z, null, x, logDet, n, true);
   }
 
-  private Trace trace(double[] theta, double[] in, double[] out, double[] logDet, int n, boolean forward) {
-    double[] cond = new double[n * identity.length];
-    gather(in, cond, n);
+  @Override
+  public Trace inverseTrace(double[] theta, double[] x, double[] c, double[] z, double[] logDet, int n) {
+    return trace(theta, x, c, z, logDet, n, false);
+  }
+
+  @Override
+  public Trace forwardTrace(double[] theta, double[] z, double[] c, double[] x, double[] logDet, int n) {
+    return trace(theta, z, c, x, logDet, n, true);
+  }
+
+  private Trace trace(double[] theta, double[] in, double[] c, double[] out, double[] logDet, int n,
+                      boolean forward) {
+    ContextRows.require(c, contextDim, "this coupling layer");
+    double[] cond = new double[n * condWidth];
+    gather(in, c, cond, n);
     Mlp.Trace mt = conditioner.forwardTrace(theta, cond, n);
     double[] params = mt.output();
     elementwise(in, params, out, logDet, n, forward, new double[element.scratchSize()]);
@@ -184,12 +239,13 @@ public final class CouplingTransform implements Transform {
             : element.inverseBackward(in[idx], params, off, gOut[idx], gLogDet[r], gParams, off);
       }
     }
-    double[] gCond = new double[n * nId];
+    // The context columns of gCond (dL/dc) are computed and dropped: the context is not a variable.
+    double[] gCond = new double[n * condWidth];
     conditioner.backward(theta, t.mlp(), gParams, gCond, gTheta);
     for (int r = 0; r < n; r++) {
       int ro = r * dim;
       for (int a = 0; a < nId; a++) {
-        gIn[ro + identity[a]] = gOut[ro + identity[a]] + gCond[r * nId + a];
+        gIn[ro + identity[a]] = gOut[ro + identity[a]] + gCond[r * condWidth + a];
       }
     }
   }

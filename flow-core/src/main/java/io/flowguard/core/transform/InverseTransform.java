@@ -5,7 +5,8 @@ import java.util.SplittableRandom;
 
 /**
  * The inverse of a transform: its sampling direction is the wrapped transform's density direction and
- * vice versa. An IAF is {@code new InverseTransform(maf)}: one-pass sampling, sequential density.
+ * vice versa. An IAF is {@code new InverseTransform(maf)}: one-pass sampling, sequential density. The
+ * context of a conditional inner transform passes through unchanged.
  */
 public final class InverseTransform implements Transform {
 
@@ -22,6 +23,11 @@ public final class InverseTransform implements Transform {
   @Override
   public int dim() {
     return inner.dim();
+  }
+
+  @Override
+  public int contextDim() {
+    return inner.contextDim();
   }
 
   @Override
@@ -42,6 +48,26 @@ public final class InverseTransform implements Transform {
   @Override
   public void inverse(double[] theta, double[] x, double[] z, double[] logDet, int n, Workspace ws) {
     inner.forward(theta, x, z, logDet, n, ws);
+  }
+
+  @Override
+  public void forward(double[] theta, double[] z, double[] c, double[] x, double[] logDet, int n, Workspace ws) {
+    inner.inverse(theta, z, c, x, logDet, n, ws);
+  }
+
+  @Override
+  public void inverse(double[] theta, double[] x, double[] c, double[] z, double[] logDet, int n, Workspace ws) {
+    inner.forward(theta, x, c, z, logDet, n, ws);
+  }
+
+  @Override
+  public Trace inverseTrace(double[] theta, double[] x, double[] c, double[] z, double[] logDet, int n) {
+    return inner.forwardTrace(theta, x, c, z, logDet, n);
+  }
+
+  @Override
+  public Trace forwardTrace(double[] theta, double[] z, double[] c, double[] x, double[] logDet, int n) {
+    return inner.inverseTrace(theta, z, c, x, logDet, n);
   }
 
   @Override

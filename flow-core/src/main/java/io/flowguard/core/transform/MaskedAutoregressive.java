@@ -37,6 +37,13 @@ import java.util.SplittableRandom;
  *       and {@code gLogDet = -gLd}, because {@code dx/dtheta = -J^-1 dG/dtheta}.
  * </ol>
  * This costs about d + 1 MADE backward passes, the same order as sampling itself.
+ *
+ * <p>Conditional: with {@code contextDim = m > 0} the MADE reads each row's context after its d inputs
+ * (see {@link Made}): the context reaches every first-layer hidden unit and, through the units that see
+ * nothing else, the parameters of every dimension, the first in the ordering included. The element
+ * bijections, the triangular Jacobian in x and both directions' costs are unchanged; the context is read,
+ * never squashed by the conditioner bound, and has no gradient (the implicit differentiation above holds
+ * at fixed context).
  */
 public final class MaskedAutoregressive implements Transform {
 
@@ -53,6 +60,9 @@ public final class MaskedAutoregressive implements Transform {
    * sees x.
    */
   private final double conditionerBound;
+  private final int contextDim;
+  /** MADE inputs per row: the d dimensions, then the context. */
+  private final int madeWidth;
 
   /**
    * What a traced pass keeps, in either direction: the (final) x, the element parameters the MADE
@@ -68,6 +78,8 @@ public final class MaskedAutoregressive implements Transform {
     double[] discard;
     /** d/dx of the conditioner squash at x, when there is one; computed on first need, reused likewise. */
     double[] squashSlope;
+    /** The MADE's input gradient with its context columns (conditional layers); allocated on first need. */
+    double[] wideInputGradient;
 
     MafTrace(double[] x, double[] params, Mlp.Trace mlp, int n) {
       this.x = x;
@@ -93,6 +105,23 @@ public final class MaskedAutoregressive implements Transform {
    */
   public MaskedAutoregressive(ParameterLayout layout, String name, int[] order, int[] hidden,
                               Activation activation, ElementwiseBijection element, double conditionerBound) {
+    this(layout, name, order, hidden, activation, element, conditionerBound, 0);
+  }
+
+  /**
+   * A conditional masked autoregressive transform: the MADE also reads {@code contextDim} context values
+   * per row (its first-layer weights of the context are the parameter block {@code name.made.w0.context}).
+   *
+   * @param conditionerBound {@code b > 0}: the MADE's inputs are {@code b tanh(x / b)}; 0: x as it is (the
+   *     context is never squashed)
+   * @param contextDim context values per row; 0 for an unconditional layer
+   */
+  public MaskedAutoregressive(ParameterLayout layout, String name, int[] order, int[] hidden,
+                              Activation activation, ElementwiseBijection element, double conditionerBound,
+                              int contextDim) {
+    if (contextDim < 0) {
+      throw new IllegalArgumentException("the context dimension must not be negative, got " + contextDim);
+    }
     if (!(conditionerBound >= 0) || Double.isInfinite(conditionerBound)) {
       throw new IllegalArgumentException("the conditioner bound must be finite and >= 0, got " + conditionerBound);
     }
@@ -105,7 +134,9 @@ public final class MaskedAutoregressive implements Transform {
     this.element = element;
     this.paramsPerDim = element.paramsPerDim();
     // Made.build validates the ordering before anything is allocated in the layout.
-    this.made = Made.build(layout, name + ".made", this.order, hidden, paramsPerDim, activation);
+    this.contextDim = contextDim;
+    this.madeWidth = dim + contextDim;
+    this.made = Made.build(layout, name + ".made", this.order, hidden, paramsPerDim, activation, contextDim);
     this.sequence = Made.sequence(this.order);
   }
 
@@ -155,6 +186,11 @@ public final class MaskedAutoregressive implements Transform {
   }
 
   @Override
+  public int contextDim() {
+    return contextDim;
+  }
+
+  @Override
   public void initialize(double[] theta, SplittableRandom rng) {
     double[] id = element.identityParams();
     double[] bias = new double[dim * paramsPerDim];
@@ -173,27 +209,48 @@ public final class MaskedAutoregressive implements Transform {
 
   @Override
   public void forward(double[] theta, double[] z, double[] x, double[] logDet, int n, Workspace ws) {
-    sample(theta, z, x, logDet, n, ws);
+    sample(theta, z, null, x, logDet, n, ws);
   }
 
   @Override
   public void inverse(double[] theta, double[] x, double[] z, double[] logDet, int n, Workspace ws) {
+    inverse(theta, x, null, z, logDet, n, ws);
+  }
+
+  @Override
+  public void forward(double[] theta, double[] z, double[] c, double[] x, double[] logDet, int n, Workspace ws) {
+    sample(theta, z, c, x, logDet, n, ws);
+  }
+
+  @Override
+  public void inverse(double[] theta, double[] x, double[] c, double[] z, double[] logDet, int n, Workspace ws) {
+    ContextRows.require(c, contextDim, "this autoregressive layer");
     double[] params = ws.take(n * dim * paramsPerDim);
-    made.forward(theta, conditionerInput(x, n, ws), n, params, ws);
+    made.forward(theta, madeInput(x, c, n, ws), n, params, ws);
     elementInverse(x, params, z, logDet, n, ws.take(element.scratchSize()));
   }
 
   /** Sequential sampling: pass k runs the MADE on the partial x and fixes dimension sequence[k]. */
-  private void sample(double[] theta, double[] z, double[] x, double[] logDet, int n, Workspace ws) {
+  private void sample(double[] theta, double[] z, double[] c, double[] x, double[] logDet, int n, Workspace ws) {
+    ContextRows.require(c, contextDim, "this autoregressive layer");
     // Not-yet-fixed dimensions meet only zero (masked) weights, but 0 * NaN is NaN, so they must not
     // hold stale garbage: start from zeros.
     Arrays.fill(x, 0, n * dim, 0.0);
     double[] params = ws.take(n * dim * paramsPerDim);
     double[] scratch = ws.take(element.scratchSize());
     int stride = dim * paramsPerDim;
-    double[] u = conditionerBound > 0 ? ws.take(n * dim) : x;
+    double[] u;
+    if (contextDim > 0) {
+      // The context columns are written once; each pass rewrites the x columns.
+      u = ws.take(n * madeWidth);
+      ContextRows.copyInto(c, contextDim, u, madeWidth, dim, n);
+    } else {
+      u = conditionerBound > 0 ? ws.take(n * dim) : x;
+    }
     for (int k = 0; k < dim; k++) {
-      if (conditionerBound > 0) {
+      if (contextDim > 0) {
+        writeHead(x, u, n);
+      } else if (conditionerBound > 0) {
         squash(x, u, n * dim);
       }
       made.forward(theta, u, n, params, ws);
@@ -219,20 +276,31 @@ public final class MaskedAutoregressive implements Transform {
 
   @Override
   public Trace inverseTrace(double[] theta, double[] x, double[] z, double[] logDet, int n) {
+    return inverseTrace(theta, x, null, z, logDet, n);
+  }
+
+  @Override
+  public Trace forwardTrace(double[] theta, double[] z, double[] x, double[] logDet, int n) {
+    return forwardTrace(theta, z, null, x, logDet, n);
+  }
+
+  @Override
+  public Trace inverseTrace(double[] theta, double[] x, double[] c, double[] z, double[] logDet, int n) {
+    ContextRows.require(c, contextDim, "this autoregressive layer");
     double[] xs = Arrays.copyOf(x, n * dim);
-    Mlp.Trace mt = made.forwardTrace(theta, conditionerInput(xs), n);
+    Mlp.Trace mt = made.forwardTrace(theta, madeInput(xs, c, n), n);
     double[] params = mt.output();
     elementInverse(xs, params, z, logDet, n, new double[element.scratchSize()]);
     return new MafTrace(xs, params, mt, n);
   }
 
   @Override
-  public Trace forwardTrace(double[] theta, double[] z, double[] x, double[] logDet, int n) {
-    sample(theta, z, x, logDet, n, new Workspace());
+  public Trace forwardTrace(double[] theta, double[] z, double[] c, double[] x, double[] logDet, int n) {
+    sample(theta, z, c, x, logDet, n, new Workspace());
     // The backward pass works on the density map at the sampled x; the MADE outputs at the final x are
     // the parameters sampling used, since each dimension's outputs ignore the dimensions fixed later.
     double[] xs = Arrays.copyOf(x, n * dim);
-    Mlp.Trace mt = made.forwardTrace(theta, conditionerInput(xs), n);
+    Mlp.Trace mt = made.forwardTrace(theta, madeInput(xs, c, n), n);
     return new MafTrace(xs, mt.output(), mt, n);
   }
 
@@ -342,7 +410,16 @@ public final class MaskedAutoregressive implements Transform {
       }
       sink = t.discard;
     }
-    made.backward(theta, t.mlp, gParams, gxCond, sink);
+    if (contextDim > 0) {
+      // The MADE's input gradient has context columns too; dL/dc is dropped (the context is no variable).
+      if (t.wideInputGradient == null) {
+        t.wideInputGradient = new double[t.n * madeWidth];
+      }
+      made.backward(theta, t.mlp, gParams, t.wideInputGradient, sink);
+      ContextRows.copyHead(t.wideInputGradient, madeWidth, gxCond, dim, t.n);
+    } else {
+      made.backward(theta, t.mlp, gParams, gxCond, sink);
+    }
     if (conditionerBound > 0) {
       int len = t.n * dim;
       if (t.squashSlope == null) {
@@ -368,6 +445,45 @@ public final class MaskedAutoregressive implements Transform {
     double[] u = ws.take(n * dim);
     squash(x, u, n * dim);
     return u;
+  }
+
+  /**
+   * What the MADE reads of n rows: {@link #conditionerInput(double[], int, Workspace)} for an
+   * unconditional layer; for a conditional one, each row's (possibly squashed) x followed by its context,
+   * in workspace scratch.
+   */
+  private double[] madeInput(double[] x, double[] c, int n, Workspace ws) {
+    if (contextDim == 0) {
+      return conditionerInput(x, n, ws);
+    }
+    double[] u = ws.take(n * madeWidth);
+    writeHead(x, u, n);
+    ContextRows.copyInto(c, contextDim, u, madeWidth, dim, n);
+    return u;
+  }
+
+  /** As {@link #madeInput(double[], double[], int, Workspace)}, in a new array (traced passes). */
+  private double[] madeInput(double[] xs, double[] c, int n) {
+    if (contextDim == 0) {
+      return conditionerInput(xs);
+    }
+    double[] u = new double[n * madeWidth];
+    writeHead(xs, u, n);
+    ContextRows.copyInto(c, contextDim, u, madeWidth, dim, n);
+    return u;
+  }
+
+  /** Writes x (squashed when there is a conditioner bound) into the first d columns of the MADE input. */
+  private void writeHead(double[] x, double[] u, int n) {
+    double b = conditionerBound;
+    double inv = b > 0 ? 1.0 / b : 0.0;
+    for (int r = 0; r < n; r++) {
+      int xo = r * dim;
+      int uo = r * madeWidth;
+      for (int i = 0; i < dim; i++) {
+        u[uo + i] = b > 0 ? b * FastMath.tanh(x[xo + i] * inv) : x[xo + i];
+      }
+    }
   }
 
   /** As {@link #conditionerInput(double[], int, Workspace)}, in a new array (traced passes). */

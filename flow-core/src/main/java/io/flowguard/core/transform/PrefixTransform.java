@@ -8,7 +8,8 @@ import java.util.SplittableRandom;
  * unchanged: the multi-scale split of Glow and RealNVP. After a level, half of the channels are factored
  * out (they are final latent values, modelled by the base density) and the next level works on the
  * other half only; in channel-major order those are a prefix of the row, so every layer of a later level
- * is wrapped in a prefix transform. The log-determinant is the inner one (identity elsewhere).
+ * is wrapped in a prefix transform. The log-determinant is the inner one (identity elsewhere). The
+ * context of a conditional inner transform passes through unchanged (it is per row, not per feature).
  */
 public final class PrefixTransform implements Transform {
 
@@ -37,6 +38,11 @@ public final class PrefixTransform implements Transform {
   }
 
   @Override
+  public int contextDim() {
+    return inner.contextDim();
+  }
+
+  @Override
   public void initialize(double[] theta, SplittableRandom rng) {
     inner.initialize(theta, rng);
   }
@@ -46,6 +52,13 @@ public final class PrefixTransform implements Transform {
     double[] head = new double[n * m];
     gather(x, head, n);
     inner.initializeFromData(theta, head, n);
+  }
+
+  @Override
+  public void initializeFromData(double[] theta, double[] x, double[] c, int n) {
+    double[] head = new double[n * m];
+    gather(x, head, n);
+    inner.initializeFromData(theta, head, c, n);
   }
 
   @Override
@@ -69,38 +82,66 @@ public final class PrefixTransform implements Transform {
 
   @Override
   public void forward(double[] theta, double[] z, double[] x, double[] logDet, int n, Workspace ws) {
-    double[] a = ws.take(n * m);
-    double[] b = ws.take(n * m);
-    gather(z, a, n);
-    inner.forward(theta, a, b, logDet, n, ws);
-    scatter(b, z, x, n);
+    forward(theta, z, null, x, logDet, n, ws);
   }
 
   @Override
   public void inverse(double[] theta, double[] x, double[] z, double[] logDet, int n, Workspace ws) {
+    inverse(theta, x, null, z, logDet, n, ws);
+  }
+
+  @Override
+  public void forward(double[] theta, double[] z, double[] c, double[] x, double[] logDet, int n, Workspace ws) {
+    double[] a = ws.take(n * m);
+    double[] b = ws.take(n * m);
+    gather(z, a, n);
+    if (c == null) {
+      inner.forward(theta, a, b, logDet, n, ws);
+    } else {
+      inner.forward(theta, a, c, b, logDet, n, ws);
+    }
+    scatter(b, z, x, n);
+  }
+
+  @Override
+  public void inverse(double[] theta, double[] x, double[] c, double[] z, double[] logDet, int n, Workspace ws) {
     double[] a = ws.take(n * m);
     double[] b = ws.take(n * m);
     gather(x, a, n);
-    inner.inverse(theta, a, b, logDet, n, ws);
+    if (c == null) {
+      inner.inverse(theta, a, b, logDet, n, ws);
+    } else {
+      inner.inverse(theta, a, c, b, logDet, n, ws);
+    }
     scatter(b, x, z, n);
   }
 
   @Override
   public Trace inverseTrace(double[] theta, double[] x, double[] z, double[] logDet, int n) {
+    return inverseTrace(theta, x, null, z, logDet, n);
+  }
+
+  @Override
+  public Trace forwardTrace(double[] theta, double[] z, double[] x, double[] logDet, int n) {
+    return forwardTrace(theta, z, null, x, logDet, n);
+  }
+
+  @Override
+  public Trace inverseTrace(double[] theta, double[] x, double[] c, double[] z, double[] logDet, int n) {
     double[] a = new double[n * m];
     double[] b = new double[n * m];
     gather(x, a, n);
-    Trace t = inner.inverseTrace(theta, a, b, logDet, n);
+    Trace t = c == null ? inner.inverseTrace(theta, a, b, logDet, n) : inner.inverseTrace(theta, a, c, b, logDet, n);
     scatter(b, x, z, n);
     return new PrefixTrace(t, n);
   }
 
   @Override
-  public Trace forwardTrace(double[] theta, double[] z, double[] x, double[] logDet, int n) {
+  public Trace forwardTrace(double[] theta, double[] z, double[] c, double[] x, double[] logDet, int n) {
     double[] a = new double[n * m];
     double[] b = new double[n * m];
     gather(z, a, n);
-    Trace t = inner.forwardTrace(theta, a, b, logDet, n);
+    Trace t = c == null ? inner.forwardTrace(theta, a, b, logDet, n) : inner.forwardTrace(theta, a, c, b, logDet, n);
     scatter(b, z, x, n);
     return new PrefixTrace(t, n);
   }

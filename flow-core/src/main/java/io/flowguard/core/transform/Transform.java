@@ -21,6 +21,15 @@ import java.util.SplittableRandom;
  * <p>Training needs gradients: {@link #inverseTrace}/{@link #inverseBackward} differentiate the
  * density direction (maximum likelihood), {@link #forwardTrace}/{@link #forwardBackward} the sampling
  * direction (reverse-KL fits, and the density direction of an {@link InverseTransform}).
+ *
+ * <p>Conditional transforms. A transform with {@link #contextDim()} {@code m > 0} is a family of
+ * bijections of x indexed by a context vector c: its conditioners read c along with x, so a flow built
+ * of them models {@code p(x | c)}. The context is a row-major {@code n x m} batch passed next to the
+ * input ({@code c} in the overloads below); it is read, never transformed, and has no log-determinant.
+ * The context-free methods of a conditional transform fail, naming the overload to call, rather than
+ * silently assume a context of zeros. For a transform without context the overloads ignore {@code c}
+ * (which may then be null) and run the context-free methods, so ActNorm, LU, permutations and the like
+ * need nothing; a traced pass keeps its context, so the backward methods take none.
  */
 public interface Transform {
 
@@ -29,11 +38,32 @@ public interface Transform {
 
   int dim();
 
+  /** Context values per row that this transform's conditioners read; 0 for an unconditional transform. */
+  default int contextDim() {
+    return 0;
+  }
+
   /** Sampling direction z -> x. */
   void forward(double[] theta, double[] z, double[] x, double[] logDet, int n, Workspace ws);
 
   /** Density direction x -> z. */
   void inverse(double[] theta, double[] x, double[] z, double[] logDet, int n, Workspace ws);
+
+  /**
+   * Sampling direction z -> x given context c ({@code n x contextDim()}, row-major; may be null when
+   * {@link #contextDim()} is 0). Default: the context-free {@link #forward}, ignoring c.
+   */
+  default void forward(double[] theta, double[] z, double[] c, double[] x, double[] logDet, int n, Workspace ws) {
+    forward(theta, z, x, logDet, n, ws);
+  }
+
+  /**
+   * Density direction x -> z given context c ({@code n x contextDim()}, row-major; may be null when
+   * {@link #contextDim()} is 0). Default: the context-free {@link #inverse}, ignoring c.
+   */
+  default void inverse(double[] theta, double[] x, double[] c, double[] z, double[] logDet, int n, Workspace ws) {
+    inverse(theta, x, z, logDet, n, ws);
+  }
 
   /** Writes initial (data-independent) parameter values, usually an identity or near-identity map. */
   void initialize(double[] theta, SplittableRandom rng);
@@ -44,12 +74,28 @@ public interface Transform {
    */
   default void initializeFromData(double[] theta, double[] x, int n) {}
 
+  /**
+   * {@link #initializeFromData(double[], double[], int)} with the context of each training row. Default:
+   * the context-free method (data-dependent layers such as ActNorm do not read the context).
+   */
+  default void initializeFromData(double[] theta, double[] x, double[] c, int n) {
+    initializeFromData(theta, x, n);
+  }
+
   /** Restores structural invariants after parameters came from outside (e.g. zero MADE-masked weights). */
   default void sanitize(double[] theta) {}
 
   /** Like {@link #inverse}, keeping what {@link #inverseBackward} needs. */
   default Trace inverseTrace(double[] theta, double[] x, double[] z, double[] logDet, int n) {
     throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot be trained in the density direction");
+  }
+
+  /**
+   * Like {@link #inverse(double[], double[], double[], double[], double[], int, Workspace)}, keeping what
+   * {@link #inverseBackward} needs, the context included. Default: the context-free trace.
+   */
+  default Trace inverseTrace(double[] theta, double[] x, double[] c, double[] z, double[] logDet, int n) {
+    return inverseTrace(theta, x, z, logDet, n);
   }
 
   /**
@@ -64,6 +110,14 @@ public interface Transform {
   /** Like {@link #forward}, keeping what {@link #forwardBackward} needs. */
   default Trace forwardTrace(double[] theta, double[] z, double[] x, double[] logDet, int n) {
     throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot be trained in the sampling direction");
+  }
+
+  /**
+   * Like {@link #forward(double[], double[], double[], double[], double[], int, Workspace)}, keeping what
+   * {@link #forwardBackward} needs, the context included. Default: the context-free trace.
+   */
+  default Trace forwardTrace(double[] theta, double[] z, double[] c, double[] x, double[] logDet, int n) {
+    return forwardTrace(theta, z, x, logDet, n);
   }
 
   /** Backpropagates through a traced {@link #forward}; see {@link #inverseBackward}. */
