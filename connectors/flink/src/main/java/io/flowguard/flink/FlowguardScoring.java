@@ -300,6 +300,8 @@ public final class FlowguardScoring<T> {
     fields.put("typicality", Types.OBJECT_ARRAY(TypeInformation.of(TypicalityResult.class)));
     fields.put("explanation", Types.OBJECT_ARRAY(TypeInformation.of(Attribution.class)));
     fields.put("explanationNote", BasicTypeInfo.STRING_TYPE_INFO);
+    fields.put("historyEvents", BasicTypeInfo.INT_TYPE_INFO);
+    fields.put("warmingUp", BasicTypeInfo.BOOLEAN_TYPE_INFO);
     return (TypeInformation) Types.POJO(Scored.class, fields);
   }
 

@@ -39,6 +39,24 @@ public interface ScoreView {
 
   boolean anomaly();
 
+  /** Whether the model is time-aware: it scored the event given its key's previous events. */
+  default boolean timeAware() {
+    return false;
+  }
+
+  /**
+   * A time-aware model's count of the key's previous events the score was conditioned on (the model's
+   * window once the key has warmed up); 0 otherwise.
+   */
+  default int historyEvents() {
+    return 0;
+  }
+
+  /** Whether a time-aware model scored the event with fewer previous events than its window. */
+  default boolean warmingUp() {
+    return false;
+  }
+
   /** One result per configured typicality window, in configuration order (a fresh array). */
   TypicalityResult[] typicality();
 

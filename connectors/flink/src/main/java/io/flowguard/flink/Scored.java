@@ -22,6 +22,9 @@ import java.util.Objects;
  *     explanations are on ({@code FlowguardScoring.explain}) and the event is an anomaly
  * @param explanationNote what the explanation's features alone do not say (a joint anomaly, or why there
  *     is none); usually empty
+ * @param historyEvents a time-aware model's count of the key's previous events the score was conditioned
+ *     on; -1 for a model that scores events alone
+ * @param warmingUp whether a time-aware model had fewer previous events than its window
  * @param <T> the event type
  */
 public record Scored<T>(
@@ -35,7 +38,17 @@ public record Scored<T>(
     boolean anomaly,
     TypicalityResult[] typicality,
     Attribution[] explanation,
-    String explanationNote) {
+    String explanationNote,
+    int historyEvents,
+    boolean warmingUp) {
+
+  /** A scored event of a model that scores events alone. */
+  public Scored(T event, String key, String model, int modelVersion, double logDensity, double nll,
+                double tailProbability, boolean anomaly, TypicalityResult[] typicality, Attribution[] explanation,
+                String explanationNote) {
+    this(event, key, model, modelVersion, logDensity, nll, tailProbability, anomaly, typicality, explanation,
+        explanationNote, -1, false);
+  }
 
   public Scored {
     Objects.requireNonNull(key, "key");
@@ -48,7 +61,8 @@ public record Scored<T>(
   /** The scored event of a score view (the default {@link ScoreMapper}). */
   public static <T> Scored<T> of(T event, ScoreView s) {
     return new Scored<>(event, s.key(), s.model(), s.modelVersion(), s.logDensity(), s.nll(),
-        s.tailProbability(), s.anomaly(), s.typicality(), s.explanation(), s.explanationNote());
+        s.tailProbability(), s.anomaly(), s.typicality(), s.explanation(), s.explanationNote(),
+        s.timeAware() ? s.historyEvents() : -1, s.warmingUp());
   }
 
   /** Whether any typicality window of the event's key alarms. */
@@ -74,7 +88,9 @@ public record Scored<T>(
         && anomaly == s.anomaly
         && Arrays.equals(typicality, s.typicality)
         && Arrays.equals(explanation, s.explanation)
-        && explanationNote.equals(s.explanationNote);
+        && explanationNote.equals(s.explanationNote)
+        && historyEvents == s.historyEvents
+        && warmingUp == s.warmingUp;
   }
 
   @Override

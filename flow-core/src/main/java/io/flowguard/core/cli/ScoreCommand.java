@@ -3,6 +3,9 @@ package io.flowguard.core.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.util.RawValue;
+import io.flowguard.core.context.ContextSpec;
+import io.flowguard.core.context.EventTimes;
+import io.flowguard.core.context.KeyHistory;
 import io.flowguard.core.data.DataFormatException;
 import io.flowguard.core.data.DataReader;
 import io.flowguard.core.data.ReplacingFile;
@@ -16,8 +19,10 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Predicate;
@@ -77,8 +82,33 @@ final class ScoreCommand implements Callable<Integer> {
   @Option(names = "--explain-all", description = "With --explain: explain every row, not only the anomalies.")
   boolean explainAll;
 
+  @Option(names = "--time-column", paramLabel = "COLUMN",
+      description = "A time-aware model's event-time column (default: 'timestamp', or 'ts' if there is none).")
+  String timeColumn;
+
+  @Option(names = "--key-column", paramLabel = "COLUMN",
+      description = "A time-aware model's key column: each key has its own history (default: 'key' if the data has"
+          + " one, else the file is one series).")
+  String keyColumn;
+
   @picocli.CommandLine.Spec
   picocli.CommandLine.Model.CommandSpec spec;
+
+  /**
+   * How a time-aware model's events are sequenced: the event-time and key columns (null: the defaults,
+   * 'timestamp' or 'ts', and 'key' if present).
+   */
+  record Sequencing(String timeColumn, String keyColumn) {
+    static final Sequencing DEFAULT = new Sequencing(null, null);
+
+    String time(List<String> carried) {
+      return timeColumn != null ? timeColumn : carried.contains("timestamp") || !carried.contains("ts") ? "timestamp" : "ts";
+    }
+
+    String key(List<String> carried) {
+      return keyColumn != null ? keyColumn : carried.contains("key") ? "key" : null;
+    }
+  }
 
   /** What {@code --explain} asked for: the top k (0: no explanations) of anomalies only or of every row. */
   record Explain(int top, boolean all) {
@@ -120,8 +150,15 @@ final class ScoreCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("note: " + modelFile + " has no training statistics (written before model"
           + " format 4): explanations have contributions but no z-scores or range flags; retrain to get them");
     }
+    if (model.context().isEmpty() && (timeColumn != null || keyColumn != null)) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--time-column and --key-column are for"
+          + " time-aware models; " + modelFile + " scores every event alone");
+    }
+    model.context().ifPresent(c -> spec.commandLine().getErr().println("Time-aware model: " + c.describe()
+        + "; each key's events are scored in file order given its previous ones (columns history_events,"
+        + " warming_up)"));
     Tally tally = score(model, rate, data, out, CHUNK_ROWS, Optional.ofNullable(rejectsFile),
-        new Explain(explainTop, explainAll));
+        new Explain(explainTop, explainAll), new Sequencing(timeColumn, keyColumn));
     stdout.printf(Locale.ROOT, "Scored %d events with %s v%d: %d anomalies at false-alarm rate %s (%.2f %%)%n",
         tally.events(), model.name(), model.version(), tally.anomalies(), Rates.format(rate),
         100.0 * tally.anomalies() / tally.events());
@@ -150,6 +187,12 @@ final class ScoreCommand implements Callable<Integer> {
    */
   static Tally score(FlowModel model, double rate, Path data, Path out, int chunkRows, Optional<Path> rejects,
                     Explain explain) throws IOException {
+    return score(model, rate, data, out, chunkRows, rejects, explain, Sequencing.DEFAULT);
+  }
+
+  /** As above, a time-aware model's events sequenced by {@code sequencing}'s columns. */
+  static Tally score(FlowModel model, double rate, Path data, Path out, int chunkRows, Optional<Path> rejects,
+                    Explain explain, Sequencing sequencing) throws IOException {
     ReplacingFile rejectFile = rejects.isPresent() ? ReplacingFile.create(rejects.get()) : null;
     long[] rejected = {0};
     try {
@@ -160,7 +203,7 @@ final class ScoreCommand implements Callable<Integer> {
         rejected[0]++;
         rejectFile.writer().write(line + "," + csvField(reason) + "\n");
       };
-      Tally t = score(model, rate, data, out, chunkRows, rejectFile == null ? null : sink, explain);
+      Tally t = score(model, rate, data, out, chunkRows, rejectFile == null ? null : sink, explain, sequencing);
       if (rejectFile != null) {
         rejectFile.commit();
       }
@@ -173,9 +216,12 @@ final class ScoreCommand implements Callable<Integer> {
   }
 
   private static Tally score(FlowModel model, double rate, Path data, Path out, int chunkRows,
-                             TableReader.Rejects rejects, Explain explain) throws IOException {
+                             TableReader.Rejects rejects, Explain explain, Sequencing sequencing) throws IOException {
     List<String> features = model.preprocessor().featureNames();
-    Predicate<String> isFeature = features::contains;
+    ContextSpec context = model.context().orElse(null);
+    List<String> fields = context == null ? List.of() : context.fields();
+    Predicate<String> isFeature = c -> features.contains(c) || fields.contains(c);
+    Map<String, KeyHistory> histories = new HashMap<>();
     String whoNeedsIt = "model '" + model.name() + "'";
     boolean json = JSON_OUT.matcher(out.getFileName().toString().toLowerCase(Locale.ROOT)).matches();
     List<String> header = null;
@@ -209,7 +255,9 @@ final class ScoreCommand implements Callable<Integer> {
       // Never empty: a file without rows is an error of the reader.
       Table first = reader.next(chunkRows).orElseThrow();
       int[] columns = featureIndices(reader, first, features, whoNeedsIt);
+      int[] fieldColumns = featureIndices(reader, first, fields, whoNeedsIt + "'s context");
       double[] raw = new double[columns.length];
+      double[] fieldValues = new double[fieldColumns.length];
       try (ReplacingFile file = ReplacingFile.create(out)) {
         Writer w = file.writer();
         if (!json) {
@@ -218,6 +266,9 @@ final class ScoreCommand implements Callable<Integer> {
             line.append(csvField(name)).append(',');
           }
           line.append("log_density,nll,tail_probability,anomaly");
+          if (context != null) {
+            line.append(",history_events,warming_up");
+          }
           if (explainer != null) {
             for (String h : ExplanationColumns.header(explain.top())) {
               line.append(',').append(h);
@@ -241,14 +292,46 @@ final class ScoreCommand implements Callable<Integer> {
             carriedAt[c] = carriedNames.indexOf(names.get(c));
           }
           int d = ds.dim();
+          int timeAt = -1;
+          int keyAt = -1;
+          if (context != null) {
+            String timeName = sequencing.time(carriedNames);
+            timeAt = carriedNames.indexOf(timeName);
+            if (timeAt < 0) {
+              throw new DataFormatException(data + ": no event-time column '" + timeName + "', which time-aware model '"
+                  + model.name() + "' needs; name it with --time-column (the columns are " + names + ")");
+            }
+            String keyName = sequencing.key(carriedNames);
+            keyAt = keyName == null ? -1 : carriedNames.indexOf(keyName);
+            if (keyName != null && keyAt < 0) {
+              throw new DataFormatException(data + ": no key column '" + keyName + "' (the columns are " + names + ")");
+            }
+          }
           for (int r = 0; r < ds.rows(); r++) {
             for (int i = 0; i < columns.length; i++) {
               raw[i] = ds.values()[r * d + columns[i]];
             }
-            scorer.score(raw, score);
+            if (context == null) {
+              scorer.score(raw, score);
+            } else {
+              for (int i = 0; i < fieldColumns.length; i++) {
+                fieldValues[i] = ds.values()[r * d + fieldColumns[i]];
+              }
+              Table.Cell t = table.carried(r, timeAt);
+              long row = events + r + 1;
+              long time = EventTimes.parse(t.text()).orElseThrow(() -> new DataFormatException(data + " row " + row
+                  + ": '" + t.text() + "' is not an event time; use epoch milliseconds, ISO-8601 or"
+                  + " 'yyyy-MM-dd HH:mm:ss' (UTC)"));
+              String key = keyAt < 0 ? "" : table.carried(r, keyAt).text();
+              KeyHistory history = histories.computeIfAbsent(key, k -> scorer.newHistory());
+              scorer.scoreInContext(raw, 0, raw.length, history, time, fieldValues, 0, score);
+            }
             anomalies += score.anomaly ? 1 : 0;
             Optional<io.flowguard.core.explain.Explanation> explanation = explainer != null
-                && (score.anomaly || explain.all()) ? Optional.of(explainer.explain(raw, explain.top())) : Optional.empty();
+                && (score.anomaly || explain.all())
+                ? Optional.of(context == null ? explainer.explain(raw, explain.top())
+                    : explainer.explainInContext(raw, 0, raw.length, explain.top(), scorer.lastContext()))
+                : Optional.empty();
             if (json) {
               ObjectNode node = mapper.createObjectNode();
               for (int c = 0; c < names.size(); c++) {
@@ -262,6 +345,10 @@ final class ScoreCommand implements Callable<Integer> {
               putScore(node, "nll", score.nll);
               putScore(node, "tail_probability", score.tailProbability);
               node.put("anomaly", score.anomaly);
+              if (context != null) {
+                node.put("history_events", score.historyEvents);
+                node.put("warming_up", score.warmingUp);
+              }
               explanation.ifPresent(e -> ExplanationColumns.json(node, e));
               w.write(mapper.writeValueAsString(node));
               w.write('\n');
@@ -279,6 +366,9 @@ final class ScoreCommand implements Callable<Integer> {
               }
               line.append(score.logDensity).append(',').append(score.nll).append(',').append(score.tailProbability)
                   .append(',').append(score.anomaly ? 1 : 0);
+              if (context != null) {
+                line.append(',').append(score.historyEvents).append(',').append(score.warmingUp ? 1 : 0);
+              }
               if (explainer != null) {
                 ExplanationColumns.csv(line, explanation, explain.top());
               }

@@ -1,5 +1,7 @@
 package io.flowguard.core.cli;
 
+import io.flowguard.core.context.ContextSpec;
+import io.flowguard.core.context.EventSequence;
 import io.flowguard.core.data.DataFormatException;
 import io.flowguard.core.data.DataReader;
 import io.flowguard.core.data.Dataset;
@@ -77,6 +79,9 @@ final class TrainCommand implements Callable<Integer> {
   @Mixin
   TrainingOptions training;
 
+  @Mixin
+  ContextOptions context;
+
   @picocli.CommandLine.Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
@@ -95,8 +100,19 @@ final class TrainCommand implements Callable<Integer> {
       OutputPaths.checkDirectory(ReportCommand.reportDirFor(out), "the report directory",
           "move that file away or pass --no-report");
     }
+    java.util.Optional<ContextSpec> contextSpec = context.resolve(spec.commandLine());
     Table table = read();
     Dataset ds = table.features();
+    EventSequence sequence = null;
+    if (contextSpec.isPresent()) {
+      String timeColumn = context.timeColumn(table.columns());
+      String keyColumn = context.keyColumn(table.columns());
+      List<String> modelled = ds.columns().stream().filter(c -> !contextSpec.get().fields().contains(c)).toList();
+      sequence = EventSequence.of(table, modelled, timeColumn, keyColumn, contextSpec.get().fields());
+      ds = sequence.features();
+      err.printf(Locale.ROOT, "Time-aware: %s; %d key%s, event time from '%s'%n", contextSpec.get().describe(),
+          sequence.keyNames().size(), sequence.keyNames().size() == 1 ? "" : "s", timeColumn);
+    }
     if (ds.dim() == 0) {
       throw new IllegalArgumentException(data + ": no feature columns left; the columns are " + table.columns()
           + " and all of them are ignored or event metadata");
@@ -115,7 +131,9 @@ final class TrainCommand implements Callable<Integer> {
     ProgressBar bar = new ProgressBar(err, System.console() != null);
     ModelTrainer.Trained trained;
     try {
-      trained = ModelTrainer.train(ds, options, bar);
+      trained = contextSpec.isPresent()
+          ? ModelTrainer.trainInContext(sequence, contextSpec.get(), options, bar)
+          : ModelTrainer.train(ds, options, bar);
     } finally {
       bar.close();
     }
@@ -165,7 +183,7 @@ final class TrainCommand implements Callable<Integer> {
     try {
       table = DataReader.read(data, column -> {
         seen.add(column);
-        return !ignore.contains(column);
+        return !ignore.contains(column) && !isContextColumn(column, seen);
       });
     } catch (DataFormatException e) {
       checkIgnored(seen);
@@ -178,6 +196,22 @@ final class TrainCommand implements Callable<Integer> {
     }
     checkIgnored(seen);
     return table;
+  }
+
+  /**
+   * Whether a column is a time-aware model's event time or key (read as text). The defaults ('timestamp' or
+   * 'ts', 'key') are decided on the header, which {@code seen} holds when the first column is asked about for
+   * CSV; for JSON lines 'ts' and 'key' are event metadata anyway.
+   */
+  private boolean isContextColumn(String column, Set<String> seen) {
+    if (!context.enabled()) {
+      return false;
+    }
+    if (column.equals(context.timeColumn) || column.equals(context.keyColumn)) {
+      return true;
+    }
+    return (context.timeColumn == null && (column.equals("timestamp") || column.equals("ts")))
+        || (context.keyColumn == null && column.equals("key"));
   }
 
   private void checkIgnored(Set<String> columns) {

@@ -20,15 +20,17 @@ public final class ContextRows {
   /**
    * Contexts of {@code n} rows.
    *
-   * @param x the rows' preprocessed features, row-major {@code n x d}, in sequence order
+   * @param x the rows' raw features, row-major {@code n x rawDim}, in sequence order
+   * @param map the model's preprocessing of a raw row into {@code d} values
    * @param seq the rows' times, keys and context fields
    * @param seed for the warm-up truncation; ignored when {@code truncate} is false
    * @param truncate whether to shorten the history of a share of the rows (training) or not (scoring)
    * @return row-major {@code n x spec.dim(d)}
    */
-  public static double[] build(ContextSpec spec, double[] x, int d, EventSequence seq, boolean truncate, long seed) {
+  public static double[] build(ContextSpec spec, double[] x, int rawDim, int d, ContextEncoder.RowMap map,
+                               EventSequence seq, boolean truncate, long seed) {
     int n = seq.rows();
-    ContextEncoder encoder = new ContextEncoder(spec, d);
+    ContextEncoder encoder = new ContextEncoder(spec, rawDim, d, map);
     int m = encoder.dim();
     double[] c = new double[n * m];
     KeyHistory[] histories = new KeyHistory[seq.keyNames().size()];
@@ -50,7 +52,7 @@ public final class ContextRows {
         view.restore(h.ring(), h.head(), rng.nextInt(spec.window()), h.newestTime());
       }
       encoder.encode(view, time, fields, r * nf, c, r * m);
-      h.append(x, r * d, time);
+      h.append(x, r * rawDim, time);
     }
     return c;
   }

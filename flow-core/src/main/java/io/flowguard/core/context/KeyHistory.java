@@ -134,15 +134,27 @@ public final class KeyHistory {
    * availability indicators. Returns the offset after them.
    */
   public int writeContext(double[] out, int off) {
+    return writeContext(out, off, dim, null);
+  }
+
+  /**
+   * As {@link #writeContext(double[], int)}, each held row mapped by {@code map} into {@code featureDim}
+   * values (null: copied as they are).
+   */
+  public int writeContext(double[] out, int off, int featureDim, ContextEncoder.RowMap map) {
     int at = off;
     for (int j = 0; j < window; j++) {
       if (j < count) {
         int slot = Math.floorMod(head - 1 - j, window);
-        System.arraycopy(ring, slot * dim, out, at, dim);
+        if (map == null) {
+          System.arraycopy(ring, slot * dim, out, at, dim);
+        } else {
+          map.apply(ring, slot * dim, out, at);
+        }
       } else {
-        Arrays.fill(out, at, at + dim, 0.0);
+        Arrays.fill(out, at, at + featureDim, 0.0);
       }
-      at += dim;
+      at += featureDim;
     }
     for (int j = 0; j < window; j++) {
       out[at++] = j < count ? 1.0 : 0.0;

@@ -129,6 +129,10 @@ public final class Explainer {
   private double[] candLogP = new double[0];
   private double[] rows = new double[0];
   private double[] lp = new double[0];
+  /** A time-aware model's context of the event being explained (null for a model without context). */
+  private double[] context;
+  /** {@link #context} repeated once per evaluated row. */
+  private double[] contextRows = new double[0];
   // Per flow column results of the single-feature searches.
   private final double[] repairU;
   private final double[] repairLogP;
@@ -204,6 +208,29 @@ public final class Explainer {
    * cannot evaluate anywhere gives an {@linkplain Explanation#absent absent} explanation with its reason.
    */
   public Explanation explain(double[] rawFeatures, int offset, int length, int k) {
+    if (flow.contextDim() > 0) {
+      return Explanation.absent("model '" + model.name() + "' is time-aware: explain an event with its context"
+          + " (explainInContext)", Double.NaN, stats.isPresent());
+    }
+    return explainWith(rawFeatures, offset, length, k, null);
+  }
+
+  /**
+   * Explains an event of a time-aware model given its context (as {@link
+   * io.flowguard.core.score.Scorer#lastContext()} left it): each feature's repair value and contribution are
+   * those of {@code log p(x | context)} with the key's history held as it was, i.e. what value would have
+   * been typical <em>after what this key just did</em>.
+   */
+  public Explanation explainInContext(double[] rawFeatures, int offset, int length, int k, double[] eventContext) {
+    if (eventContext == null || eventContext.length < flow.contextDim()) {
+      return Explanation.absent("the context has " + (eventContext == null ? 0 : eventContext.length)
+          + " values but the model reads " + flow.contextDim(), Double.NaN, stats.isPresent());
+    }
+    return explainWith(rawFeatures, offset, length, k, eventContext);
+  }
+
+  private Explanation explainWith(double[] rawFeatures, int offset, int length, int k, double[] eventContext) {
+    this.context = eventContext;
     boolean known = stats.isPresent();
     if (k < 1) {
       throw new IllegalArgumentException("k must be at least 1, got " + k);
@@ -536,7 +563,7 @@ public final class Explainer {
       System.arraycopy(bases, taskBase[t], rows, i * dim, dim);
       rows[i * dim + taskColumn[t]] = candU[i];
     }
-    flow.logProb(rows, n, lp, ws);
+    logProb(rows, n);
     for (int i = 0; i < n; i++) {
       int t = candTask[i];
       int c = taskColumn[t];
@@ -550,9 +577,25 @@ public final class Explainer {
       return logJacobian;
     }
     System.arraycopy(y, 0, ensureRows(1), 0, dim);
-    flow.logProb(rows, 1, lp, ws);
+    logProb(rows, 1);
     double v = lp[0] + logJacobian;
     return v;
+  }
+
+  /** log p of n rows, given the event's context for a time-aware model. */
+  private void logProb(double[] x, int n) {
+    if (context == null) {
+      flow.logProb(x, n, lp, ws);
+      return;
+    }
+    int m = flow.contextDim();
+    if (contextRows.length < n * m) {
+      contextRows = new double[Math.max(n * m, 2 * contextRows.length)];
+    }
+    for (int i = 0; i < n; i++) {
+      System.arraycopy(context, 0, contextRows, i * m, m);
+    }
+    flow.logProb(x, contextRows, n, lp, ws);
   }
 
   private double[] ensureRows(int n) {

@@ -1,5 +1,6 @@
 package io.flowguard.core.model;
 
+import io.flowguard.core.context.ContextSpec;
 import io.flowguard.core.flow.Flow;
 import io.flowguard.core.flow.FlowSpec;
 import java.util.Objects;
@@ -27,6 +28,7 @@ public final class FlowModel {
   private final Provenance provenance;
   private final OptionalDouble recommendedFalseAlarmRate;
   private final java.util.Optional<FeatureStatistics> featureStatistics;
+  private final java.util.Optional<ContextSpec> context;
 
   /**
    * @param name a non-blank name without control characters, at most {@link #MAX_NAME_LENGTH} chars
@@ -66,6 +68,19 @@ public final class FlowModel {
   public FlowModel(String name, int version, Preprocessor preprocessor, Flow flow, Calibration calibration,
                    Provenance provenance, OptionalDouble recommendedFalseAlarmRate,
                    java.util.Optional<FeatureStatistics> featureStatistics) {
+    this(name, version, preprocessor, flow, calibration, provenance, recommendedFalseAlarmRate, featureStatistics,
+        java.util.Optional.empty());
+  }
+
+  /**
+   * Every part, a time-aware model's {@link ContextSpec} included (version 5): the flow is then conditional,
+   * with {@code context.dim(preprocessor.dim())} context inputs, and scores {@code log p(x | the key's recent
+   * past)}. An empty context needs an unconditional flow.
+   */
+  public FlowModel(String name, int version, Preprocessor preprocessor, Flow flow, Calibration calibration,
+                   Provenance provenance, OptionalDouble recommendedFalseAlarmRate,
+                   java.util.Optional<FeatureStatistics> featureStatistics, java.util.Optional<ContextSpec> context) {
+    this.context = Objects.requireNonNull(context, "context");
     this.recommendedFalseAlarmRate = Objects.requireNonNull(recommendedFalseAlarmRate, "recommendedFalseAlarmRate");
     if (recommendedFalseAlarmRate.isPresent() && !(recommendedFalseAlarmRate.getAsDouble() > 0
         && recommendedFalseAlarmRate.getAsDouble() < 1)) {
@@ -91,6 +106,13 @@ public final class FlowModel {
     if (preprocessor.dim() != flow.dim()) {
       throw new IllegalArgumentException("the preprocessor keeps " + preprocessor.dim() + " of "
           + preprocessor.rawDim() + " features but the flow has dimension " + flow.dim());
+    }
+    int contextDim = context.map(c -> c.dim(preprocessor.dim())).orElse(0);
+    if (flow.contextDim() != contextDim) {
+      throw new IllegalArgumentException(context.isPresent()
+          ? "the context (" + context.get().describe() + ") has " + contextDim + " values per event but the flow"
+              + " reads " + flow.contextDim()
+          : "the flow reads a context of " + flow.contextDim() + " values but the model declares none");
     }
     if (featureStatistics.isPresent() && featureStatistics.get().dim() != preprocessor.rawDim()) {
       throw new IllegalArgumentException("the feature statistics describe " + featureStatistics.get().dim()
@@ -139,7 +161,15 @@ public final class FlowModel {
   /** This model (sharing its flow, so equally read-only) with another recommended false-alarm rate, or none. */
   public FlowModel withRecommendedFalseAlarmRate(OptionalDouble rate) {
     return new FlowModel(name, version, preprocessor, flow, calibration, provenance, rate,
-        featureStatistics);
+        featureStatistics, context);
+  }
+
+  /**
+   * How a time-aware model conditions an event on its key's recent past; empty for a model that scores
+   * every event alone. Stored in the model file from format version 5.
+   */
+  public java.util.Optional<ContextSpec> context() {
+    return context;
   }
 
   /**
@@ -162,12 +192,34 @@ public final class FlowModel {
    * @throws IllegalArgumentException naming the row and column of a non-finite value or a short array
    */
   public double[] logDensity(double[] raw, int n) {
+    requireNoContext();
     double[] lp = flow.logProb(preprocessor.apply(raw, n), n);
     int d = preprocessor.rawDim();
     for (int r = 0; r < n; r++) {
       lp[r] += preprocessor.logJacobian(raw, r * d);
     }
     return lp;
+  }
+
+  /**
+   * {@code log p(x | c)} of each of {@code n} raw rows given their context rows ({@code n x flow.contextDim()},
+   * built by {@link io.flowguard.core.context.ContextEncoder} from the preprocessed history), in raw-feature
+   * space.
+   */
+  public double[] logDensity(double[] raw, double[] context, int n) {
+    double[] lp = flow.logProb(preprocessor.apply(raw, n), context, n);
+    int d = preprocessor.rawDim();
+    for (int r = 0; r < n; r++) {
+      lp[r] += preprocessor.logJacobian(raw, r * d);
+    }
+    return lp;
+  }
+
+  private void requireNoContext() {
+    if (context.isPresent()) {
+      throw new IllegalStateException("model '" + name + "' is time-aware (" + context.get().describe()
+          + "): score each event with its key's history (Scorer.scoreInContext), not alone");
+    }
   }
 
   /** The negative log-likelihood (nats) of each raw row: the quantity {@link Calibration} is fitted on. */
@@ -182,6 +234,7 @@ public final class FlowModel {
   @Override
   public String toString() {
     return "FlowModel[" + name + " v" + version + ", " + spec.family() + ", " + preprocessor.rawDim()
-        + " features (" + preprocessor.dim() + " kept), " + flow.parameters().length + " parameters]";
+        + " features (" + preprocessor.dim() + " kept), " + flow.parameters().length + " parameters"
+        + context.map(c -> ", context: " + c.describe()).orElse("") + "]";
   }
 }

@@ -28,7 +28,7 @@ import java.util.Objects;
  * <pre>
  * offset        size  field
  * 0             8     magic "FLOWGARD" (ASCII)
- * 8             2     u16 format version (4; 1 to 3 are still read)
+ * 8             2     u16 format version (5; 1 to 4 are still read)
  * 10            2     u16 flags (0)
  * 12            4     u32 metadata length L
  * 16            8     u64 parameter count P
@@ -54,9 +54,10 @@ public final class ModelFormat {
    * grid cells and marginal transforms to the preprocessor; version 3 the spec's {@code conditionerBound}
    * (a version 2 reader would refuse it as an unknown spec field, so it gets a clear "newer version"
    * message instead); version 4 optional metadata fields (docs/model-format.md, "Version 4"), whose
-   * absence means what older files meant. Versions 1 to 3 are still read.
+   * absence means what older files meant; version 5 the time-aware models' {@code context} and the spec's
+   * {@code context} size (absent: an unconditional model, as before). Versions 1 to 4 are still read.
    */
-  public static final int FORMAT_VERSION = 4;
+  public static final int FORMAT_VERSION = 5;
   /** The 8 ASCII bytes every model file starts with. */
   public static final String MAGIC = "FLOWGARD";
   /** Bytes before the metadata. */
@@ -334,7 +335,7 @@ public final class ModelFormat {
     flow.setParameters(theta);
     try {
       return new FlowModel(meta.name(), meta.version(), meta.preprocessor(), flow, meta.calibration(),
-          meta.provenance(), meta.recommendedFalseAlarmRate(), meta.featureStatistics());
+          meta.provenance(), meta.recommendedFalseAlarmRate(), meta.featureStatistics(), meta.context());
     } catch (IllegalArgumentException e) {
       throw new ModelFormatException(Kind.CORRUPT_METADATA, e.getMessage(), e);
     }

@@ -1,5 +1,6 @@
 package io.flowguard.core.model;
 
+import io.flowguard.core.context.ContextSpec;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -29,7 +30,8 @@ import java.util.Map;
 record ModelMetadata(String name, int version, FlowSpec spec, Preprocessor preprocessor, Calibration calibration,
                      Provenance provenance, long parameterCount, List<ParameterLayout.Block> blocks,
                      java.util.OptionalDouble recommendedFalseAlarmRate,
-                     java.util.Optional<FeatureStatistics> featureStatistics) {
+                     java.util.Optional<FeatureStatistics> featureStatistics,
+                     java.util.Optional<ContextSpec> context) {
 
   private static final ObjectMapper JSON = new ObjectMapper()
       .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
@@ -54,6 +56,8 @@ record ModelMetadata(String name, int version, FlowSpec spec, Preprocessor prepr
     model.recommendedFalseAlarmRate().ifPresent(r -> root.put("recommendedFalseAlarmRate", r));
     // Version 4, optional: absent means what it meant before (no training ranges known).
     model.featureStatistics().ifPresent(st -> root.set("featureStatistics", featureStatistics(st)));
+    // Version 5, optional: absent means an unconditional model that scores every event alone.
+    model.context().ifPresent(c -> root.set("context", JSON.valueToTree(c)));
     ObjectNode params = root.putObject("parameters");
     params.put("count", model.flow().parameters().length);
     ArrayNode blocks = params.putArray("blocks");
@@ -280,6 +284,10 @@ record ModelMetadata(String name, int version, FlowSpec spec, Preprocessor prepr
       throw corrupt("spec.conditionerBound is a version 3 field but the file declares format version "
           + formatVersion, null);
     }
+    if (formatVersion < 5 && spec.context() != null) {
+      // A version 4 reader rejects the unknown spec field, so such a file was never valid.
+      throw corrupt("spec.context is a version 5 field but the file declares format version " + formatVersion, null);
+    }
     if (formatVersion < 4 && spec.shape() != null) {
       // A version 3 reader rejects the unknown spec fields (and the glow family), so such a file was never valid.
       throw corrupt("spec.shape (family glow) is a version 4 field but the file declares format version "
@@ -318,7 +326,53 @@ record ModelMetadata(String name, int version, FlowSpec spec, Preprocessor prepr
       rate = java.util.OptionalDouble.of(r);
     }
     java.util.Optional<FeatureStatistics> stats = readFeatureStatistics(root, formatVersion, pre.rawDim());
-    return new ModelMetadata(name, version, spec, pre, cal, prov, count, List.copyOf(blocks), rate, stats);
+    java.util.Optional<ContextSpec> context = readContext(root, formatVersion);
+    int contextDim = context.map(c -> c.dim(pre.dim())).orElse(0);
+    if ((spec.context() == null ? 0 : spec.context()) != contextDim) {
+      throw corrupt("the spec reads a context of " + (spec.context() == null ? 0 : spec.context())
+          + " values but the model's context " + context.map(ContextSpec::describe).orElse("(none)") + " has "
+          + contextDim, null);
+    }
+    return new ModelMetadata(name, version, spec, pre, cal, prov, count, List.copyOf(blocks), rate, stats, context);
+  }
+
+  /** The optional version 5 {@code context}: absent (or null) means an unconditional model. */
+  private static java.util.Optional<ContextSpec> readContext(JsonNode root, int formatVersion)
+      throws ModelFormatException {
+    JsonNode o = root.get("context");
+    if (formatVersion < 5 || o == null || o.isNull()) {
+      return java.util.Optional.empty();
+    }
+    if (!o.isObject()) {
+      throw corrupt("context must be a JSON object", null);
+    }
+    int window = integer(o, "window", "context.window");
+    JsonNode time = o.get("timeFeatures");
+    if (time != null && !time.isBoolean()) {
+      throw corrupt("context.timeFeatures must be true or false", null);
+    }
+    List<String> fields = new ArrayList<>();
+    JsonNode f = o.get("fields");
+    if (f != null && !f.isNull()) {
+      if (!f.isArray()) {
+        throw corrupt("context.fields must be an array of names", null);
+      }
+      for (int i = 0; i < f.size(); i++) {
+        JsonNode name = f.get(i);
+        if (name == null || !name.isTextual()) {
+          throw corrupt("context.fields[" + i + "] must be a string", null);
+        }
+        fields.add(name.textValue());
+      }
+    }
+    Long gap = o.hasNonNull("maxGapMillis") ? longValue(o, "maxGapMillis", "context.maxGapMillis") : null;
+    Long late = o.hasNonNull("maxOutOfOrdernessMillis")
+        ? longValue(o, "maxOutOfOrdernessMillis", "context.maxOutOfOrdernessMillis") : null;
+    try {
+      return java.util.Optional.of(new ContextSpec(window, time != null && time.asBoolean(), fields, gap, late));
+    } catch (IllegalArgumentException e) {
+      throw corrupt("context: " + e.getMessage(), e);
+    }
   }
 
   /**

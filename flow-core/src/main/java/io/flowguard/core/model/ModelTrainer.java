@@ -1,5 +1,9 @@
 package io.flowguard.core.model;
 
+import io.flowguard.core.context.ContextEncoder;
+import io.flowguard.core.context.ContextRows;
+import io.flowguard.core.context.ContextSpec;
+import io.flowguard.core.context.EventSequence;
 import io.flowguard.core.data.Dataset;
 import io.flowguard.core.data.Shuffle;
 import io.flowguard.core.flow.Flow;
@@ -77,18 +81,8 @@ public final class ModelTrainer {
   }
 
   private static Split split(Dataset data, double calibrationFraction, long seed) {
-    int n = data.rows();
-    int nCal = calibrationRows(n, calibrationFraction);
-    if (n - nCal < 2 * Calibration.MIN_VALIDATION) {
-      throw new IllegalArgumentException(data.source() + ": " + n + " rows are too few to train and calibrate a model;"
-          + " provide at least " + (nCal + 2 * Calibration.MIN_VALIDATION) + " rows of normal events");
-    }
-    int[] order = Shuffle.permutation(n, new SplittableRandom(seed ^ 0x9E3779B97F4A7C15L));
-    int[] calRows = java.util.Arrays.copyOfRange(order, 0, nCal);
-    int[] fitRows = java.util.Arrays.copyOfRange(order, nCal, n);
-    java.util.Arrays.sort(calRows);
-    java.util.Arrays.sort(fitRows);
-    return new Split(data.rows(fitRows), data.rows(calRows));
+    int[][] rows = splitRows(data, calibrationFraction, seed);
+    return new Split(data.rows(rows[0]), data.rows(rows[1]));
   }
 
   /**
@@ -131,6 +125,80 @@ public final class ModelTrainer {
     FlowModel model = new FlowModel(options.name(), options.version(), pre, flow, calibration, provenance,
         java.util.Optional.of(FeatureStatistics.of(data.values(), n, data.dim())));
     return new Trained(model, result);
+  }
+
+  /**
+   * Trains and calibrates a time-aware model: the flow is conditional and learns {@code log p(x_t | the key's
+   * previous events, time, fields)} as {@code context} defines it. Rows are split into fit and calibration
+   * rows exactly as {@link #train} splits them, but every row's context is built from the whole sequence in
+   * time order (a calibration row's history may hold fit rows: that is what scoring will see). The preprocessor
+   * is fitted on the fit rows, the context of each row is built from its key's raw history through it
+   * ({@link ContextRows}, with the warm-up share of shortened histories for training only), and the calibration
+   * NLLs are those of full histories, as the job scores.
+   *
+   * @param sequence the events, per key in strictly increasing time
+   * @param options as for {@link #train}; the spec's family must accept the preprocessed dimension (a
+   *     univariate series needs an autoregressive family, e.g. maf)
+   */
+  public static Trained trainInContext(EventSequence sequence, ContextSpec context, Options options,
+                                       TrainingListener listener) {
+    Dataset data = sequence.features();
+    int n = data.rows();
+    int[][] split = splitRows(data, options.calibrationFraction(), options.training().seed());
+    Dataset fit = data.rows(split[0]);
+    Dataset cal = data.rows(split[1]);
+    Preprocessor pre = Preprocessor.fit(data.columns(), fit.values(), fit.rows(), options.preprocessing());
+    int rawDim = data.dim();
+    int d = pre.dim();
+    ContextEncoder.RowMap map = pre::apply;
+    long seed = options.training().seed();
+    double[] trainingContext = ContextRows.build(context, data.values(), rawDim, d, map, sequence, true, seed);
+    double[] scoringContext = ContextRows.build(context, data.values(), rawDim, d, map, sequence, false, seed);
+    int m = context.dim(d);
+    FlowSpec spec = withDim(options.spec(), d).withContext(m);
+    Flow flow = FlowFactory.create(spec, seed);
+    double[] x = pre.apply(fit.values(), fit.rows());
+    double[] c = rowsOf(trainingContext, m, split[0]);
+    TrainingResult result = new Trainer(options.training(), listener)
+        .fit(flow, x, c, fit.rows(), true, pre.dequantization());
+
+    double[] calContext = rowsOf(scoringContext, m, split[1]);
+    double[] lp = flow.logProb(pre.apply(cal.values(), cal.rows()), calContext, cal.rows());
+    double[] calNll = new double[cal.rows()];
+    for (int i = 0; i < calNll.length; i++) {
+      calNll[i] = -(lp[i] + pre.logJacobian(cal.values(), i * cal.dim()));
+    }
+    Calibration calibration = Calibration.fit(calNll, seed);
+    Provenance provenance = Provenance.create(spec, options.training(), options.preprocessing(),
+        Provenance.fingerprint(data.columns(), data.values(), n), n, Provenance.TrainingMetrics.of(result));
+    FlowModel model = new FlowModel(options.name(), options.version(), pre, flow, calibration, provenance,
+        java.util.OptionalDouble.empty(), java.util.Optional.of(FeatureStatistics.of(data.values(), n, data.dim())),
+        java.util.Optional.of(context));
+    return new Trained(model, result);
+  }
+
+  /** The fit and calibration row indices of {@link #split}, in data order. */
+  private static int[][] splitRows(Dataset data, double calibrationFraction, long seed) {
+    int n = data.rows();
+    int nCal = calibrationRows(n, calibrationFraction);
+    if (n - nCal < 2 * Calibration.MIN_VALIDATION) {
+      throw new IllegalArgumentException(data.source() + ": " + n + " rows are too few to train and calibrate a model;"
+          + " provide at least " + (nCal + 2 * Calibration.MIN_VALIDATION) + " rows of normal events");
+    }
+    int[] order = Shuffle.permutation(n, new SplittableRandom(seed ^ 0x9E3779B97F4A7C15L));
+    int[] calRows = java.util.Arrays.copyOfRange(order, 0, nCal);
+    int[] fitRows = java.util.Arrays.copyOfRange(order, nCal, n);
+    java.util.Arrays.sort(calRows);
+    java.util.Arrays.sort(fitRows);
+    return new int[][] {fitRows, calRows};
+  }
+
+  private static double[] rowsOf(double[] values, int width, int[] rows) {
+    double[] out = new double[rows.length * width];
+    for (int i = 0; i < rows.length; i++) {
+      System.arraycopy(values, rows[i] * width, out, i * width, width);
+    }
+    return out;
   }
 
   /**

@@ -360,7 +360,7 @@ public final class Retraining {
     FlowModel stamped = new FlowModel(challenger.name(), challenger.version(), challenger.preprocessor(),
         challenger.flow(), challenger.calibration(), challenger.provenance().withLineage(lineage),
         champion.map(FlowModel::recommendedFalseAlarmRate).orElse(java.util.OptionalDouble.empty()),
-        challenger.featureStatistics());
+        challenger.featureStatistics(), challenger.context());
     String message = champion.isPresent()
         ? String.format(Locale.ROOT, "v%d promoted over v%d: mean held-out NLL %.4f vs %.4f on %d rows", version,
             champion.get().version(), challengerMean, championMean, heldOut.rows())
@@ -484,7 +484,7 @@ public final class Retraining {
         o.metrics(), Instant.now().toString(), o.flowguardVersion(), ModelFormat.FORMAT_VERSION,
         Optional.of(Lineage.rollback(old.version(), newest, data, rows)));
     return new FlowModel(old.name(), newest + 1, old.preprocessor(), old.flow(), old.calibration(), p,
-        old.recommendedFalseAlarmRate(), old.featureStatistics());
+        old.recommendedFalseAlarmRate(), old.featureStatistics(), old.context());
   }
 
   private static Outcome rejected(Reason reason, String message, Metrics m) {

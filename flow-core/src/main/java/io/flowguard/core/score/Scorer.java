@@ -1,5 +1,8 @@
 package io.flowguard.core.score;
 
+import io.flowguard.core.context.ContextEncoder;
+import io.flowguard.core.context.ContextSpec;
+import io.flowguard.core.context.KeyHistory;
 import io.flowguard.core.flow.Flow;
 import io.flowguard.core.model.Calibration;
 import io.flowguard.core.model.FlowModel;
@@ -36,6 +39,15 @@ public final class Scorer {
     public Rejection rejection = Rejection.NONE;
     /** The 0-based column of a non-finite value, or the length seen for a wrong dimension; -1 otherwise. */
     public int rejectedAt = -1;
+    /**
+     * Time-aware models: how many previous events of the key the score was conditioned on (fewer than the
+     * model's window while the key warms up); 0 for a model without context.
+     */
+    public int historyEvents;
+    /** Time-aware models: whether the key had fewer previous events than the model's window. */
+    public boolean warmingUp;
+    /** Time-aware models: whether the key's history was cleared before this event, and why. */
+    public KeyHistory.Admission admission = KeyHistory.Admission.IN_ORDER;
 
     public boolean rejected() {
       return rejection != Rejection.NONE;
@@ -58,6 +70,11 @@ public final class Scorer {
   private final double falseAlarmRate;
   private final double nllThreshold;
   private final Workspace ws = new Workspace();
+  /** The context encoder of a time-aware model; null for a model that scores events alone. */
+  private final ContextEncoder encoder;
+  private final double[] context;
+  /** The empty history {@link #score} conditions on for a time-aware model. */
+  private final KeyHistory noHistory;
   private double[] standardized = new double[0];
   private double[] logProb = new double[0];
   private int[] validRows = new int[0];
@@ -77,6 +94,10 @@ public final class Scorer {
     this.calibration = model.calibration();
     this.falseAlarmRate = falseAlarmRate;
     this.nllThreshold = calibration.nllThreshold(falseAlarmRate);
+    this.encoder = model.context().map(c -> new ContextEncoder(c, preprocessor.rawDim(), flow.dim(),
+        preprocessor::apply)).orElse(null);
+    this.context = new double[encoder == null ? 0 : encoder.dim()];
+    this.noHistory = encoder == null ? null : encoder.newHistory();
     ensure(1);
   }
 
@@ -103,14 +124,85 @@ public final class Scorer {
     return score(raw, 0, raw.length, out);
   }
 
-  /** Scores the {@code length} values at {@code raw[offset..]}. */
+  /**
+   * Scores the {@code length} values at {@code raw[offset..]}. A time-aware model scores the event as the
+   * first of a new key (no history: {@code out.warmingUp}); score a key's events with
+   * {@link #scoreInContext} instead.
+   */
   public boolean score(double[] raw, int offset, int length, Score out) {
+    if (encoder != null) {
+      noHistory.clear();
+      return scoreInContext(raw, offset, length, noHistory, KeyHistory.NO_TIME, null, 0, out);
+    }
     if (!validate(raw, offset, length, out)) {
       return false;
     }
     double logJacobian = preprocessor.apply(raw, offset, standardized, 0);
     flow.logProb(standardized, 1, logProb, ws);
     fill(logProb[0] + logJacobian, out);
+    out.historyEvents = 0;
+    out.warmingUp = false;
+    out.admission = KeyHistory.Admission.IN_ORDER;
+    return true;
+  }
+
+  /**
+   * The context vector of the last event {@link #scoreInContext} scored (the live scratch array, overwritten by
+   * the next call; empty for a model without context): what an explanation of that event conditions on.
+   */
+  public double[] lastContext() {
+    return context;
+  }
+
+  /** The time-aware model's context rules, or empty for a model that scores events alone. */
+  public java.util.Optional<ContextSpec> context() {
+    return model.context();
+  }
+
+  /**
+   * A new, empty history for one key of this model (null for a model without context). It holds the key's
+   * raw feature vectors, so it serves every version of the model with the same features.
+   */
+  public KeyHistory newHistory() {
+    return encoder == null ? null : encoder.newHistory();
+  }
+
+  /**
+   * Scores one event of a key given the key's history, then appends the event to it: {@code log p(x_t |
+   * the key's previous events, time, fields)}. The history rules ({@link KeyHistory#admit}) apply first;
+   * {@code out.admission} says whether they cleared the history. An invalid event is rejected and leaves
+   * the history as it was. For a model without context this is {@link #score(double[], int, int, Score)}
+   * and {@code history} may be null.
+   *
+   * @param eventTime epoch milliseconds (for the time features and the gap and order rules)
+   * @param fields the event's declared context fields at {@code fields[fieldsOff..]}, in the spec's order
+   *     (may be null when the spec declares none)
+   */
+  public boolean scoreInContext(double[] raw, int offset, int length, KeyHistory history, long eventTime,
+                                double[] fields, int fieldsOff, Score out) {
+    if (encoder == null) {
+      return score(raw, offset, length, out);
+    }
+    if (!validate(raw, offset, length, out)) {
+      return false;
+    }
+    int nf = encoder.spec().fields().size();
+    for (int i = 0; i < nf; i++) {
+      if (fields == null || fieldsOff + i >= fields.length || !Double.isFinite(fields[fieldsOff + i])) {
+        out.reject(fields == null || fieldsOff + i >= fields.length ? Rejection.WRONG_DIMENSION : Rejection.NON_FINITE,
+            length + i);
+        return false;
+      }
+    }
+    out.admission = eventTime == KeyHistory.NO_TIME ? KeyHistory.Admission.IN_ORDER
+        : history.admit(encoder.spec(), eventTime);
+    out.historyEvents = history.count();
+    out.warmingUp = history.warmingUp();
+    double logJacobian = preprocessor.apply(raw, offset, standardized, 0);
+    encoder.encode(history, eventTime, fields, fieldsOff, context, 0);
+    flow.logProb(standardized, context, 1, logProb, ws);
+    fill(logProb[0] + logJacobian, out);
+    history.append(raw, offset, eventTime);
     return true;
   }
 
@@ -119,6 +211,13 @@ public final class Scorer {
    * and the rest scored together. {@code out} must hold at least n scores. Returns the number scored.
    */
   public int scoreBatch(double[] raw, int n, Score[] out) {
+    if (encoder != null) {
+      int scored = 0;
+      for (int r = 0; r < n; r++) {
+        scored += score(raw, r * rawDim(), rawDim(), out[r]) ? 1 : 0;
+      }
+      return scored;
+    }
     int d = rawDim();
     if (raw.length < (long) n * d) {
       throw new IllegalArgumentException("expected " + n + " rows of " + d + " values, got " + raw.length);

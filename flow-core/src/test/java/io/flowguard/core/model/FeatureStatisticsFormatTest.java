@@ -72,10 +72,10 @@ class FeatureStatisticsFormatTest {
   }
 
   @Test
-  void version4RoundTripKeepsTheStatisticsExactly() throws IOException {
+  void theRoundTripKeepsTheStatisticsExactly() throws IOException {
     FlowModel m = trained();
     byte[] bytes = ModelFormat.toBytes(m);
-    assertEquals(4, bytes[8]);
+    assertEquals(ModelFormat.FORMAT_VERSION, bytes[8]);
     FlowModel back = ModelFormat.read(bytes);
     assertEquals(m.featureStatistics(), back.featureStatistics());
     byte[] again = ModelFormat.toBytes(back);

@@ -768,14 +768,14 @@ class ModelFormatTest {
   }
 
   @Test
-  void aDeclaredSchemaChangeRoundTripsInVersion4() throws IOException {
+  void aDeclaredSchemaChangeRoundTripsFromVersion4() throws IOException {
     FlowModel plain = model(small(FlowSpec.MAF), 35);
     Lineage declared = Lineage.retrained(java.util.OptionalInt.of(1), Lineage.Trigger.OFFLINE, "d", 10)
         .withSchemaChange(true);
     FlowModel m = new FlowModel(plain.name(), plain.version(), plain.preprocessor(), plain.flow(),
         plain.calibration(), plain.provenance().withLineage(declared));
     byte[] bytes = ModelFormat.toBytes(m);
-    assertEquals(4, bytes[8]);
+    assertEquals(ModelFormat.FORMAT_VERSION, bytes[8]);
     assertTrue(metadata(bytes).at("/provenance/lineage/schemaChange").asBoolean());
     assertTrue(ModelFormat.read(bytes).provenance().lineage().orElseThrow().schemaChange());
     // Without a declaration the field is absent, so the lineage reads the same in any version.
@@ -796,6 +796,7 @@ class ModelFormatTest {
     for (com.fasterxml.jackson.databind.JsonNode f : meta.at("/preprocessor/features")) {
       ((ObjectNode) f).remove("categories");
     }
+    ((ObjectNode) meta.get("provenance")).put("formatVersion", 4);
     FlowModel sameInV4 = ModelFormat.read(forge(4, 0, new ObjectMapper().writeValueAsBytes(meta),
         parameters(current)));
     ((ObjectNode) meta.get("provenance")).put("formatVersion", 3);
@@ -806,5 +807,74 @@ class ModelFormatTest {
     assertFalse(v3.provenance().lineage().orElseThrow().schemaChange());
     double[] raw = rawRows(16, 37);
     assertArrayEquals(sameInV4.logDensity(raw, 16), v3.logDensity(raw, 16), 0.0, "bit-identical scores");
+  }
+
+  // ---- version 5: time-aware models
+
+  private static FlowModel timeAware() {
+    int n = 400;
+    double[] v = new double[n * 2];
+    long[] t = new long[n];
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(5);
+    for (int i = 1; i < n; i++) {
+      v[2 * i] = 0.8 * v[2 * i - 2] + rng.nextGaussian();
+      v[2 * i + 1] = rng.nextGaussian();
+      t[i] = 1000L * i;
+    }
+    io.flowguard.core.data.Dataset ds = new io.flowguard.core.data.Dataset("ta", List.of("a", "b"), v, n);
+    ModelTrainer.Options o = new ModelTrainer.Options("ta", 1, small(FlowSpec.MAF),
+        io.flowguard.core.train.TrainingConfig.defaults().withSteps(20).withSeed(1), 0.25);
+    return ModelTrainer.trainInContext(io.flowguard.core.context.EventSequence.series(ds, t),
+        io.flowguard.core.context.ContextSpec.ofWindow(3).withTimeFeatures(true).withMaxGapMillis(60_000L), o,
+        io.flowguard.core.train.TrainingListener.NONE).model();
+  }
+
+  @Test
+  void aTimeAwareModelKeepsItsContextInVersion5() throws IOException {
+    FlowModel m = timeAware();
+    byte[] bytes = ModelFormat.toBytes(m);
+    assertEquals(5, bytes[8]);
+    ObjectNode meta = metadata(bytes);
+    assertEquals(3, meta.at("/context/window").asInt());
+    assertTrue(meta.at("/context/timeFeatures").asBoolean());
+    assertEquals(60_000L, meta.at("/context/maxGapMillis").asLong());
+    assertEquals(3 * 2 + 3 + 4, meta.at("/spec/context").asInt());
+    FlowModel back = ModelFormat.read(bytes);
+    assertEquals(m.context(), back.context());
+    byte[] again = ModelFormat.toBytes(back);
+    assertArrayEquals(again, ModelFormat.toBytes(ModelFormat.read(again)), "re-encoding gives the same bytes");
+  }
+
+  @Test
+  void aModelWithoutContextWritesNoContextField() throws IOException {
+    ObjectNode meta = metadata(ModelFormat.toBytes(model(small(FlowSpec.MAF), 40)));
+    assertFalse(meta.has("context"));
+    assertFalse(meta.get("spec").has("context"));
+  }
+
+  @Test
+  void aContextInAVersion4FileIsRefused() throws IOException {
+    byte[] bytes = ModelFormat.toBytes(timeAware());
+    ObjectNode meta = metadata(bytes);
+    ((ObjectNode) meta.get("provenance")).put("formatVersion", 4);
+    ModelFormatException e = assertThrows(ModelFormatException.class,
+        () -> ModelFormat.read(forge(4, 0, new ObjectMapper().writeValueAsBytes(meta), parameters(bytes))));
+    assertEquals(ModelFormatException.Kind.CORRUPT_METADATA, e.kind());
+    assertTrue(e.getMessage().contains("spec.context is a version 5 field"), e.getMessage());
+  }
+
+  @Test
+  void aContextThatDoesNotFitTheFlowIsRefused() throws IOException {
+    byte[] bytes = ModelFormat.toBytes(timeAware());
+    ObjectNode meta = metadata(bytes);
+    ((ObjectNode) meta.get("context")).put("window", 2);
+    ModelFormatException e = assertThrows(ModelFormatException.class,
+        () -> ModelFormat.read(forge(meta, parameters(bytes))));
+    assertEquals(ModelFormatException.Kind.CORRUPT_METADATA, e.kind());
+    assertTrue(e.getMessage().contains("context"), e.getMessage());
+    ObjectNode bad = metadata(bytes);
+    ((ObjectNode) bad.get("context")).put("window", 0);
+    assertEquals(ModelFormatException.Kind.CORRUPT_METADATA, assertThrows(ModelFormatException.class,
+        () -> ModelFormat.read(forge(bad, parameters(bytes)))).kind());
   }
 }

@@ -40,9 +40,22 @@ public record ScoredEvent(
     String[] featureNames,
     double[] features,
     Attribution[] explanation,
-    String explanationNote) {
+    String explanationNote,
+    int historyEvents,
+    boolean warmingUp) {
 
   private static final Attribution[] NO_EXPLANATION = new Attribution[0];
+
+  /** {@link #historyEvents} of an event scored by a model without context. */
+  public static final int NOT_TIME_AWARE = -1;
+
+  /** A scored event of a model without context. */
+  public ScoredEvent(String key, String model, String modelVersion, long eventTime, double logDensity,
+      double nll, double tailProbability, boolean anomaly, TypicalityResult[] typicality,
+      String[] featureNames, double[] features, Attribution[] explanation, String explanationNote) {
+    this(key, model, modelVersion, eventTime, logDensity, nll, tailProbability, anomaly, typicality,
+        featureNames, features, explanation, explanationNote, NOT_TIME_AWARE, false);
+  }
 
   /** A scored event without an explanation. */
   public ScoredEvent(String key, String model, String modelVersion, long eventTime, double logDensity,
@@ -92,7 +105,9 @@ public record ScoredEvent(
         && Arrays.equals(featureNames, s.featureNames)
         && Arrays.equals(features, s.features)
         && Arrays.equals(explanation, s.explanation)
-        && explanationNote.equals(s.explanationNote);
+        && explanationNote.equals(s.explanationNote)
+        && historyEvents == s.historyEvents
+        && warmingUp == s.warmingUp;
   }
 
   @Override

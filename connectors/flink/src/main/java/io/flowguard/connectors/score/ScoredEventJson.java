@@ -19,6 +19,9 @@ import java.io.UncheckedIOException;
  *                   "z": 58.0, "outOfRange": true}]}
  * }</pre>
  *
+ * <p>An event scored by a time-aware model has, after {@code anomaly}, {@code "context": {"events": 16,
+ * "warmingUp": false}}: how many of its key's previous events the score was conditioned on.
+ *
  * <p>{@code explanation} (and {@code explanationNote}, for a joint anomaly or an explanation that was not
  * computed) appear only for explained events: anomalies when explanations are on (see
  * docs/explanations.md for what each number means).
@@ -58,6 +61,12 @@ public final class ScoredEventJson {
       number(g, "nll", e.nll());
       number(g, "tailProbability", e.tailProbability());
       g.writeBooleanField("anomaly", e.anomaly());
+      if (e.historyEvents() >= 0) {
+        g.writeObjectFieldStart("context");
+        g.writeNumberField("events", e.historyEvents());
+        g.writeBooleanField("warmingUp", e.warmingUp());
+        g.writeEndObject();
+      }
       g.writeArrayFieldStart("typicality");
       for (TypicalityResult t : e.typicality()) {
         g.writeStartObject();

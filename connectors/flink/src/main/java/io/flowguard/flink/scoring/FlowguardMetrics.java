@@ -22,6 +22,9 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
  *   <li>{@code model.<name>.eventsScored}, {@code model.<name>.anomalies}: counters per model;
  *   <li>{@code explanations}, {@code explanationsSkipped}: explanations computed, and flagged events
  *       left unexplained by the per-second cap;
+ *   <li>{@code contextResets.gap}, {@code contextResets.outOfOrder}: time-aware models, key histories
+ *       started afresh after a gap longer than the model's limit, or for an event too far out of order;
+ *   <li>{@code warmingUp}: events of time-aware models scored with fewer previous events than the window;
  *   <li>{@code scoringLatencyMicros}: histogram of the time to score one event (resolve, kernel,
  *       typicality, state), microseconds, over the last {@value #LATENCY_WINDOW} events.
  * </ul>
@@ -42,6 +45,9 @@ public final class FlowguardMetrics {
   private Histogram latency;
   private Counter explanations;
   private Counter explanationsSkipped;
+  private Counter resetsAfterGap;
+  private Counter resetsOutOfOrder;
+  private Counter warmingUp;
   private final Map<String, ModelCounters> perModel = new ConcurrentHashMap<>();
 
   /** One model's counters ({@code model.<name>.eventsScored}, {@code model.<name>.anomalies}). */
@@ -87,6 +93,10 @@ public final class FlowguardMetrics {
         new DescriptiveStatisticsHistogram(LATENCY_WINDOW));
     m.explanations = m.group.counter("explanations");
     m.explanationsSkipped = m.group.counter("explanationsSkipped");
+    MetricGroup resets = m.group.addGroup("contextResets");
+    m.resetsAfterGap = resets.counter("gap");
+    m.resetsOutOfOrder = resets.counter("outOfOrder");
+    m.warmingUp = m.group.counter("warmingUp");
     return m;
   }
 
@@ -118,6 +128,16 @@ public final class FlowguardMetrics {
       typicalityAlarms.inc();
     }
     latency.update(nanos / 1000);
+  }
+
+  /** A key's history was cleared before an event, for {@code why}. */
+  public void contextReset(io.flowguard.core.context.KeyHistory.Admission why) {
+    (why == io.flowguard.core.context.KeyHistory.Admission.RESET_AFTER_GAP ? resetsAfterGap : resetsOutOfOrder).inc();
+  }
+
+  /** An event of a time-aware model was scored with fewer previous events than the model's window. */
+  public void warmingUp() {
+    warmingUp.inc();
   }
 
   public void modelRejected() {

@@ -32,6 +32,19 @@ final class LoadedModel {
   final int[] windowSizes;
   /** The features of the event being scored, in model order (reused). */
   final double[] features;
+  /**
+   * What the extractor fills: the features, then a time-aware model's context fields; the same array as
+   * {@link #features} when the model declares no fields (reused).
+   */
+  final double[] extracted;
+  /** A time-aware model's context rules; null for a model that scores events alone. */
+  final io.flowguard.core.context.ContextSpec context;
+  /** The names the extractor is bound to: the features, then a time-aware model's context fields. */
+  final List<String> extractedNames;
+  /** {@link KeyContext#schemaOf} of this model (0 without context). */
+  final int contextSchema;
+  /** The history of the key being scored, loaded from and stored to keyed state (reused; null without context). */
+  final io.flowguard.core.context.KeyHistory history;
   /** The operator's feature extractor bound to this schema; set on first use. */
   Object binding;
   /** Why the extractor cannot serve this schema, if it cannot; then every event is rejected. */
@@ -62,7 +75,15 @@ final class LoadedModel {
       thresholds[i] = windows[i].threshold();
     }
     this.entropy = model.calibration().entropy();
+    this.context = model.context().orElse(null);
+    List<String> fields = context == null ? List.of() : context.fields();
+    this.extractedNames = fields.isEmpty() ? featureNames
+        : java.util.stream.Stream.concat(featureNames.stream(), fields.stream()).toList();
     this.features = new double[featureNames.size()];
+    this.extracted = fields.isEmpty() ? features : new double[extractedNames.size()];
+    this.contextSchema = context == null ? 0 : KeyContext.schemaOf(featureNames, fields, context.window());
+    this.history = context == null ? null
+        : new io.flowguard.core.context.KeyHistory(context.window(), featureNames.size());
   }
 
   /** Why a model file was not accepted. */

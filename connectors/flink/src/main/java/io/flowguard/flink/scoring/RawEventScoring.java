@@ -52,6 +52,7 @@ public final class RawEventScoring {
   private static ScoredEvent scoredEvent(RawEvent raw, ScoreView s) {
     return new ScoredEvent(raw.key(), s.model(), s.modelVersionText(), raw.eventTime(),
         s.logDensity(), s.nll(), s.tailProbability(), s.anomaly(), s.typicality(),
-        s.featureNameArray(), s.features().clone(), s.explanation(), s.explanationNote());
+        s.featureNameArray(), s.features().clone(), s.explanation(), s.explanationNote(),
+        s.timeAware() ? s.historyEvents() : ScoredEvent.NOT_TIME_AWARE, s.warmingUp());
   }
 }

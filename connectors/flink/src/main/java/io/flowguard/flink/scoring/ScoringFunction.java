@@ -108,6 +108,9 @@ public final class ScoringFunction<T, S, R>
       new ValueStateDescriptor<>("pending-count", Types.INT);
   static final ValueStateDescriptor<Long> PENDING_DEADLINE =
       new ValueStateDescriptor<>("pending-deadline", Types.LONG);
+  /** A time-aware model's per-key history ({@link KeyContext}). */
+  static final ValueStateDescriptor<KeyContext> CONTEXT_HISTORY =
+      new ValueStateDescriptor<>("context-history", TypeInformation.of(KeyContext.class));
   static final ValueStateDescriptor<KeyTypicality> TYPICALITY =
       new ValueStateDescriptor<>("typicality-ring", TypeInformation.of(KeyTypicality.class));
   /** The typicality state of Flowguard 0.1 savepoints, converted to {@link #TYPICALITY} on use. */
@@ -150,6 +153,7 @@ public final class ScoringFunction<T, S, R>
   /** The context of the model record being processed; null otherwise. */
   private transient Context modelContext;
   private transient ValueState<EpisodeState> episodes;
+  private transient ValueState<KeyContext> contextHistory;
 
   /**
    * The operator; {@link io.flowguard.flink.FlowguardScoring} builds it, and {@link #forRawEvents} for
@@ -255,6 +259,7 @@ public final class ScoringFunction<T, S, R>
     typicality = getRuntimeContext().getState(TYPICALITY);
     legacyWindows = getRuntimeContext().getState(LEGACY_WINDOWS);
     episodes = getRuntimeContext().getState(EPISODE_STATE);
+    contextHistory = getRuntimeContext().getState(CONTEXT_HISTORY);
   }
 
   // ---- events ----
@@ -359,7 +364,7 @@ public final class ScoringFunction<T, S, R>
         return;
       }
       try {
-        bound = extractor.bind(m.featureNames);
+        bound = extractor.bind(m.extractedNames);
         m.binding = bound;
       } catch (FeatureException | RuntimeException e) {
         m.bindFailure = e;
@@ -370,7 +375,10 @@ public final class ScoringFunction<T, S, R>
       }
     }
     try {
-      bound.extract(event, m.features);
+      bound.extract(event, m.extracted);
+      if (m.extracted != m.features) {
+        System.arraycopy(m.extracted, 0, m.features, 0, m.features.length);
+      }
     } catch (FeatureException e) {
       reject(event, e.reason(), e.getMessage(), m.name);
       return;
@@ -378,7 +386,8 @@ public final class ScoringFunction<T, S, R>
       reject(event, DeadLetterReason.EXTRACTOR_FAILED, "the feature extractor threw " + e, m.name);
       return;
     }
-    if (!m.kernel.score(m.features, score)) {
+    boolean scored = m.context == null ? m.kernel.score(m.features, score) : scoreInContext(event, m);
+    if (!scored) {
       // Unreachable for extracted features (finite, schema-sized); kept so that a kernel's refusal
       // is a rejection, never a failure.
       reject(event, score.rejection == Scorer.Rejection.NON_FINITE
@@ -407,6 +416,36 @@ public final class ScoringFunction<T, S, R>
   }
 
   /**
+   * Scores a time-aware model's event given its key's history (keyed state {@code context-history}) and
+   * stores the history with the event appended. A history built for another model or layout (features,
+   * fields, window) starts afresh; the history rules (gaps, out-of-order events) apply in the kernel, and a
+   * reset they cause is counted.
+   */
+  private boolean scoreInContext(T event, LoadedModel m) throws Exception {
+    KeyContext state = contextHistory.value();
+    if (state != null && state.serves(m.name, m.contextSchema, m.featureNames.size(), m.context.window())) {
+      state.copyTo(m.history);
+    } else {
+      m.history.clear();
+      if (state == null) {
+        state = new KeyContext();
+      }
+    }
+    boolean scored = m.kernel.scoreInContext(m.extracted, m.features.length, m.history, eventTime(event), score);
+    if (scored) {
+      if (score.admission != io.flowguard.core.context.KeyHistory.Admission.IN_ORDER) {
+        metrics.contextReset(score.admission);
+      }
+      if (score.warmingUp) {
+        metrics.warmingUp();
+      }
+      state.copyFrom(m.name, m.contextSchema, m.history);
+      contextHistory.update(state);
+    }
+    return scored;
+  }
+
+  /**
    * The explanation of the event just scored, when explanations are on and it is an anomaly (or all are
    * explained) and the per-second cap allows; null otherwise (an anomaly over the cap gets an absent
    * explanation saying so). A typicality alarm is a property of a window, not of this event, so it is
@@ -428,7 +467,8 @@ public final class ScoringFunction<T, S, R>
     }
     metrics.explained();
     try {
-      return m.explainer.explain(m.features, top);
+      return m.context == null ? m.explainer.explain(m.features, top)
+          : m.explainer.explainInContext(m.features, 0, m.features.length, top, m.kernel.lastContext());
     } catch (RuntimeException e) {
       // The explainer promises an absent explanation rather than an exception; stay safe if one slips.
       return Explanation.absent("the explanation failed: " + e, score.nll, statistics);
@@ -693,6 +733,21 @@ public final class ScoringFunction<T, S, R>
     @Override
     public double[] features() {
       return model.features;
+    }
+
+    @Override
+    public boolean timeAware() {
+      return model.context != null;
+    }
+
+    @Override
+    public int historyEvents() {
+      return score.historyEvents;
+    }
+
+    @Override
+    public boolean warmingUp() {
+      return score.warmingUp;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.flowguard.flink.scoring;
 
+import io.flowguard.core.context.KeyHistory;
 import io.flowguard.core.model.FlowModel;
 import io.flowguard.core.score.Scorer;
 import java.io.Serializable;
@@ -19,12 +20,52 @@ public interface ScoringKernel {
    */
   boolean score(double[] features, Scorer.Score out);
 
+  /**
+   * Scores one event of a key given the key's history and appends it (a time-aware model: {@link
+   * Scorer#scoreInContext}); {@code values} holds the features and then the model's declared context fields.
+   * Default, for kernels without context (the benchmark's trivial one): {@link #score}, history untouched.
+   */
+  default boolean scoreInContext(double[] values, int rawDim, KeyHistory history, long eventTime,
+                                 Scorer.Score out) {
+    return score(values, out);
+  }
+
+  /** The context vector of the last event scored in context (to explain it), or null. */
+  default double[] lastContext() {
+    return null;
+  }
+
   /** Makes a kernel for a model; serializable, because it travels inside the operator. */
   @FunctionalInterface
   interface Factory extends Serializable {
     ScoringKernel create(FlowModel model, double falseAlarmRate);
   }
 
-  /** The flow: {@link Scorer#score(double[], Scorer.Score)}. */
-  Factory FLOW = (model, rate) -> new Scorer(model, rate)::score;
+  /** The flow: {@link Scorer#score(double[], Scorer.Score)} and {@link Scorer#scoreInContext}. */
+  Factory FLOW = (model, rate) -> new FlowKernel(new Scorer(model, rate));
+
+  /** The model's {@link Scorer}, with and without context. */
+  final class FlowKernel implements ScoringKernel {
+    private final Scorer scorer;
+
+    FlowKernel(Scorer scorer) {
+      this.scorer = scorer;
+    }
+
+    @Override
+    public boolean score(double[] features, Scorer.Score out) {
+      return scorer.score(features, out);
+    }
+
+    @Override
+    public boolean scoreInContext(double[] values, int rawDim, KeyHistory history, long eventTime,
+                                  Scorer.Score out) {
+      return scorer.scoreInContext(values, 0, rawDim, history, eventTime, values, rawDim, out);
+    }
+
+    @Override
+    public double[] lastContext() {
+      return scorer.lastContext();
+    }
+  }
 }
