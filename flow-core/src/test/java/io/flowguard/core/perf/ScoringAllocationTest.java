@@ -15,7 +15,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The scoring fast path {@link Flow#logProb(double[], int, double[], Workspace)} allocates nothing once
  * its workspace has seen the batch size, for every family, base, mixing layer and ActNorm, at batch 1
- * and 64 (batches of 256 rows and more may use BLAS, whose JNI wrappers allocate).
+ * and 64 (batches of 256 rows and more may use BLAS, whose JNI wrappers allocate); so does the
+ * conditional fast path {@link Flow#logProb(double[], double[], int, double[], Workspace)} of every family
+ * that takes a context, with the conditional-normal base among them.
  *
  * <p>Measured with the thread's allocated-bytes counter over 1000 calls after 50 warm-up calls.
  * Tolerance: under 16 bytes per call on average, less than the smallest object, so an allocation on
@@ -69,14 +71,29 @@ class ScoringAllocationTest {
     for (int i = 0; i < x.length; i++) {
       x[i] = rnd.nextGaussian();
     }
+    double[] c = new double[batch * flow.contextDim()];
+    for (int i = 0; i < c.length; i++) {
+      c[i] = rnd.nextGaussian();
+    }
+    boolean conditional = flow.contextDim() > 0;
     double[] out = new double[batch];
     Workspace ws = new Workspace();
     for (int i = 0; i < WARMUP; i++) {
-      flow.logProb(x, batch, out, ws);
+      if (conditional) {
+        flow.logProb(x, c, batch, out, ws);
+      } else {
+        flow.logProb(x, batch, out, ws);
+      }
     }
     long before = THREADS.getCurrentThreadAllocatedBytes();
-    for (int i = 0; i < CALLS; i++) {
-      flow.logProb(x, batch, out, ws);
+    if (conditional) {
+      for (int i = 0; i < CALLS; i++) {
+        flow.logProb(x, c, batch, out, ws);
+      }
+    } else {
+      for (int i = 0; i < CALLS; i++) {
+        flow.logProb(x, batch, out, ws);
+      }
     }
     long after = THREADS.getCurrentThreadAllocatedBytes();
     for (double v : out) {
@@ -85,12 +102,35 @@ class ScoringAllocationTest {
     return (after - before) / (double) CALLS;
   }
 
+  private static List<FlowSpec> conditionalSpecs() {
+    List<FlowSpec> specs = new ArrayList<>();
+    String[] families = {FlowSpec.REALNVP, FlowSpec.NICE, FlowSpec.MAF, FlowSpec.IAF, FlowSpec.SPLINE_COUPLING,
+        FlowSpec.SPLINE_AUTOREGRESSIVE};
+    for (String family : families) {
+      specs.add(FlowSpec.of(family, 3).withLayers(3).withHidden(32, 32).withContext(1));
+      specs.add(FlowSpec.of(family, 2).withLayers(2).withHidden(64, 64).withActNorm(true).withMixing("lu")
+          .withContext(3).withBase(FlowSpec.BaseSpec.conditionalNormal()));
+    }
+    specs.add(FlowSpec.of(FlowSpec.MAF, 1).withLayers(3).withHidden(32, 32).withContext(4)
+        .withConditionerBound(6.0));
+    return specs;
+  }
+
   @Test
   void scoringAllocatesNothingAfterWarmUp() {
+    assertNoAllocation(specs());
+  }
+
+  @Test
+  void conditionalScoringAllocatesNothingAfterWarmUp() {
+    assertNoAllocation(conditionalSpecs());
+  }
+
+  private static void assertNoAllocation(List<FlowSpec> specs) {
     assertTrue(THREADS.isThreadAllocatedMemorySupported(), "allocation counter unavailable");
     THREADS.setThreadAllocatedMemoryEnabled(true);
     StringBuilder failures = new StringBuilder();
-    for (FlowSpec spec : specs()) {
+    for (FlowSpec spec : specs) {
       Flow flow = flow(spec);
       for (int batch : new int[] {1, 64}) {
         double b = bytesPerCall(flow, batch);

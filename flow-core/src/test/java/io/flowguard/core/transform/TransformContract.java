@@ -19,6 +19,10 @@ import java.util.SplittableRandom;
  * O(eps/h); with h = 1e-5 and unit-scale inputs both stay below ~1e-9 per Jacobian entry, so the
  * log|det| of a d x d Jacobian is accurate to ~1e-7; we assert 1e-6. Gradient checks use the same step
  * on a scalar loss and assert a relative error of 1e-5 (absolute 1e-7 near zero).
+ *
+ * <p>Every check has a form with a context batch {@code c} (row-major, one row per input row) for
+ * conditional transforms: the same checks in x at fixed c. With {@code c = null} the checks call the
+ * context-free methods, exactly as the forms without c.
  */
 public final class TransformContract {
 
@@ -60,23 +64,28 @@ public final class TransformContract {
 
   /** forward(inverse(x)) == x and inverse(forward(z)) == z within {@code tol} (max abs error). */
   public static void assertRoundTrip(Transform t, double[] theta, double[] x, int n, double tol) {
+    assertRoundTrip(t, theta, x, null, n, tol);
+  }
+
+  /** {@link #assertRoundTrip(Transform, double[], double[], int, double)} at the fixed context c. */
+  public static void assertRoundTrip(Transform t, double[] theta, double[] x, double[] c, int n, double tol) {
     int d = t.dim();
     Workspace ws = new Workspace();
     double[] z = new double[n * d];
     double[] back = new double[n * d];
     double[] ld = new double[n];
-    t.inverse(theta, x, z, ld, n, ws);
+    run(t, theta, x, c, z, ld, n, false, ws);
     ws.reset();
-    t.forward(theta, z, back, new double[n], n, ws);
+    run(t, theta, z, c, back, new double[n], n, true, ws);
     for (int i = 0; i < x.length; i++) {
       assertEquals(x[i], back[i], tol * Math.max(1.0, Math.abs(x[i])), "forward(inverse(x)) at " + i);
     }
     ws.reset();
     double[] x2 = new double[n * d];
-    t.forward(theta, x, x2, new double[n], n, ws);
+    run(t, theta, x, c, x2, new double[n], n, true, ws);
     ws.reset();
     double[] z2 = new double[n * d];
-    t.inverse(theta, x2, z2, new double[n], n, ws);
+    run(t, theta, x2, c, z2, new double[n], n, false, ws);
     for (int i = 0; i < x.length; i++) {
       assertEquals(x[i], z2[i], tol * Math.max(1.0, Math.abs(x[i])), "inverse(forward(z)) at " + i);
     }
@@ -87,16 +96,26 @@ public final class TransformContract {
    * logdet_inverse(x) + logdet_forward(inverse(x)) = 0.
    */
   public static void assertLogDetMatchesJacobian(Transform t, double[] theta, double[] x, int n) {
+    assertLogDetMatchesJacobian(t, theta, x, null, n);
+  }
+
+  /**
+   * {@link #assertLogDetMatchesJacobian(Transform, double[], double[], int)} at the fixed context c: the
+   * Jacobian is in x only, each row at its own context row.
+   */
+  public static void assertLogDetMatchesJacobian(Transform t, double[] theta, double[] x, double[] c, int n) {
     int d = t.dim();
+    int m = t.contextDim();
     Workspace ws = new Workspace();
     for (int r = 0; r < n; r++) {
       double[] row = java.util.Arrays.copyOfRange(x, r * d, (r + 1) * d);
+      double[] cRow = c == null ? null : java.util.Arrays.copyOfRange(c, r * m, (r + 1) * m);
       for (boolean forward : new boolean[] {false, true}) {
         double[] out = new double[d];
         double[] ld = new double[1];
         ws.reset();
-        apply(t, theta, row, out, ld, forward, ws);
-        double[] jac = numericalJacobian(t, theta, row, forward);
+        run(t, theta, row, cRow, out, ld, 1, forward, ws);
+        double[] jac = numericalJacobian(t, theta, row, cRow, forward);
         double expected = TestMath.logAbsDet(jac, d);
         assertEquals(expected, ld[0], LOGDET_TOL * Math.max(1.0, Math.abs(expected)),
             (forward ? "forward" : "inverse") + " log|det J| of row " + r);
@@ -104,17 +123,22 @@ public final class TransformContract {
       double[] z = new double[d];
       double[] ldInv = new double[1];
       ws.reset();
-      t.inverse(theta, row, z, ldInv, 1, ws);
+      run(t, theta, row, cRow, z, ldInv, 1, false, ws);
       double[] xBack = new double[d];
       double[] ldFwd = new double[1];
       ws.reset();
-      t.forward(theta, z, xBack, ldFwd, 1, ws);
+      run(t, theta, z, cRow, xBack, ldFwd, 1, true, ws);
       assertEquals(0.0, ldInv[0] + ldFwd[0], 1e-9 * Math.max(1.0, Math.abs(ldInv[0])),
           "inverse log-det + forward log-det of row " + r);
     }
   }
 
   public static double[] numericalJacobian(Transform t, double[] theta, double[] row, boolean forward) {
+    return numericalJacobian(t, theta, row, null, forward);
+  }
+
+  /** The central-difference Jacobian in x of one row at its fixed context row {@code cRow} (null: none). */
+  public static double[] numericalJacobian(Transform t, double[] theta, double[] row, double[] cRow, boolean forward) {
     int d = row.length;
     double[] jac = new double[d * d];
     Workspace ws = new Workspace();
@@ -126,9 +150,9 @@ public final class TransformContract {
       xp[c] += JACOBIAN_STEP;
       xm[c] -= JACOBIAN_STEP;
       ws.reset();
-      apply(t, theta, xp, plus, new double[1], forward, ws);
+      run(t, theta, xp, cRow, plus, new double[1], 1, forward, ws);
       ws.reset();
-      apply(t, theta, xm, minus, new double[1], forward, ws);
+      run(t, theta, xm, cRow, minus, new double[1], 1, forward, ws);
       for (int r = 0; r < d; r++) {
         jac[r * d + c] = (plus[r] - minus[r]) / (2 * JACOBIAN_STEP);
       }
@@ -136,12 +160,19 @@ public final class TransformContract {
     return jac;
   }
 
-  private static void apply(Transform t, double[] theta, double[] in, double[] out, double[] ld, boolean forward,
-                            Workspace ws) {
-    if (forward) {
-      t.forward(theta, in, out, ld, 1, ws);
+  /** One pass in either direction; a null context calls the context-free method. */
+  private static void run(Transform t, double[] theta, double[] in, double[] c, double[] out, double[] ld, int n,
+                          boolean forward, Workspace ws) {
+    if (c == null) {
+      if (forward) {
+        t.forward(theta, in, out, ld, n, ws);
+      } else {
+        t.inverse(theta, in, out, ld, n, ws);
+      }
+    } else if (forward) {
+      t.forward(theta, in, c, out, ld, n, ws);
     } else {
-      t.inverse(theta, in, out, ld, 1, ws);
+      t.inverse(theta, in, c, out, ld, n, ws);
     }
   }
 
@@ -152,6 +183,19 @@ public final class TransformContract {
    */
   public static void assertGradientsMatchFiniteDifferences(Transform t, ParameterLayout layout, double[] theta,
                                                            double[] x, int n, boolean forward, int maxParams) {
+    assertGradientsMatchFiniteDifferences(t, layout, theta, x, null, n, forward, maxParams);
+  }
+
+  /**
+   * {@link #assertGradientsMatchFiniteDifferences(Transform, ParameterLayout, double[], double[], int,
+   * boolean, int)} at the fixed context {@code context} (null: the context-free methods): gradients in x
+   * and in the parameters, the context weights among them.
+   *
+   * @return the parameter gradient of the traced pass, for further checks
+   */
+  public static double[] assertGradientsMatchFiniteDifferences(Transform t, ParameterLayout layout, double[] theta,
+                                                               double[] x, double[] context, int n,
+                                                               boolean forward, int maxParams) {
     int d = t.dim();
     SplittableRandom rng = new SplittableRandom(99);
     double[] c = randomBatch(n, d, 7, 1.0);
@@ -161,17 +205,15 @@ public final class TransformContract {
     }
     double[] out = new double[n * d];
     double[] ld = new double[n];
-    Transform.Trace trace = forward
-        ? t.forwardTrace(theta, x, out, ld, n)
-        : t.inverseTrace(theta, x, out, ld, n);
+    Transform.Trace trace;
+    if (context == null) {
+      trace = forward ? t.forwardTrace(theta, x, out, ld, n) : t.inverseTrace(theta, x, out, ld, n);
+    } else {
+      trace = forward ? t.forwardTrace(theta, x, context, out, ld, n) : t.inverseTrace(theta, x, context, out, ld, n);
+    }
     double[] outPlain = new double[n * d];
     double[] ldPlain = new double[n];
-    Workspace ws = new Workspace();
-    if (forward) {
-      t.forward(theta, x, outPlain, ldPlain, n, ws);
-    } else {
-      t.inverse(theta, x, outPlain, ldPlain, n, ws);
-    }
+    run(t, theta, x, context, outPlain, ldPlain, n, forward, new Workspace());
     for (int i = 0; i < out.length; i++) {
       assertEquals(outPlain[i], out[i], 1e-12 * Math.max(1, Math.abs(out[i])), "traced output " + i);
     }
@@ -191,7 +233,7 @@ public final class TransformContract {
       double num = centralDifference(h -> {
         double[] xx = x.clone();
         xx[idx] += h;
-        return loss(t, theta, xx, n, c, w, forward);
+        return loss(t, theta, xx, context, n, c, w, forward);
       });
       assertClose(num, gIn[i], "dL/dinput[" + i + "]");
     }
@@ -206,12 +248,13 @@ public final class TransformContract {
       double num = centralDifference(h -> {
         double[] th = theta.clone();
         th[idx] += h;
-        return loss(t, th, x, n, c, w, forward);
+        return loss(t, th, x, context, n, c, w, forward);
       });
       assertClose(num, gTheta[i], "dL/dtheta[" + i + "] (" + blockName(layout, i) + ")");
       checked++;
     }
     assertTrue(checked > 0 || layout.size() == 0, "no parameter was checked");
+    return gTheta;
   }
 
   private static String blockName(ParameterLayout layout, int index) {
@@ -238,16 +281,12 @@ public final class TransformContract {
     double at(double h);
   }
 
-  private static double loss(Transform t, double[] theta, double[] x, int n, double[] c, double[] w, boolean forward) {
+  private static double loss(Transform t, double[] theta, double[] x, double[] context, int n, double[] c, double[] w,
+                             boolean forward) {
     int d = t.dim();
     double[] out = new double[n * d];
     double[] ld = new double[n];
-    Workspace ws = new Workspace();
-    if (forward) {
-      t.forward(theta, x, out, ld, n, ws);
-    } else {
-      t.inverse(theta, x, out, ld, n, ws);
-    }
+    run(t, theta, x, context, out, ld, n, forward, new Workspace());
     double l = 0.0;
     for (int i = 0; i < out.length; i++) {
       l += c[i] * out[i];
