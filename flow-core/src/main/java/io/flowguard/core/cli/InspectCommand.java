@@ -44,6 +44,8 @@ final class InspectCommand implements Callable<Integer> {
     out.printf("File         %s (%d bytes), checksum verified; file SHA-256 %s%n", modelFile, bytes.length, sha);
     out.printf("Flow         %s%n", m.spec().toJson());
     out.printf("Parameters   %d%n", m.flow().parameters().length);
+    m.context().ifPresent(c -> out.printf("Time-aware   log p(x_t | %s): %d context values per event%n", c.describe(),
+        m.flow().contextDim()));
     Preprocessor pre = m.preprocessor();
     out.printf("%nFeatures     %d raw, %d modelled%n", pre.rawDim(), pre.dim());
     out.printf("  %-24s %-8s %14s %14s %12s %s%n", "name", "status", "mean", "std", "grid cell", "transform");

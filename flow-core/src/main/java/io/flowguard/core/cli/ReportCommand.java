@@ -63,6 +63,11 @@ final class ReportCommand implements Callable<Integer> {
     OptionChecks.falseAlarmRate(spec.commandLine(), rate);
     OutputPaths.checkDirectory(out, "--out");
     FlowModel model = ModelFormat.read(modelFile);
+    if (model.context().isPresent()) {
+      throw new IllegalArgumentException(modelFile + " is a time-aware model (" + model.context().get().describe()
+          + "); the report does not cover time-aware models yet: score events with 'flowguard score', which"
+          + " conditions each on its key's history, or inspect the model with 'flowguard inspect'");
+    }
     List<String> features = model.preprocessor().featureNames();
     Dataset ds = data == null ? null : DataReader.read(data, features::contains).features();
     Path html = write(model, ds, out, rate);

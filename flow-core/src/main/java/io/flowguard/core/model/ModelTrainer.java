@@ -142,9 +142,25 @@ public final class ModelTrainer {
    */
   public static Trained trainInContext(EventSequence sequence, ContextSpec context, Options options,
                                        TrainingListener listener) {
+    return trainInContext(sequence, context, options, listener, row -> true);
+  }
+
+  /**
+   * As {@link #trainInContext(EventSequence, ContextSpec, Options, TrainingListener)}, fitting and calibrating
+   * on the {@code admitted} rows only, while every row stays in its key's history: what retraining on a
+   * stream does when it leaves out the events it flagged (their successors still saw them as their past).
+   */
+  public static Trained trainInContext(EventSequence sequence, ContextSpec context, Options options,
+                                       TrainingListener listener, java.util.function.IntPredicate admitted) {
     Dataset data = sequence.features();
     int n = data.rows();
-    int[][] split = splitRows(data, options.calibrationFraction(), options.training().seed());
+    int[] kept = java.util.stream.IntStream.range(0, n).filter(admitted).toArray();
+    int[][] split = splitRows(data.rows(kept), options.calibrationFraction(), options.training().seed());
+    for (int[] part : split) {
+      for (int i = 0; i < part.length; i++) {
+        part[i] = kept[part[i]];
+      }
+    }
     Dataset fit = data.rows(split[0]);
     Dataset cal = data.rows(split[1]);
     Preprocessor pre = Preprocessor.fit(data.columns(), fit.values(), fit.rows(), options.preprocessing());
