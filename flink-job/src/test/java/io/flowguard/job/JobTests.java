@@ -97,6 +97,7 @@ public final class JobTests {
     o.put("flowguard.kafka.alerts-topic", name + "-alerts");
     o.put("flowguard.kafka.dead-letters-topic", name + "-dead");
     o.put("flowguard.kafka.model-topic", name + "-models");
+    o.put("flowguard.kafka.model-events-topic", name + "-model-events");
     o.put("flowguard.kafka.group-id", name);
     o.put("flowguard.kafka.transactional-id-prefix", name);
     o.put("flowguard.kafka.transaction-timeout", "30 s");
@@ -118,6 +119,7 @@ public final class JobTests {
     k.createTopic(c.scoresTopic(), 2, false);
     k.createTopic(c.alertsTopic(), 1, false);
     k.createTopic(c.deadLettersTopic(), 1, false);
+    k.createTopic(c.modelEventsTopic(), 1, false);
     ModelTopic.ensureTopic(c.clientProperties(), c.modelTopic());
   }
 
