@@ -276,21 +276,21 @@ public final class FlowguardPipeline {
     Properties props = config.kafkaProperties();
     props.setProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
         Integer.toString(limit.maxRequestBytes()));
-    outputs.scores().sinkTo(KafkaIo.sink(bootstrap,
+    outputs.scores().sinkTo(KafkaIo.countingSink(bootstrap,
             new ScoredEventSerializer(config.scoresTopic(), limit), config.sinkOptions("scores"),
             props))
         .name(UID_SCORES_SINK).uid(UID_SCORES_SINK);
-    outputs.alerts().sinkTo(KafkaIo.sink(bootstrap,
+    outputs.alerts().sinkTo(KafkaIo.countingSink(bootstrap,
             new ScoredEventSerializer(config.alertsTopic(), limit), config.sinkOptions("alerts"),
             props))
         .name(UID_ALERTS_SINK).uid(UID_ALERTS_SINK);
     // issue 19 item 6: episode records go to the alerts topic beside the anomalies (own sink and
     // transactional id suffix -episodes; a new operator, so older savepoints restore unchanged).
-    outputs.episodes().sinkTo(KafkaIo.sink(bootstrap,
+    outputs.episodes().sinkTo(KafkaIo.countingSink(bootstrap,
             new TypicalityEpisodeSerializer(config.alertsTopic()), config.sinkOptions("episodes"),
             props))
         .name(UID_EPISODES_SINK).uid(UID_EPISODES_SINK);
-    outputs.deadLetters().sinkTo(KafkaIo.sink(bootstrap,
+    outputs.deadLetters().sinkTo(KafkaIo.countingSink(bootstrap,
             new DeadLetterSerializer(config.deadLettersTopic(),
                 config.deadLettersMaxOriginalBytes(), limit),
             config.sinkOptions("dead-letters"), props))
@@ -300,7 +300,7 @@ public final class FlowguardPipeline {
     DataStream<ModelEvent> modelEvents = outputs.retraining()
         .map(r -> outputs.modelEvents().union(r.modelEvents()))
         .orElse(outputs.modelEvents());
-    modelEvents.sinkTo(KafkaIo.sink(bootstrap,
+    modelEvents.sinkTo(KafkaIo.countingSink(bootstrap,
             new ModelEventSerializer(config.modelEventsTopic()), exactlyOnce("model-events"), props))
         .name(UID_MODEL_EVENTS_SINK).uid(UID_MODEL_EVENTS_SINK);
     outputs.retraining().ifPresent(this::addPromotionSink);
@@ -324,7 +324,7 @@ public final class FlowguardPipeline {
       models.setProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
           Integer.toString(ModelTopic.MAX_MODEL_BYTES + MODEL_RECORD_OVERHEAD));
     }
-    r.promotions().sinkTo(models.build())
+    r.promotions().sinkTo(KafkaIo.counting(models.build(), exactlyOnce("model"), props))
         .name(UID_MODEL_SINK).uid(UID_MODEL_SINK)
         .setParallelism(r.promotions().getParallelism());
   }

@@ -229,6 +229,24 @@ public final class JobTests {
     return sum;
   }
 
+  /**
+   * The sum over a sink's subtasks of one of its commit-ledger metrics (a counter or a gauge of
+   * {@link io.flowguard.connectors.kafka.CommitCountingSink}, e.g. "recordsCommitted"); fails if the
+   * sink has none, so that 0 means 0.
+   */
+  public static long sinkMetric(InMemoryReporter reporter, JobID job, String sinkUid, String name) {
+    Map<String, Metric> found = reporter.findMetrics(job,
+        java.util.regex.Pattern.quote(sinkUid) + ".*\\.flowguard\\." + name + "$");
+    if (found.isEmpty()) {
+      throw new AssertionError("sink " + sinkUid + " of job " + job + " has no metric " + name);
+    }
+    long sum = 0;
+    for (Metric m : found.values()) {
+      sum += m instanceof Counter c ? c.getCount() : ((Number) ((Gauge<?>) m).getValue()).longValue();
+    }
+    return sum;
+  }
+
   /** The job's completed checkpoints so far, over all its attempts (0 before the first). */
   public static long completedCheckpoints(InMemoryReporter reporter, JobID job) {
     return reporter.findMetrics(job, "numberOfCompletedCheckpoints$").values().stream()
