@@ -354,6 +354,11 @@ public final class CommitCountingSink<IN> implements Sink<IN>,
       }
 
       @Override
+      public String toString() {
+        return counted.toString(); // Flink's committer names the request in its log lines
+      }
+
+      @Override
       public void signalAlreadyCommitted() {
         answered = true;
         settle(counted, Outcome.COMMITTED, null);

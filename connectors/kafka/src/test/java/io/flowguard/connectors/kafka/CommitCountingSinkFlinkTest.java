@@ -12,6 +12,7 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -50,12 +51,15 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * and Flink's committer, which does not fail the job for that, drops it. The records are missing from
  * the output, and the sink's counts say how many: {@code recordsCommitFailed} equals the gap between
  * what it wrote and what a read_committed consumer sees, for good (later records commit normally).
- * An at-least-once sink on the same stream counts every record committed.
+ * An at-least-once sink on the same stream counts every record committed. And after a restore, the
+ * transaction the checkpoint recorded, which the earlier run had committed, counts as recovered and
+ * committed, not as lost.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class CommitCountingSinkFlinkTest {
 
-  static final InMemoryReporter REPORTER = InMemoryReporter.createWithRetainedMetrics();
+  /** Metrics of running tasks only: after a restart, the new attempt's. */
+  static final InMemoryReporter REPORTER = InMemoryReporter.create();
 
   @RegisterExtension
   static final MiniClusterExtension MINI_CLUSTER = new MiniClusterExtension(
@@ -163,6 +167,93 @@ class CommitCountingSinkFlinkTest {
       assertEquals(0, metric(job, "alo-sink", "recordsCommitFailed"));
       assertEquals(0, metric(job, "alo-sink", "recordsUncommitted"));
       assertEquals(FIRST + LATER, readCommitted("ccs-alo"));
+    } finally {
+      client.cancel().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  static final int RESTORED = 30;
+  static final AtomicInteger SEEN_BEFORE_FAILURE = new AtomicInteger();
+  static final AtomicLong CHECKPOINT_WITH_ALL = new AtomicLong(-1);
+  static final AtomicBoolean FAILED = new AtomicBoolean();
+
+  /**
+   * Passes records on. The first checkpoint taken after all {@value #RESTORED} records holds them in
+   * its transaction; the next checkpoint fails once (in the first attempt), by which time that
+   * transaction is committed, so the job restores from a checkpoint whose committer state holds a
+   * transaction Kafka has already committed.
+   */
+  static final class FailTheCheckpointAfterTheCommit extends RichMapFunction<ConsumedRecord, byte[]>
+      implements CheckpointedFunction {
+    private static final long serialVersionUID = 1L;
+    private transient boolean firstAttempt;
+
+    @Override
+    public void open(org.apache.flink.api.common.functions.OpenContext context) {
+      firstAttempt = getRuntimeContext().getTaskInfo().getAttemptNumber() == 0;
+    }
+
+    @Override
+    public byte[] map(ConsumedRecord record) {
+      if (firstAttempt) {
+        SEEN_BEFORE_FAILURE.incrementAndGet();
+      }
+      return record.value();
+    }
+
+    @Override
+    public void snapshotState(FunctionSnapshotContext context) {
+      if (!firstAttempt || SEEN_BEFORE_FAILURE.get() < RESTORED) {
+        return;
+      }
+      if (CHECKPOINT_WITH_ALL.compareAndSet(-1, context.getCheckpointId())) {
+        return;
+      }
+      if (context.getCheckpointId() > CHECKPOINT_WITH_ALL.get() && FAILED.compareAndSet(false, true)) {
+        throw new IllegalStateException("injected: checkpoint " + context.getCheckpointId()
+            + " fails after checkpoint " + CHECKPOINT_WITH_ALL.get() + " committed");
+      }
+    }
+
+    @Override
+    public void initializeState(FunctionInitializationContext context) {}
+  }
+
+  @Test
+  void aRestoredTransactionThatTheEarlierRunCommittedCountsAsRecoveredNotLost() throws Exception {
+    kafka.createTopic("ccr-in", 1, false);
+    kafka.createTopic("ccr-out", 1, false);
+    produce("ccr-in", 0, RESTORED);
+
+    Configuration conf = new Configuration();
+    conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+    conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 1);
+    conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+    env.setParallelism(1);
+    env.enableCheckpointing(300);
+    String bootstrap = kafka.bootstrapServers();
+    env.fromSource(
+            KafkaIo.sourceBuilder(bootstrap, List.of("ccr-in"), "ccr", new ConsumedRecordDeserializer(),
+                    new Properties())
+                .setStartingOffsets(OffsetsInitializer.earliest()).build(),
+            WatermarkStrategy.noWatermarks(), "in")
+        .map(new FailTheCheckpointAfterTheCommit()).name("fail")
+        .sinkTo(KafkaIo.countingSink(bootstrap, new BytesSerializer("ccr-out"),
+            SinkOptions.exactlyOnce("ccr-out").withTransactionTimeout(Duration.ofSeconds(60)),
+            new Properties()))
+        .name("restored-sink").uid("restored-sink");
+    JobClient client = env.executeAsync("commit-counting-restore");
+    JobID job = client.getJobID();
+    try {
+      // While the job restarts its metrics are briefly absent: wait for the new attempt's.
+      await(() -> FAILED.get() && !REPORTER.findMetrics(job,
+              "restored-sink.*\\.flowguard\\.recoveredRecordsCommitted$").isEmpty()
+              && metric(job, "restored-sink", "recoveredRecordsCommitted") > 0,
+          "the restored transaction settled");
+      assertEquals(0, metric(job, "restored-sink", "recoveredRecordsUnconfirmed"));
+      assertEquals(0, metric(job, "restored-sink", "recordsCommitFailed"));
+      assertEquals(RESTORED, readCommitted("ccr-out"), "every record once: nothing was lost");
     } finally {
       client.cancel().get(30, TimeUnit.SECONDS);
     }
