@@ -1,6 +1,7 @@
 package io.flowguard.job;
 
 import io.flowguard.connectors.kafka.BrokerCheck;
+import io.flowguard.connectors.model.ModelEvents;
 import io.flowguard.connectors.model.ModelHistory;
 import io.flowguard.connectors.model.ModelTopic;
 import java.io.PrintStream;
@@ -65,6 +66,18 @@ public final class FlowguardJob {
       ModelTopic.ensureTopic(config.clientProperties(), config.modelTopic());
       ModelTopic.ensureTopic(config.clientProperties(),
           ModelHistory.historyTopicFor(config.modelTopic()));
+    }
+    // The scoring operator writes a model event when it refuses a schema change: a sink meeting a
+    // missing topic on a broker that does not create topics would fail the job on that model record.
+    try {
+      ModelEvents.ensureTopic(config.clientProperties(), config.modelEventsTopic());
+    } catch (IllegalStateException e) {
+      String message = e.getMessage() + " (the job's model-events topic is "
+          + JobOptions.MODEL_EVENTS_TOPIC.key() + ")";
+      System.err.println("flowguard-job: " + message);
+      LOG.error("{}", message);
+      System.exit(1);
+      return;
     }
     Configuration flink = config.flinkConfiguration();
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);

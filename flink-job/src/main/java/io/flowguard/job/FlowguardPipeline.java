@@ -54,7 +54,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * events-source --> parse --(keyBy key)--> scoring ----------> scores-sink
  *                     |                      ^   |
  *                     |       models-source -+   +--> alert-filter --> alerts-sink
- *                     |        (broadcast)       |
+ *                     |        (broadcast)       +--(episodes)--> episodes-sink (alerts topic)
+ *                     |                          +--(model events: refused schema changes)--> model-events-sink
  *                     +--(dead letters)----------+--(dead letters)--> dead-letters-sink
  * </pre>
  *
@@ -84,19 +85,22 @@ public final class FlowguardPipeline {
 
   /**
    * The streams the pipeline produces, before sinks; {@code retraining} is present when {@code
-   * retrain.enabled} is true.
+   * retrain.enabled} is true; {@code modelEvents} are the scoring operator's (refused schema changes),
+   * written to the model-events topic with the retraining's.
    */
   public record Outputs(
       SingleOutputStreamOperator<ScoredEvent> scores,
       DataStream<ScoredEvent> alerts,
       DataStream<DeadLetter> deadLetters,
       Optional<RetrainOutputs> retraining,
-      DataStream<TypicalityEpisode> episodes) {
+      DataStream<TypicalityEpisode> episodes,
+      DataStream<ModelEvent> modelEvents) {
 
-    /** Outputs without typicality episodes (none are produced). */
+    /** Outputs whose episodes and model events are the scoring operator's side outputs. */
     public Outputs(SingleOutputStreamOperator<ScoredEvent> scores, DataStream<ScoredEvent> alerts,
         DataStream<DeadLetter> deadLetters, Optional<RetrainOutputs> retraining) {
-      this(scores, alerts, deadLetters, retraining, scores.getSideOutput(ScoringFunction.EPISODES));
+      this(scores, alerts, deadLetters, retraining, scores.getSideOutput(ScoringFunction.EPISODES),
+          scores.getSideOutput(ScoringFunction.MODEL_EVENTS));
     }
   }
 
@@ -238,7 +242,7 @@ public final class FlowguardPipeline {
     Optional<RetrainOutputs> retraining = config.retrainEnabled()
         ? Optional.of(wireRetraining(scores, models)) : Optional.empty();
     // Typicality alarms reach the alerts topic as episodes, not as every alarmed event.
-    return new Outputs(scores, alerts, dead, retraining, scoring.episodes());
+    return new Outputs(scores, alerts, dead, retraining, scoring.episodes(), scoring.modelEvents());
   }
 
   /**
@@ -272,36 +276,45 @@ public final class FlowguardPipeline {
     Properties props = config.kafkaProperties();
     props.setProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
         Integer.toString(limit.maxRequestBytes()));
-    outputs.scores().sinkTo(KafkaIo.sink(bootstrap,
+    outputs.scores().sinkTo(KafkaIo.countingSink(bootstrap,
             new ScoredEventSerializer(config.scoresTopic(), limit), config.sinkOptions("scores"),
             props))
         .name(UID_SCORES_SINK).uid(UID_SCORES_SINK);
-    outputs.alerts().sinkTo(KafkaIo.sink(bootstrap,
+    outputs.alerts().sinkTo(KafkaIo.countingSink(bootstrap,
             new ScoredEventSerializer(config.alertsTopic(), limit), config.sinkOptions("alerts"),
             props))
         .name(UID_ALERTS_SINK).uid(UID_ALERTS_SINK);
     // issue 19 item 6: episode records go to the alerts topic beside the anomalies (own sink and
     // transactional id suffix -episodes; a new operator, so older savepoints restore unchanged).
-    outputs.episodes().sinkTo(KafkaIo.sink(bootstrap,
+    outputs.episodes().sinkTo(KafkaIo.countingSink(bootstrap,
             new TypicalityEpisodeSerializer(config.alertsTopic()), config.sinkOptions("episodes"),
             props))
         .name(UID_EPISODES_SINK).uid(UID_EPISODES_SINK);
-    outputs.deadLetters().sinkTo(KafkaIo.sink(bootstrap,
+    outputs.deadLetters().sinkTo(KafkaIo.countingSink(bootstrap,
             new DeadLetterSerializer(config.deadLettersTopic(),
                 config.deadLettersMaxOriginalBytes(), limit),
             config.sinkOptions("dead-letters"), props))
         .name(UID_DEAD_LETTERS_SINK).uid(UID_DEAD_LETTERS_SINK);
-    outputs.retraining().ifPresent(this::addRetrainSinks);
+    // issue 19 item 2: model events of the scoring operator (refused schema changes) and, with
+    // retraining, of the retraining operator, in one sink under the uid retraining used alone before.
+    DataStream<ModelEvent> modelEvents = outputs.retraining()
+        .map(r -> outputs.modelEvents().union(r.modelEvents()))
+        .orElse(outputs.modelEvents());
+    modelEvents.sinkTo(KafkaIo.countingSink(bootstrap,
+            new ModelEventSerializer(config.modelEventsTopic()), exactlyOnce("model-events"), props))
+        .name(UID_MODEL_EVENTS_SINK).uid(UID_MODEL_EVENTS_SINK);
+    outputs.retraining().ifPresent(this::addPromotionSink);
   }
 
   /**
-   * The promotion sink (model topic and history, one transaction per checkpoint) and the
-   * model-events sink. Both are exactly-once whatever {@code delivery.guarantee} says: a promotion
-   * must never be published twice, and they are rare, so checkpoint latency does not matter. The
-   * promotion sink runs at the retraining operator's parallelism (forward), so the history record,
-   * the tombstone and the model record of a promotion stay in one producer and one transaction.
+   * The promotion sink (model topic and history, one transaction per checkpoint); the retraining's
+   * model events go to the model-events sink of {@link #addSinks}. Both are exactly-once whatever
+   * {@code delivery.guarantee} says: a promotion must never be published twice, and they are rare, so
+   * checkpoint latency does not matter. The promotion sink runs at the retraining operator's
+   * parallelism (forward), so the history record, the tombstone and the model record of a promotion
+   * stay in one producer and one transaction.
    */
-  public void addRetrainSinks(RetrainOutputs r) {
+  public void addPromotionSink(RetrainOutputs r) {
     String bootstrap = config.bootstrapServers();
     Properties props = config.kafkaProperties();
     KafkaSinkBuilder<ModelTopicRecord> models = KafkaIo.sinkBuilder(bootstrap,
@@ -311,13 +324,9 @@ public final class FlowguardPipeline {
       models.setProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
           Integer.toString(ModelTopic.MAX_MODEL_BYTES + MODEL_RECORD_OVERHEAD));
     }
-    r.promotions().sinkTo(models.build())
+    r.promotions().sinkTo(KafkaIo.counting(models.build(), exactlyOnce("model"), props))
         .name(UID_MODEL_SINK).uid(UID_MODEL_SINK)
         .setParallelism(r.promotions().getParallelism());
-    r.modelEvents().sinkTo(KafkaIo.sink(bootstrap,
-            new ModelEventSerializer(config.modelEventsTopic()), exactlyOnce("model-events"),
-            props))
-        .name(UID_MODEL_EVENTS_SINK).uid(UID_MODEL_EVENTS_SINK);
   }
 
   private SinkOptions exactlyOnce(String sink) {

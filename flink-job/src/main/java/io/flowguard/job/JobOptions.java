@@ -115,9 +115,10 @@ public final class JobOptions {
           .stringType()
           .defaultValue(ModelHistory.DEFAULT_EVENTS_TOPIC)
           .withDeprecatedKeys("model-events.topic")
-          .withDescription("Topic of model lifecycle events (promoted, rejected, failed"
-              + " retrainings; JSON, key = model name). Used when flowguard.retrain.enabled is"
-              + " true.");
+          .withDescription("Topic of model lifecycle events (JSON, key = model name): versions the"
+              + " scoring operator refused as undeclared schema changes, and with"
+              + " flowguard.retrain.enabled the promoted, rejected and failed retrainings. Created"
+              + " at start-up if missing.");
 
   public static final ConfigOption<DeliveryGuarantee> DELIVERY_GUARANTEE =
       ConfigOptions.key("flowguard.kafka.delivery-guarantee")
@@ -133,8 +134,8 @@ public final class JobOptions {
           .defaultValue("flowguard")
           .withDeprecatedKeys("transactional-id.prefix")
           .withDescription("Prefix of the sinks' transactional ids (each sink appends -scores,"
-              + " -alerts, -dead-letters; with retraining also -model and -model-events). Must be"
-              + " unique per job on a Kafka cluster.");
+              + " -alerts, -episodes, -dead-letters and -model-events; with retraining also -model)."
+              + " Must be unique per job on a Kafka cluster.");
 
   public static final ConfigOption<Integer> DEAD_LETTERS_MAX_ORIGINAL_BYTES =
       ConfigOptions.key("flowguard.kafka.dead-letters-max-original-bytes")

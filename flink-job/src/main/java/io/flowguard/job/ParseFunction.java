@@ -16,7 +16,8 @@ import org.apache.flink.util.OutputTag;
 /**
  * Decodes records (syntax only) into {@link RawEvent}s; a record that cannot be decoded goes to
  * {@link #DEAD_LETTERS} with its reason and exact bytes, and is counted in {@code
- * flowguard.deadLetters.<REASON>}. Matching features to a model's schema happens later, in {@link
+ * flowguard.deadLetters.<REASON>}. Every record is counted in {@code flowguard.eventsConsumed}, one side
+ * of the job's commit ledger (the other: the scores and dead-letter sinks' {@code recordsCommitted}). Matching features to a model's schema happens later, in {@link
  * ScoringFunction}, once the event's model is known. Never throws for bad input.
  */
 public final class ParseFunction extends ProcessFunction<ConsumedRecord, RawEvent> {
@@ -40,6 +41,7 @@ public final class ParseFunction extends ProcessFunction<ConsumedRecord, RawEven
 
   @Override
   public void processElement(ConsumedRecord record, Context ctx, Collector<RawEvent> out) {
+    metrics.consumed();
     Parsed<RawEvent> parsed = decoder.decode(record.value(), record.origin(), record.timestamp());
     if (parsed instanceof Parsed.Ok<RawEvent> ok) {
       out.collect(ok.value());

@@ -97,6 +97,7 @@ public final class JobTests {
     o.put("flowguard.kafka.alerts-topic", name + "-alerts");
     o.put("flowguard.kafka.dead-letters-topic", name + "-dead");
     o.put("flowguard.kafka.model-topic", name + "-models");
+    o.put("flowguard.kafka.model-events-topic", name + "-model-events");
     o.put("flowguard.kafka.group-id", name);
     o.put("flowguard.kafka.transactional-id-prefix", name);
     o.put("flowguard.kafka.transaction-timeout", "30 s");
@@ -118,6 +119,7 @@ public final class JobTests {
     k.createTopic(c.scoresTopic(), 2, false);
     k.createTopic(c.alertsTopic(), 1, false);
     k.createTopic(c.deadLettersTopic(), 1, false);
+    k.createTopic(c.modelEventsTopic(), 1, false);
     ModelTopic.ensureTopic(c.clientProperties(), c.modelTopic());
   }
 
@@ -223,6 +225,24 @@ public final class JobTests {
     long sum = 0;
     for (Metric m : reporter.findMetrics(job, "\\.flowguard\\." + name + "$").values()) {
       sum += ((Counter) m).getCount();
+    }
+    return sum;
+  }
+
+  /**
+   * The sum over a sink's subtasks of one of its commit-ledger metrics (a counter or a gauge of
+   * {@link io.flowguard.connectors.kafka.CommitCountingSink}, e.g. "recordsCommitted"); fails if the
+   * sink has none, so that 0 means 0.
+   */
+  public static long sinkMetric(InMemoryReporter reporter, JobID job, String sinkUid, String name) {
+    Map<String, Metric> found = reporter.findMetrics(job,
+        java.util.regex.Pattern.quote(sinkUid) + ".*\\.flowguard\\." + name + "$");
+    if (found.isEmpty()) {
+      throw new AssertionError("sink " + sinkUid + " of job " + job + " has no metric " + name);
+    }
+    long sum = 0;
+    for (Metric m : found.values()) {
+      sum += m instanceof Counter c ? c.getCount() : ((Number) ((Gauge<?>) m).getValue()).longValue();
     }
     return sum;
   }

@@ -1,8 +1,12 @@
 package io.flowguard.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.flowguard.connectors.model.ModelEvent;
+import io.flowguard.connectors.model.ModelEventJson;
+import io.flowguard.connectors.model.ModelEventKind;
 import io.flowguard.connectors.model.ModelTopic;
 import io.flowguard.core.model.ModelFormat;
 import io.flowguard.flink.scoring.ModelSwapPolicy;
@@ -25,7 +29,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 19 item 2: a valid newer version trained on other features is refused (v1 keeps scoring,
- * no restart), and the same change published as a declared schema change takes over.
+ * no restart, one REFUSED model event naming both schemas), and the same change published as a
+ * declared schema change takes over.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class SchemaSwapJobTest {
@@ -61,6 +66,17 @@ class SchemaSwapJobTest {
       JobTests.await(() -> JobTests.counter(REPORTER, job, "schemaChangesRefused")
           == JobTests.PARALLELISM, Duration.ofSeconds(60), "the schema change refused");
       assertEquals(List.of(1, 1), JobTests.activeVersions(REPORTER, job, TestModels.NAME));
+      ModelEvent refused = ModelEventJson.fromJson(JobTests.awaitCommitted(config.modelEventsTopic(), 1,
+          Duration.ofSeconds(60)).get(0).value());
+      assertEquals(ModelEventKind.REFUSED, refused.kind());
+      assertEquals(ModelEvent.SCHEMA_CHANGED, refused.reason());
+      assertEquals(TestModels.NAME, refused.model());
+      assertEquals(2, refused.challengerVersion());
+      assertEquals(1, refused.championVersion());
+      List<String> active = TestModels.read(TestModels.v1()).preprocessor().featureNames();
+      assertEquals("features [a, b] refused, active " + active, refused.dataWindow());
+      assertTrue(refused.message().contains("v2 has features [a, b] but the active v1 has " + active),
+          refused.message());
       List<Sent> threeFeatureEvents = Expectations.normalEvents(2, 10, 1_000, 3);
       Expectations.produce(config.eventsTopics().get(0), threeFeatureEvents);
       JobTests.awaitCommitted(config.scoresTopic(), threeFeatureEvents.size(),
@@ -92,6 +108,8 @@ class SchemaSwapJobTest {
         assertEquals("3", scored.get(5_000L + i).get("modelVersion").asText(), "scored by v3");
       }
       assertEquals(0, JobTests.readCommitted(config.deadLettersTopic()).size());
+      assertEquals(1, JobTests.readCommitted(config.modelEventsTopic()).size(),
+          "one model event for the refusal, whatever the parallelism; none for the declared change");
       assertEquals(0, JobTests.restarts(REPORTER, job));
     } finally {
       client.cancel().get(30, TimeUnit.SECONDS);

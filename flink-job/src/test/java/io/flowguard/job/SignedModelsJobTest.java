@@ -2,9 +2,13 @@ package io.flowguard.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.flowguard.connectors.model.ModelHistory;
 import io.flowguard.connectors.model.ModelTopic;
+import io.flowguard.core.cli.FlowguardCli;
 import io.flowguard.core.model.ModelSignature;
 import io.flowguard.job.Expectations.Sent;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -85,5 +89,65 @@ class SignedModelsJobTest {
     } finally {
       client2.cancel().get(30, TimeUnit.SECONDS);
     }
+  }
+
+  /**
+   * {@code flowguard models rollback} against a verifying job: without {@code --sign} the re-published
+   * version is refused like any unsigned record (the active version stays); with {@code --sign} it is
+   * accepted.
+   */
+  @Test
+  void aSignedRollbackIsAcceptedAndAnUnsignedOneRefused() throws Exception {
+    KeyPair publisher = ModelSignature.generate();
+    Path pub = dir.resolve("publisher.pub");
+    Path key = dir.resolve("publisher.key");
+    Files.writeString(pub, ModelSignature.publicKeyPem(publisher.getPublic()));
+    Files.writeString(key, ModelSignature.privateKeyPem(publisher.getPrivate()));
+    JobConfig config = JobTests.config("signed-rollback")
+        .with(Map.of("flowguard.scoring.model-verification-keys", pub.toString()));
+    JobTests.createTopics(config);
+    Properties client = config.clientProperties();
+    String topic = config.modelTopic();
+    String history = ModelHistory.historyTopicFor(topic);
+    for (byte[] v : List.of(TestModels.v1(), TestModels.v2())) {
+      ModelHistory.publish(client, topic, history, v, ModelHistory.DEFAULT_KEEP,
+          ModelSignature.sign(publisher.getPrivate(), v));
+    }
+
+    StreamExecutionEnvironment env = JobTests.environment(1);
+    FlowguardPipeline pipeline = new FlowguardPipeline(config);
+    pipeline.configure(env);
+    pipeline.build(env);
+    JobClient running = env.executeAsync(config.jobName());
+    JobID job = running.getJobID();
+    try {
+      JobTests.awaitActiveVersion(REPORTER, job, TestModels.NAME, 2);
+      String[] rollback = {"models", "rollback", "--bootstrap-servers", client.getProperty("bootstrap.servers"),
+          "--model-topic", topic, "--model", TestModels.NAME, "--to", "1", "--events-topic",
+          "signed-rollback-model-events"};
+      assertEquals(0, cli(rollback), "unsigned rollback published (as v3)");
+      JobTests.await(() -> JobTests.counter(REPORTER, job, "modelsRejected") == JobTests.PARALLELISM,
+          Duration.ofSeconds(60), "the unsigned v3 refused by every instance");
+      assertEquals(List.of(2, 2), JobTests.activeVersions(REPORTER, job, TestModels.NAME));
+
+      String[] signed = java.util.stream.Stream.concat(java.util.Arrays.stream(rollback),
+          java.util.stream.Stream.of("--sign", key.toString())).toArray(String[]::new);
+      assertEquals(0, cli(signed), "signed rollback published (as v4)");
+      JobTests.awaitActiveVersion(REPORTER, job, TestModels.NAME, 4);
+      assertEquals(JobTests.PARALLELISM, JobTests.counter(REPORTER, job, "modelsRejected"));
+      assertEquals(0, JobTests.restarts(REPORTER, job));
+    } finally {
+      running.cancel().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  private static int cli(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = FlowguardCli.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+    if (code != 0) {
+      throw new AssertionError("flowguard " + String.join(" ", args) + " exited " + code + ": " + err);
+    }
+    return code;
   }
 }

@@ -282,7 +282,7 @@ public final class FlowguardScoring<T> {
         .process(function, scoreType)
         .name(sUid).uid(sUid);
     return new ScoredStreams<>(scores, scores.getSideOutput(rejectedTag), models,
-        scores.getSideOutput(ScoringFunction.EPISODES));
+        scores.getSideOutput(ScoringFunction.EPISODES), scores.getSideOutput(ScoringFunction.MODEL_EVENTS));
   }
 
   /** {@link Scored} as a Flink POJO whose event field uses the event's own serializer. */

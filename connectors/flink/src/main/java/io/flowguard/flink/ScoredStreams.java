@@ -14,6 +14,9 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  * @param models the model stream the operator reads (to connect other operators to the same models)
  * @param episodes typicality episodes: one record when a key's window enters the alarm state, updates
  *     while it lasts, one when it clears (the alerts an operator acts on, instead of every alarmed event)
+ * @param modelEvents what the operator decided about a model that an operator should hear of: a
+ *     {@code REFUSED} record when a published version's features differ from the active version's and it
+ *     does not declare a schema change (one record per refusal, whatever the parallelism)
  * @param <S> the score record type ({@link Scored} by default)
  * @param <R> the rejection record type ({@link Rejected} by default)
  */
@@ -21,12 +24,14 @@ public record ScoredStreams<S, R>(
     SingleOutputStreamOperator<S> scores,
     DataStream<R> rejected,
     DataStream<io.flowguard.connectors.model.ModelRecord> models,
-    DataStream<io.flowguard.connectors.score.TypicalityEpisode> episodes) {
+    DataStream<io.flowguard.connectors.score.TypicalityEpisode> episodes,
+    DataStream<io.flowguard.connectors.model.ModelEvent> modelEvents) {
 
   public ScoredStreams {
     Objects.requireNonNull(scores, "scores");
     Objects.requireNonNull(rejected, "rejected");
     Objects.requireNonNull(models, "models");
     Objects.requireNonNull(episodes, "episodes");
+    Objects.requireNonNull(modelEvents, "modelEvents");
   }
 }

@@ -1,5 +1,6 @@
 package io.flowguard.core.cli;
 
+import io.flowguard.core.data.ReplacingFile;
 import io.flowguard.core.model.FlowModel;
 import io.flowguard.core.model.ModelFormat;
 import io.flowguard.core.model.ModelFormatException;
@@ -35,6 +36,9 @@ import picocli.CommandLine.Option;
         "--out may be the current file itself: it is replaced in one rename, so a job never reads half a",
         "file (on object stores such as S3, write it locally and upload it in one PUT). Jobs on a model",
         "topic: use 'flowguard models rollback', which takes the old version from the topic's history.",
+        "",
+        "Jobs that verify signatures (model.verification-keys) need --sign KEY: it writes OUT.sig before",
+        "OUT, as 'flowguard sign' would.",
         ""})
 final class RollbackCommand implements Callable<Integer> {
 
@@ -49,6 +53,11 @@ final class RollbackCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, paramLabel = "FILE",
       description = "Where to write the re-issued model; may be the current file.")
   Path out;
+
+  @Option(names = "--sign", paramLabel = "KEY",
+      description = "Sign the re-issued model with this Ed25519 private key (PEM, from 'flowguard keygen'):"
+          + " writes OUT.sig first, then OUT, for jobs with model.verification-keys.")
+  Path signingKey;
 
   @picocli.CommandLine.Spec
   picocli.CommandLine.Model.CommandSpec spec;
@@ -72,8 +81,17 @@ final class RollbackCommand implements Callable<Integer> {
           + ": give the file of an earlier version as --model");
     }
     FlowModel back = Retraining.rollback(old, current.version());
-    ModelFormat.write(back, out);
     PrintWriter o = spec.commandLine().getOut();
+    byte[] bytes = ModelFormat.toBytes(back);
+    if (signingKey != null) {
+      // The signature first: a job meeting the new model file before its signature would refuse it.
+      Path sig = SignatureFiles.writeBeside(out, bytes, signingKey);
+      o.printf("Wrote %s%n", sig);
+    }
+    try (ReplacingFile file = ReplacingFile.create(out)) {
+      file.write(bytes);
+      file.commit();
+    }
     o.printf("Wrote %s v%d (the parameters of v%d) to %s: jobs reading its directory switch to it at their next"
         + " rescan.%n", back.name(), back.version(), old.version(), out);
     String expected = back.name() + ".fgm";

@@ -8,8 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.flowguard.core.model.FlowModel;
 import io.flowguard.core.model.Lineage;
 import io.flowguard.core.model.ModelFormat;
+import io.flowguard.core.model.ModelSignature;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -98,5 +100,36 @@ class RollbackCommandTest {
       assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
       assertFalse(Files.exists(out), "nothing written for " + c[2]);
     }
+  }
+
+  @Test
+  void withSignTheSignatureFileBesideTheOutputVerifiesTheReissuedModel() throws Exception {
+    Path old = write(CliRun.model("pump", 1, 1), "pump-v1.fgm");
+    Path current = write(CliRun.model("pump", 2, 2), "pump.fgm");
+    KeyPair keys = ModelSignature.generate();
+    Path key = dir.resolve("publisher.key");
+    Files.writeString(key, ModelSignature.privateKeyPem(keys.getPrivate()));
+    CliRun r = run("rollback", "--model", old.toString(), "--current", current.toString(), "--out",
+        current.toString(), "--sign", key.toString());
+    assertEquals(0, r.code(), r.err());
+    Path sig = dir.resolve("pump.fgm" + ModelSignature.FILE_SUFFIX);
+    assertTrue(r.out().contains("Wrote " + sig), r.out());
+    byte[] signature = ModelSignature.parseSignatureFile(Files.readString(sig));
+    assertTrue(ModelSignature.verify(List.of(keys.getPublic()), Files.readAllBytes(current), signature),
+        "the signature is of the bytes written to --out");
+    assertEquals(3, ModelFormat.read(current).version());
+  }
+
+  @Test
+  void aMissingSigningKeyIsAUsageErrorThatWritesNothing() throws Exception {
+    Path old = write(CliRun.model("pump", 1, 1), "pump-v1.fgm");
+    Path current = write(CliRun.model("pump", 2, 2), "pump-v2.fgm");
+    Path out = dir.resolve("pump.fgm");
+    CliRun r = run("rollback", "--model", old.toString(), "--current", current.toString(), "--out",
+        out.toString(), "--sign", dir.resolve("missing.key").toString());
+    assertEquals(FlowguardCli.EXIT_USAGE, r.code(), r.err());
+    assertTrue(r.err().contains("missing.key: no such file"), r.err());
+    assertFalse(Files.exists(out));
+    assertFalse(Files.exists(Path.of(out + ModelSignature.FILE_SUFFIX)));
   }
 }

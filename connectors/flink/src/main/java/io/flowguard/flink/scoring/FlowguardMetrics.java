@@ -37,6 +37,7 @@ public final class FlowguardMetrics {
   private final MetricGroup group;
   private final Map<DeadLetterReason, Counter> deadLetters = new EnumMap<>(DeadLetterReason.class);
   private final Map<String, Integer> activeVersions = new ConcurrentHashMap<>();
+  private Counter eventsConsumed;
   private Counter eventsScored;
   private Counter anomalies;
   private Counter typicalityAlarms;
@@ -76,9 +77,20 @@ public final class FlowguardMetrics {
     }
   }
 
-  /** Dead-letter counters only (the parse operator). */
+  /**
+   * The parse operator's: {@code eventsConsumed} (every record read from the events topic; each
+   * becomes one record on the scores or the dead-letter topic, see the sinks' {@code recordsCommitted})
+   * and the dead-letter counters.
+   */
   public static FlowguardMetrics forParse(MetricGroup operatorGroup) {
-    return new FlowguardMetrics(operatorGroup);
+    FlowguardMetrics m = new FlowguardMetrics(operatorGroup);
+    m.eventsConsumed = m.group.counter("eventsConsumed");
+    return m;
+  }
+
+  /** A record was read from the events topic (the parse operator). */
+  public void consumed() {
+    eventsConsumed.inc();
   }
 
   /** Every metric (the scoring operator). */

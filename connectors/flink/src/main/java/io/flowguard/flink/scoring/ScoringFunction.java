@@ -3,6 +3,8 @@ package io.flowguard.flink.scoring;
 import io.flowguard.connectors.event.DeadLetter;
 import io.flowguard.connectors.event.DeadLetterReason;
 import io.flowguard.connectors.event.RawEvent;
+import io.flowguard.connectors.model.ModelEvent;
+import io.flowguard.connectors.model.ModelEventKind;
 import io.flowguard.connectors.model.ModelRecord;
 import io.flowguard.connectors.score.Attribution;
 import io.flowguard.connectors.score.ScoredEvent;
@@ -57,7 +59,9 @@ import org.slf4j.LoggerFactory;
  * modelsRejected} metric and the previous model stays. The active version is the highest version
  * seen: a record whose version is not above the current one is ignored with a log line. Every
  * instance sees the same records and applies the same rule, so all agree whatever the order in
- * which versions arrive. Parsed models live in a transient per-instance cache keyed by name and
+ * which versions arrive. A newer version whose features differ from the active version's is refused
+ * ({@link ModelSwapPolicy}) with a WARN, the {@code schemaChangesRefused} metric and one {@link
+ * #MODEL_EVENTS} record. Parsed models live in a transient per-instance cache keyed by name and
  * version, rebuilt from the stored bytes after a restore. A tombstone withdraws a model.
  *
  * <p><b>Events</b> (keyed side). The {@link ModelSelector} names an event's model. If it is active,
@@ -120,6 +124,14 @@ public final class ScoringFunction<T, S, R>
   /** Typicality episode records (issue 19 item 6): OPENED, UPDATE, CLEARED per key and window. */
   public static final OutputTag<TypicalityEpisode> EPISODES =
       new OutputTag<>("typicality-episodes", TypeInformation.of(TypicalityEpisode.class));
+
+  /**
+   * Model events of the scoring operator: one {@link ModelEventKind#REFUSED} record per refused schema
+   * change (issue 19 item 2), written by the first subtask only (every instance sees the same model
+   * records and decides alike, so one record per refusal, not one per instance).
+   */
+  public static final OutputTag<ModelEvent> MODEL_EVENTS =
+      new OutputTag<>("scoring-model-events", TypeInformation.of(ModelEvent.class));
 
   /** Keyed state of the episodes (its own descriptor, a state record of io.flowguard.job.scoring). */
   static final ValueStateDescriptor<EpisodeState> EPISODE_STATE =
@@ -621,6 +633,12 @@ public final class ScoringFunction<T, S, R>
       if (refusal.isPresent()) {
         metrics.schemaChangeRefused();
         LOG.warn("Refused model '{}': {}; v{} stays active", name, refusal.get(), active.version);
+        if (getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
+          ctx.output(MODEL_EVENTS, ModelEvent.refusedSchemaChange(name, candidate.version,
+              candidate.featureNames, active.version, active.featureNames,
+              "Refused model '" + name + "': " + refusal.get() + "; v" + active.version + " stays active",
+              System.currentTimeMillis()));
+        }
         return;
       }
     }

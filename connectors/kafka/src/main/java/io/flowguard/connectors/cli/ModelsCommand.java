@@ -9,9 +9,12 @@ import io.flowguard.core.model.FlowModel;
 import io.flowguard.core.model.Lineage;
 import io.flowguard.core.model.ModelFormat;
 import io.flowguard.core.model.ModelFormatException;
+import io.flowguard.core.model.ModelSignature;
 import io.flowguard.core.model.Provenance;
 import io.flowguard.core.model.Retraining;
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.security.PrivateKey;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -159,6 +162,9 @@ public final class ModelsCommand implements Runnable {
           "re-published old version number would be ignored. All running jobs converge on it within one",
           "model-topic poll. A ROLLED_BACK record goes to --events-topic.",
           "",
+          "Jobs that verify signatures (model.verification-keys) refuse an unsigned record: give --sign KEY,",
+          "as to 'flowguard publish' (the re-published file is a new version, so it needs its own signature).",
+          "",
           "  flowguard models rollback --bootstrap-servers kafka:9092 --model pump --to 3",
           ""})
   static final class RollbackCommand implements Callable<Integer> {
@@ -176,12 +182,20 @@ public final class ModelsCommand implements Runnable {
         description = "Where the ROLLED_BACK record goes (default: ${DEFAULT-VALUE}).")
     String eventsTopic;
 
+    @Option(names = "--sign", paramLabel = "KEY",
+        description = "Sign the re-published version with this Ed25519 private key (PEM, from 'flowguard keygen'),"
+            + " as 'publish --sign' does: jobs with model.verification-keys accept only signed models.")
+    Path signingKey;
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
+      // The key first: a rollback that cannot be signed should not be half done.
+      Optional<PrivateKey> key = signingKey == null ? Optional.empty()
+          : Optional.of(ModelSignature.readPrivateKey(signingKey));
       Properties props = store.props();
       ModelHistory.History h = ModelHistory.read(props, store.history(), store.model);
       Optional<ModelHistory.Entry> target = h.entries().stream().filter(e -> e.version() == to).findFirst();
@@ -195,13 +209,15 @@ public final class ModelsCommand implements Runnable {
       FlowModel old = ModelFormat.read(bytes);
       int newest = Math.max(h.newest().orElseThrow().version(), store.activeVersion(props).orElse(0));
       FlowModel back = Retraining.rollback(old, newest);
-      ModelHistory.Published p = ModelHistory.publish(props, store.modelTopic, store.history(), ModelFormat.toBytes(back),
-          keep);
+      byte[] backBytes = ModelFormat.toBytes(back);
+      byte[] signature = key.map(k -> ModelSignature.sign(k, backBytes)).orElse(new byte[0]);
+      ModelHistory.Published p = ModelHistory.publish(props, store.modelTopic, store.history(), backBytes, keep,
+          signature);
       ModelEvents.send(props, eventsTopic, ModelEvent.rolledBack(store.model, back.version(), newest, to,
           System.currentTimeMillis()));
-      out.printf("Rolled back %s to the parameters of v%d: published as v%d (replacing v%d) to %s at offset %d;"
-          + " wrote a ROLLED_BACK record to %s%n", store.model, to, back.version(), newest, store.modelTopic,
-          p.modelOffset(), eventsTopic);
+      out.printf("Rolled back %s to the parameters of v%d: published as v%d (replacing v%d%s) to %s at offset %d;"
+          + " wrote a ROLLED_BACK record to %s%n", store.model, to, back.version(), newest,
+          key.isPresent() ? ", signed" : "", store.modelTopic, p.modelOffset(), eventsTopic);
       return 0;
     }
   }

@@ -17,11 +17,14 @@ import io.flowguard.core.model.FlowModel;
 import io.flowguard.core.model.Lineage;
 import io.flowguard.core.model.ModelFormat;
 import io.flowguard.core.model.ModelFormatException;
+import io.flowguard.core.model.ModelSignature;
 import io.flowguard.core.model.Retraining;
 import io.flowguard.core.train.TrainingListener;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.PrivateKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -70,6 +73,9 @@ import picocli.CommandLine.Option;
         "      --publish --model-topic flowguard-models",
         "",
         "Without --publish it is a dry run: validate, print the decision, write --out if given.",
+        "",
+        "Jobs that verify signatures (model.verification-keys) refuse unsigned models: give --sign KEY, as",
+        "to 'flowguard publish' (with --out, OUT.sig is written beside the file too).",
         ""})
 public final class RetrainCommand implements Callable<Integer> {
 
@@ -113,6 +119,12 @@ public final class RetrainCommand implements Callable<Integer> {
 
   @Option(names = "--out", paramLabel = "FILE", description = "Also write the promoted challenger to this model file.")
   Path out;
+
+  @Option(names = "--sign", paramLabel = "KEY",
+      description = "Sign the promoted challenger with this Ed25519 private key (PEM, from 'flowguard keygen'), as"
+          + " 'publish --sign' does: jobs with model.verification-keys accept only signed models. With --out, also"
+          + " writes OUT.sig.")
+  Path signingKey;
 
   @Option(names = "--false-alarm-rate", defaultValue = "1e-3", paramLabel = "RATE",
       description = "Events the champion flags at this rate are dropped before training; the challenger's"
@@ -163,6 +175,12 @@ public final class RetrainCommand implements Callable<Integer> {
     if (maxEvents < 1) {
       throw new IllegalArgumentException("--max-events must be at least 1");
     }
+    if (signingKey != null && !publish && out == null) {
+      throw new IllegalArgumentException("--sign signs what --publish publishes (or --out writes); add --publish");
+    }
+    // The key before any work: a refresh whose result cannot be signed should not run for nothing.
+    Optional<PrivateKey> key = signingKey == null ? Optional.empty()
+        : Optional.of(ModelSignature.readPrivateKey(signingKey));
     Retraining.Settings settings = settings();
     Properties props = KafkaOptions.properties(bootstrapServers, kafkaProperties);
     String history = historyTopic != null ? historyTopic : ModelHistory.historyTopicFor(modelTopic);
@@ -220,19 +238,27 @@ public final class RetrainCommand implements Callable<Integer> {
     }
     FlowModel challenger = outcome.challenger().orElseThrow();
     byte[] bytes = ModelFormat.toBytes(challenger);
+    byte[] signature = key.map(k -> ModelSignature.sign(k, bytes)).orElse(new byte[0]);
     if (out != null) {
       if (out.toAbsolutePath().getParent() != null) {
         Files.createDirectories(out.toAbsolutePath().getParent());
+      }
+      if (key.isPresent()) {
+        // The signature first, as 'flowguard sign' asks: a job would refuse the model file without it.
+        Path sig = Path.of(out + ModelSignature.FILE_SUFFIX);
+        Files.writeString(sig, ModelSignature.signatureFileText(signature), StandardCharsets.US_ASCII);
+        err.printf("Wrote %s%n", sig);
       }
       ModelFormat.write(challenger, out);
       err.printf("Wrote %s (%d bytes)%n", out, bytes.length);
     }
     if (publish) {
-      ModelHistory.Published p = ModelHistory.publish(props, modelTopic, history, bytes, keep);
+      ModelHistory.Published p = ModelHistory.publish(props, modelTopic, history, bytes, keep, signature);
       ModelEvents.send(props, eventsTopic, ModelEvent.of(name, outcome, dataWindow, now));
       stdout.printf("Promoted %s v%d: %s%n", name, challenger.version(), outcome.message());
-      stdout.printf("Published v%d (%d bytes) to %s at offset %d and %s at offset %d%s; wrote a PROMOTED record"
-              + " to %s%n", p.version(), bytes.length, modelTopic, p.modelOffset(), history, p.historyOffset(),
+      stdout.printf("Published v%d (%d bytes%s) to %s at offset %d and %s at offset %d%s; wrote a PROMOTED record"
+              + " to %s%n", p.version(), bytes.length, key.isPresent() ? ", signed" : "", modelTopic, p.modelOffset(),
+          history, p.historyOffset(),
           p.retired().isEmpty() ? "" : " (retired " + p.retired() + ")", eventsTopic);
     } else {
       stdout.printf("Validated %s v%d (dry run, not published; add --publish): %s%n", name, challenger.version(),

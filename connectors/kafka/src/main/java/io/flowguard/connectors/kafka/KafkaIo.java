@@ -100,6 +100,26 @@ public final class KafkaIo {
   }
 
   /**
+   * A sink with the given delivery options that counts its records through to Kafka's commit ({@link
+   * CommitCountingSink}: records written, committed, and lost to a refused commit). The job's sinks are
+   * these.
+   */
+  public static <T> CommitCountingSink<T> countingSink(
+      String bootstrapServers,
+      KafkaRecordSerializationSchema<T> serializer,
+      SinkOptions options,
+      Properties extra) {
+    return counting(sinkBuilder(bootstrapServers, serializer, options, extra).build(), options, extra);
+  }
+
+  /** {@code sink} (built with {@code options} and {@code extra}) counting its records ({@link CommitCountingSink}). */
+  public static <T> CommitCountingSink<T> counting(KafkaSink<T> sink, SinkOptions options, Properties extra) {
+    String timeout = extra.getProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG);
+    return new CommitCountingSink<>(sink, timeout != null
+        ? java.time.Duration.ofMillis(Long.parseLong(timeout.trim())) : options.transactionTimeout());
+  }
+
+  /**
    * A copy of the properties fit for logging: values of secret-looking keys are masked. See
    * {@link KafkaSecrets#redacted}, which the Kafka CLI commands call without Flink on the classpath.
    */

@@ -144,8 +144,8 @@ public final class ModelTopic {
   }
 
   /**
-   * The model topic's current record for a model (the newest value of its key), if it has one that is not
-   * a tombstone. An absent topic has none.
+   * The model topic's current record for a model (the newest value of its key, with its signature header
+   * if it has one), if it has one that is not a tombstone. An absent topic has none.
    */
   public static Optional<ModelRecord> current(Properties kafkaProps, String topic, String modelName) {
     if (!io.flowguard.connectors.kafka.TopicReader.exists(kafkaProps, topic)) {
@@ -161,7 +161,10 @@ public final class ModelTopic {
     if (latest == null || latest.value() == null || latest.value().length == 0) {
       return Optional.empty();
     }
-    return Optional.of(new ModelRecord(modelName, latest.value(), latest.offset(), latest.timestamp()));
+    org.apache.kafka.common.header.Header signature =
+        latest.headers().lastHeader(io.flowguard.core.model.ModelSignature.HEADER);
+    return Optional.of(new ModelRecord(modelName, latest.value(), latest.offset(), latest.timestamp(),
+        signature == null || signature.value() == null ? NO_SIGNATURE : signature.value()));
   }
 
   /** Sends one record (null value: a tombstone) with the model-topic producer settings; the topic must exist. */

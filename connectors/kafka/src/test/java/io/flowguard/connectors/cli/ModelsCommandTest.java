@@ -11,13 +11,18 @@ import io.flowguard.connectors.model.ModelEvent;
 import io.flowguard.connectors.model.ModelEventKind;
 import io.flowguard.connectors.model.ModelEvents;
 import io.flowguard.connectors.model.ModelHistory;
+import io.flowguard.connectors.model.ModelRecord;
 import io.flowguard.connectors.model.ModelTopic;
 import io.flowguard.core.cli.FlowguardCli;
 import io.flowguard.core.model.FlowModel;
 import io.flowguard.core.model.Lineage;
 import io.flowguard.core.model.ModelFormat;
+import io.flowguard.core.model.ModelSignature;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
@@ -112,5 +117,38 @@ class ModelsCommandTest {
     assertEquals(FlowguardCli.EXIT_USAGE, r.code());
     assertTrue(r.err().contains("version 7 of model 'pump' is not in 'mc-rollback-missing-models-history'; stored"
         + " versions: 1, 2"), r.err());
+  }
+
+  @Test
+  void rollbackWithSignPublishesTheNewVersionWithItsSignature() throws Exception {
+    String modelTopic = "mc-rollback-signed-models";
+    publishVersions(modelTopic, 2);
+    KeyPair keys = ModelSignature.generate();
+    Path key = Files.createTempFile("publisher", ".key");
+    try {
+      Files.writeString(key, ModelSignature.privateKeyPem(keys.getPrivate()));
+      Run r = run("models", "rollback", "--bootstrap-servers", KAFKA.bootstrapServers(), "--model-topic", modelTopic,
+          "--model", "pump", "--to", "1", "--events-topic", "mc-rollback-signed-events", "--sign", key.toString());
+      assertEquals(0, r.code(), r.err());
+      assertTrue(r.out().contains("published as v3 (replacing v2, signed)"), r.out());
+      ModelRecord record = ModelTopic.current(KAFKA.clientProperties(), modelTopic, "pump").orElseThrow();
+      assertEquals(3, ModelFormat.read(record.bytes()).version());
+      assertTrue(ModelSignature.verify(List.of(keys.getPublic()), record.bytes(), record.signature()),
+          "the model record carries the signature of its bytes");
+    } finally {
+      Files.deleteIfExists(key);
+    }
+  }
+
+  @Test
+  void rollbackWithAMissingKeyPublishesNothing() {
+    String modelTopic = "mc-rollback-nokey-models";
+    publishVersions(modelTopic, 2);
+    Run r = run("models", "rollback", "--bootstrap-servers", KAFKA.bootstrapServers(), "--model-topic", modelTopic,
+        "--model", "pump", "--to", "1", "--sign", "/nonexistent/publisher.key");
+    assertEquals(FlowguardCli.EXIT_USAGE, r.code(), r.err());
+    assertTrue(r.err().contains("publisher.key"), r.err());
+    assertEquals(List.of(1, 2), ModelHistory.read(KAFKA.clientProperties(),
+        ModelHistory.historyTopicFor(modelTopic), "pump").entries().stream().map(ModelHistory.Entry::version).toList());
   }
 }

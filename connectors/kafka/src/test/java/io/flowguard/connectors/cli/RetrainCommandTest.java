@@ -10,6 +10,7 @@ import io.flowguard.connectors.model.ModelEvent;
 import io.flowguard.connectors.model.ModelEventKind;
 import io.flowguard.connectors.model.ModelEvents;
 import io.flowguard.connectors.model.ModelHistory;
+import io.flowguard.connectors.model.ModelRecord;
 import io.flowguard.connectors.model.ModelTopic;
 import io.flowguard.core.cli.FlowguardCli;
 import io.flowguard.core.data.Dataset;
@@ -17,6 +18,7 @@ import io.flowguard.core.flow.FlowSpec;
 import io.flowguard.core.model.FlowModel;
 import io.flowguard.core.model.Lineage;
 import io.flowguard.core.model.ModelFormat;
+import io.flowguard.core.model.ModelSignature;
 import io.flowguard.core.model.ModelTrainer;
 import io.flowguard.core.train.TrainingConfig;
 import io.flowguard.core.train.TrainingListener;
@@ -25,6 +27,8 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -271,6 +275,49 @@ class RetrainCommandTest {
     assertEquals(FlowguardCli.EXIT_USAGE, r.code(), r.out() + r.err());
     assertTrue(r.err().contains("already holds v2 of 'pump', newer than --model-in v1"), r.err());
     assertEquals(2, current(modelTopic).version());
+  }
+
+  @Test
+  void withSignThePublishedChallengerAndTheOutFileCarryItsSignature() throws Exception {
+    String topic = "rt-signed-events";
+    String modelTopic = "rt-signed-models";
+    publishChampion(modelTopic);
+    produce(topic, events("pump", rows(3000, 1.5, 10)));
+    KeyPair keys = ModelSignature.generate();
+    Path key = dir.resolve("publisher.key");
+    Files.writeString(key, ModelSignature.privateKeyPem(keys.getPrivate()));
+    Path out = dir.resolve("challenger.fgm");
+
+    Run r = run(retrainArgs(topic, modelTopic, "--publish", "--out", out.toString(), "--sign", key.toString()));
+    assertEquals(0, r.code(), r.out() + r.err());
+    assertTrue(r.out().contains("bytes, signed)"), r.out());
+    ModelRecord record = ModelTopic.current(KAFKA.clientProperties(), modelTopic, "pump").orElseThrow();
+    assertEquals(2, ModelFormat.read(record.bytes()).version());
+    List<PublicKey> verification = List.of(keys.getPublic());
+    assertTrue(ModelSignature.verify(verification, record.bytes(), record.signature()),
+        "the model record carries the signature of its bytes");
+    byte[] fileSignature = ModelSignature.parseSignatureFile(
+        Files.readString(Path.of(out + ModelSignature.FILE_SUFFIX)));
+    assertTrue(ModelSignature.verify(verification, Files.readAllBytes(out), fileSignature),
+        "--out gets its signature file");
+  }
+
+  @Test
+  void signWithoutPublishOrOutAndAMissingKeyAreUserErrorsBeforeAnyWork() throws Exception {
+    String modelTopic = "rt-signerr-models";
+    publishChampion(modelTopic);
+    produce("rt-signerr-events", events("pump", rows(10, 0.0, 11)));
+
+    Run dryRun = run(retrainArgs("rt-signerr-events", modelTopic, "--sign", dir.resolve("k").toString()));
+    assertEquals(FlowguardCli.EXIT_USAGE, dryRun.code());
+    assertTrue(dryRun.err().contains("--sign signs what --publish publishes"), dryRun.err());
+
+    Run noKey = run(retrainArgs("rt-signerr-events", modelTopic, "--publish", "--sign",
+        dir.resolve("missing.key").toString()));
+    assertEquals(FlowguardCli.EXIT_USAGE, noKey.code());
+    assertTrue(noKey.err().contains("missing.key"), noKey.err());
+    assertTrue(!noKey.err().contains("Reading "), "fails before reading the topic: " + noKey.err());
+    assertEquals(1, current(modelTopic).version());
   }
 
   @Test

@@ -9,5 +9,10 @@ public enum ModelEventKind {
   /** A person re-published an older version as the newest. */
   ROLLED_BACK,
   /** Retraining or publishing broke (an error, not a decision); the champion stays. */
-  FAILED
+  FAILED,
+  /**
+   * A running job refused a published version (reason {@code SCHEMA_CHANGED}: its features differ from
+   * the active version's and it does not declare a schema change); the active version stays.
+   */
+  REFUSED
 }
