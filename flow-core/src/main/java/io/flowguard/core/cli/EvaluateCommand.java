@@ -174,7 +174,7 @@ final class EvaluateCommand implements Callable<Integer> {
             + " AUROC is undefined");
       }
       dim = StreamingProtocol.DIM;
-      results = Evaluation.streaming(f, plan, false, print);
+      results = Evaluation.streaming(s, plan, false, print);
       json.put("kind", "series");
       json.put("rows", s.length());
       json.put("features", dim);

@@ -297,7 +297,7 @@ public final class Suite {
               ? "no anomalies (label 1) after the first 15 % (TEST): AUROC is undefined"
               : "every TEST point is labelled anomalous: AUROC is undefined", t0);
         }
-        methods = Evaluation.streaming(f, plan, true, Evaluation.Listener.NONE);
+        methods = Evaluation.streaming(s, plan, true, Evaluation.Listener.NONE);
         json.put("rows", rows);
         json.put("features", dims);
         json.put("train_points", f.trainPoints());
