@@ -45,8 +45,9 @@ public final class TabularProtocol {
       if (seed >= 0) {
         m.put("seed", seed);
       }
-      m.put("auroc", auroc);
-      m.put("ap", ap);
+      // Undefined on a series with one class in TEST (scored for NAB only): null rather than "NaN".
+      m.put("auroc", Suite.finiteOrNull(auroc));
+      m.put("ap", Suite.finiteOrNull(ap));
       m.put("test_nll", testNll);
       m.put("fit_seconds", fitSeconds);
       m.put("score_events_per_second", scoreEventsPerSecond);
