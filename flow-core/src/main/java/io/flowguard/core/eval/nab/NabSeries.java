@@ -10,10 +10,9 @@ import java.util.List;
  * One series as NAB scores it: its length, its probationary period and its anomaly windows as ranges of
  * point indices, with the weight NAB gives a detection at each point.
  *
- * <p>A window covers every point whose timestamp lies in {@code [start, end]} (both inclusive). NAB
- * requires the two limits to be timestamps of the series and enters a window at the point equal to its
- * start; on such files the two readings agree, and for limits between points this one still counts the
- * points inside.
+ * <p>A window covers the points from its start timestamp to its end timestamp, both inclusive. NAB
+ * requires the two limits to be timestamps of the series; limits between points are accepted here and
+ * take the points inside ({@link #of}).
  *
  * <p>Per-point weights (before the profile's {@code A_TP}, {@code A_FP}), with
  * {@code sigma(x) = 2 / (1 + e^(5x)) - 1} for {@code x <= 3} and {@code -1} above (NAB's scaled sigmoid):
@@ -95,11 +94,15 @@ public final class NabSeries {
   }
 
   /**
-   * A series from its timestamps and its labelled windows.
+   * A series from its timestamps and its labelled windows, placed as NAB's sweeper places them: walking
+   * the points in file order, a window starts at the first point at or after its start (NAB: equal to it)
+   * and ends at the first later point equal to its end, or just before the first point beyond it. NAB's
+   * files are not strictly in time order (machine_temperature_system_failure repeats an hour, exchange-2
+   * a timestamp), so the order is the file's and timestamps may repeat or step back.
    *
    * @param source the file, for messages
-   * @throws DataFormatException naming the file and data row for a timestamp that cannot be parsed or that
-   *     goes back in time, and naming the window for one that holds no point of the series
+   * @throws DataFormatException naming the file and data row for a timestamp that cannot be parsed, and
+   *     naming the window for one that holds no point of the series
    */
   public static NabSeries of(String name, String source, List<String> timestamps, List<NabWindows.Window> windows) {
     int n = timestamps.size();
@@ -112,17 +115,23 @@ public final class NabSeries {
             + "' is not a date-time like " + NabTimestamps.EXAMPLE + "; the NAB score places its windows by"
             + " timestamp (fix the file, or leave the NAB score out with --no-nab)");
       }
-      if (i > 0 && t[i].isBefore(t[i - 1])) {
-        throw new DataFormatException(source + ", data row " + (i + 1) + ": timestamp " + timestamps.get(i)
-            + " is earlier than the row before (" + timestamps.get(i - 1) + "); NAB series must be in time order");
-      }
     }
     int[] first = new int[windows.size()];
     int[] last = new int[windows.size()];
+    int i = 0;
     for (int k = 0; k < windows.size(); k++) {
       NabWindows.Window w = windows.get(k);
-      first[k] = firstAtOrAfter(t, w.start());
-      last[k] = firstAtOrAfter(t, w.end().plusNanos(1)) - 1;
+      while (i < n && t[i].isBefore(w.start())) {
+        i++;
+      }
+      first[k] = i;
+      while (i < n && t[i].isBefore(w.end())) {
+        i++;
+      }
+      if (i < n && t[i].isEqual(w.end())) {
+        i++;
+      }
+      last[k] = i - 1;
       if (first[k] > last[k]) {
         throw new DataFormatException(source + ": NAB window " + (k + 1) + " of '" + name + "' [" + w.start() + ", "
             + w.end() + "] holds no point of the series (it runs from " + timestamps.get(0) + " to "
@@ -130,20 +139,6 @@ public final class NabSeries {
       }
     }
     return new NabSeries(name, n, first, last);
-  }
-
-  private static int firstAtOrAfter(LocalDateTime[] t, LocalDateTime x) {
-    int lo = 0;
-    int hi = t.length;
-    while (lo < hi) {
-      int mid = (lo + hi) >>> 1;
-      if (t[mid].isBefore(x)) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    return lo;
   }
 
   /**

@@ -98,11 +98,18 @@ class NabWindowsTest {
   }
 
   @Test
-  void timestampsGoingBackAreAnError() {
-    List<String> t = new ArrayList<>(halfHours(10));
-    t.set(6, t.get(2));
-    DataFormatException e = assertThrows(DataFormatException.class, () -> NabSeries.of("x", "x.csv", t, List.of()));
-    assertTrue(e.getMessage().contains("data row 7") && e.getMessage().contains("time order"), e.getMessage());
+  void windowsFollowTheFileOrderWhereTimestampsStepBack() {
+    // As in NAB's machine_temperature_system_failure.csv: after 03:00 (point 6) the hour 02:00-03:00 comes
+    // again (points 7..9 = 02:00, 02:30, 03:00), then 03:30 (point 10). A window [03:30, 04:30] is points
+    // 10..12; a window [01:00, 02:00] is points 2..4, walked in file order up to the first 02:00.
+    List<String> t = new ArrayList<>(halfHours(7));
+    t.addAll(List.of("2014-07-01 02:00:00", "2014-07-01 02:30:00", "2014-07-01 03:00:00"));
+    t.addAll(halfHours(20).subList(7, 20));
+    NabSeries s = NabSeries.of("x", "x.csv", t, List.of(
+        new NabWindows.Window(LocalDateTime.of(2014, 7, 1, 1, 0), LocalDateTime.of(2014, 7, 1, 2, 0)),
+        new NabWindows.Window(LocalDateTime.of(2014, 7, 1, 3, 30), LocalDateTime.of(2014, 7, 1, 4, 30))));
+    assertArrayEquals(new int[] {2, 4, 10, 12}, new int[] {s.windowFirst(0), s.windowLast(0), s.windowFirst(1),
+        s.windowLast(1)});
   }
 
   @Test
