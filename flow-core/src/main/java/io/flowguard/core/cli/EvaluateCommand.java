@@ -263,6 +263,8 @@ final class EvaluateCommand implements Callable<Integer> {
         }
       }
       json.put("nab", nabJson);
+      Files.createDirectories(out);
+      Suite.writeNabResultFiles(out, StreamingProtocol.read(data), results, seeds);
     }
     Files.createDirectories(out);
     Path file = out.resolve("evaluation.json");

@@ -7,6 +7,10 @@ import io.flowguard.core.eval.nab.NabEvaluation.ProfileResult;
 import io.flowguard.core.eval.nab.NabProfile;
 import io.flowguard.core.eval.nab.NabScorer;
 import io.flowguard.core.eval.nab.NabSeries;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -87,6 +91,25 @@ public final class NabReport {
       perSeed.add(NabEvaluation.evaluate(suite));
     }
     return Optional.of(new MethodNab(method, seeds, members, perSeed, leftOut));
+  }
+
+  /**
+   * Writes a series' scores in the layout of NAB's result files ({@code timestamp,value,anomaly_score,label}),
+   * so that NAB's own scorer can be run on them; points without a score get 0.
+   */
+  public static void writeResultFile(Path file, StreamingProtocol.Series s, AnomalyScores scores) throws IOException {
+    StringBuilder b = new StringBuilder("timestamp,value,anomaly_score,label\n");
+    for (int i = 0; i < s.length(); i++) {
+      double a = i < scores.firstScored() ? 0.0 : scores.at(i);
+      b.append(s.timestamps().get(i)).append(',').append(s.values()[i]).append(',').append(a).append(',')
+          .append(s.labels()[i]).append('\n');
+    }
+    Files.writeString(file, b, StandardCharsets.UTF_8);
+  }
+
+  /** The file name of a method's NAB result file for one seed. */
+  public static String resultFileName(String method, long seed) {
+    return "nab_" + method + "_seed" + seed + ".csv";
   }
 
   /** Windows of a member that start before its first scored point: caught late at best, or missed. */

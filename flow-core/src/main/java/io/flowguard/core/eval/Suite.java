@@ -342,6 +342,10 @@ public final class Suite {
               : "every TEST point is labelled anomalous: AUROC is undefined", t0);
         }
         methods = Evaluation.streaming(s, plan, true, Evaluation.Listener.NONE);
+        if (nab) {
+          Path dir = Files.createDirectories(out.resolve(e.name()));
+          writeNabResultFiles(dir, s, methods, plan.seeds());
+        }
         json.put("rows", rows);
         json.put("features", dims);
         json.put("train_points", f.trainPoints());
@@ -365,6 +369,20 @@ public final class Suite {
     } catch (IOException | RuntimeException ex) {
       String message = ex.getMessage() != null ? ex.getMessage() : ex.getClass().getSimpleName();
       return new Outcome(e, Status.FAILED, message, rows, dims, (System.nanoTime() - t0) / 1e9, List.of());
+    }
+  }
+
+  /**
+   * Each method's anomaly scores per seed in NAB's result-file layout ({@link NabReport#resultFileName}), so
+   * that NAB's own scorer can be run on them.
+   */
+  public static void writeNabResultFiles(Path dir, StreamingProtocol.Series s, List<MethodResult> methods, List<Long> seeds)
+      throws IOException {
+    for (MethodResult m : methods) {
+      for (int j = 0; j < m.anomalyScores().size(); j++) {
+        NabReport.writeResultFile(dir.resolve(NabReport.resultFileName(m.method(), seeds.get(j))), s,
+            m.anomalyScores().get(j));
+      }
     }
   }
 

@@ -111,6 +111,18 @@ class EvaluateNabCliTest {
           + " includes");
     }
     assertEquals(-1.0, nab.get("profiles").get("standard").get("null").asDouble(), 0.0, "one window, A_FN 1");
+
+    // NAB's result-file layout, for NAB's own scorer: points of TRAIN (the first 60) have no score, written as 0.
+    List<String> lines = Files.readAllLines(out.resolve("nab/catA/jump/nab_flow_seed0.csv"));
+    assertEquals("timestamp,value,anomaly_score,label", lines.get(0));
+    assertEquals(401, lines.size());
+    assertTrue(lines.get(1).startsWith("2020-01-01 00:00:00,") && lines.get(1).endsWith(",0.0,0"), lines.get(1));
+    assertTrue(lines.get(101).startsWith("2020-01-05 04:00:00,") && lines.get(101).endsWith(",1"), lines.get(101));
+    for (String line : lines.subList(1, lines.size())) {
+      double score = Double.parseDouble(line.split(",")[2]);
+      assertTrue(score >= 0 && score <= 1, line);
+    }
+    assertFalse(Files.exists(out.resolve("other/cycle/nab_flow_seed0.csv")), "no NAB labels, no NAB file");
   }
 
   @Test
