@@ -192,8 +192,10 @@ final class EvaluateCommand implements Callable<Integer> {
     header(stdout);
     int dim;
     Optional<NabSeries> nab = Optional.empty();
+    Optional<StreamingProtocol.Series> series = Optional.empty();
     if (isSeries(data)) {
       StreamingProtocol.Series s = StreamingProtocol.read(data);
+      series = Optional.of(s);
       nab = nabCorpus(List.of(data)).of(data);
       StreamingProtocol.Features f = StreamingProtocol.features(s);
       int testAnomalies = StreamingProtocol.testAnomalies(f);
@@ -252,21 +254,21 @@ final class EvaluateCommand implements Callable<Integer> {
       json.put("mean", flow.mean().orElseThrow().toJson());
     }
     json.put("methods", Evaluation.methodsJson(results));
+    Files.createDirectories(out);
     if (nab.isPresent()) {
+      // One series is the whole suite: its threshold is optimized on it alone.
       List<Map<String, Object>> nabJson = new ArrayList<>();
       for (Evaluation.MethodResult r : results) {
         Optional<NabReport.MethodNab> n = NabReport.of(r.method(), seeds,
-            List.of(new NabReport.Member(data.getFileName().toString(), nab.get(), r)), List.of());
+            List.of(new NabReport.Member(nab.get().name(), nab.get(), r)), List.of());
         if (n.isPresent()) {
           stdout.print(NabReport.markdown(n.get()));
           nabJson.add(NabReport.json(n.get()));
         }
       }
       json.put("nab", nabJson);
-      Files.createDirectories(out);
-      Suite.writeNabResultFiles(out, StreamingProtocol.read(data), results, seeds);
+      Suite.writeNabResultFiles(out, series.orElseThrow(), results, seeds);
     }
-    Files.createDirectories(out);
     Path file = out.resolve("evaluation.json");
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), json);
     stdout.printf("Wrote %s%n", file);

@@ -37,7 +37,10 @@ import java.util.stream.Stream;
  *       the streaming protocol is defined for one value per point, so {@code PROTOCOL.md} has no
  *       protocol for them.
  * </ul>
- * A data set whose labels leave no anomaly (or no normal point) in TEST is skipped too: AUROC is undefined.
+ * A data set whose labels leave no anomaly (or no normal point) in TEST is skipped too, AUROC being
+ * undefined, unless it is a series with a NAB score ({@link NabCorpus}): NAB counts its false positives.
+ * Series with a NAB score are scored by NAB's rules too, with one threshold per profile for all of them
+ * ({@link NabReport}), and get their per-point scores written in NAB's result-file layout.
  *
  * <p>A data set that fails (unreadable, bad values, a method that throws) is recorded with its message
  * and the run continues; a method that fails on one data set leaves the other methods' figures.

@@ -140,9 +140,10 @@ class EvaluateNabCliTest {
     Path out = dir.resolve("one");
     CliRun r = evaluate(out, "--data", root.resolve("nab/catA/jump.csv").toString());
     assertEquals(0, r.code(), r.err());
-    assertTrue(r.out().contains("## NAB score (flow)") && r.out().contains("| jump.csv | 400 | 1 |"), r.out());
+    assertTrue(r.out().contains("## NAB score (flow)") && r.out().contains("| catA/jump.csv | 400 | 1 |"), r.out());
     JsonNode json = new ObjectMapper().readTree(out.resolve("evaluation.json").toFile());
     assertEquals(1, json.get("nab").get(0).get("series").size());
+    assertTrue(Files.exists(out.resolve("nab_flow_seed0.csv")));
   }
 
   @Test
