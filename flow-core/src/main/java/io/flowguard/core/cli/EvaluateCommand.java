@@ -5,10 +5,14 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.flowguard.core.data.DataReader;
 import io.flowguard.core.data.Dataset;
 import io.flowguard.core.eval.Evaluation;
+import io.flowguard.core.eval.NabCorpus;
+import io.flowguard.core.eval.NabReport;
 import io.flowguard.core.eval.StreamingProtocol;
 import io.flowguard.core.eval.Suite;
 import io.flowguard.core.eval.TabularProtocol;
 import io.flowguard.core.eval.baseline.Baselines;
+import io.flowguard.core.eval.nab.NabSeries;
+import io.flowguard.core.eval.nab.NabWindows;
 import io.flowguard.core.model.ModelTrainer;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -47,6 +51,16 @@ import picocli.CommandLine.ParameterException;
         "",
         "After the table, the flow's threshold report: precision, recall and F1 at the false-alarm rate 0.001,",
         "the rate that maximizes F1 and the recall at rates 0.001, 0.01, 0.05 and 0.1 (evaluation.json: thresholds).",
+        "",
+        "NAB score: on series in NAB's layout (a combined_windows.json beside the series or in the folder above,",
+        "or given with --nab-windows), the flow's NAB score for the profiles standard, reward_low_FP_rate and",
+        "reward_low_FN_rate, per series and for the suite, with one threshold per profile optimized over all the",
+        "series as NAB does (and, for information, each series at its own best threshold). The anomaly score is",
+        "min(1, -log10(p) / 300) of the calibrated tail probability p; NAB's probationary period (the first",
+        "min(15 %%, 750) points) is ignored. Series without anomalies are then scored too (their false positives",
+        "count). See docs/evaluation.md.",
+        "",
+        "  flowguard evaluate --suite nab/ --out eval/nab          # nab/combined_windows.json, nab/<category>/*.csv",
         "",
         "--baselines kde,gmm fits classical density estimators on the same split, beside the flow:",
         "kde = Gaussian kernel density (Scott's bandwidth, isotropic in the standardized space, as scikit-learn),",
@@ -98,6 +112,15 @@ final class EvaluateCommand implements Callable<Integer> {
 
   @Option(names = "--no-flow", description = "Do not train the flow; run only the --baselines.")
   boolean noFlow;
+
+  @Option(names = "--nab-windows", paramLabel = "FILE",
+      description = "NAB's labelled windows (combined_windows.json) for every series of --data or --suite; each"
+          + " series must be listed, by its path relative to the file's folder (category/name.csv). Default: a "
+          + NabWindows.FILE_NAME + " beside each series or in the folder above, if there is one.")
+  Path nabWindows;
+
+  @Option(names = "--no-nab", description = "Leave the NAB score out even where a windows file is found.")
+  boolean noNab;
 
   @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory for the results.")
   Path out;
@@ -152,6 +175,9 @@ final class EvaluateCommand implements Callable<Integer> {
     if (!only.isEmpty() && suite == null) {
       throw new IllegalArgumentException("--only selects data sets of --suite; with --data there is one data set");
     }
+    if (noNab && nabWindows != null) {
+      throw new IllegalArgumentException("--no-nab leaves the NAB score out, --nab-windows asks for it: give one");
+    }
     OutputPaths.checkDirectory(out, "--out");
     Evaluation.Plan plan = new Evaluation.Plan(flowSettings(), Baselines.parse(baselines), seeds);
     if (suite != null) {
@@ -165,16 +191,22 @@ final class EvaluateCommand implements Callable<Integer> {
     Evaluation.Listener print = printer(stdout, err);
     header(stdout);
     int dim;
+    Optional<NabSeries> nab = Optional.empty();
+    Optional<StreamingProtocol.Series> series = Optional.empty();
     if (isSeries(data)) {
       StreamingProtocol.Series s = StreamingProtocol.read(data);
+      series = Optional.of(s);
+      nab = nabCorpus(List.of(data)).of(data);
       StreamingProtocol.Features f = StreamingProtocol.features(s);
       int testAnomalies = StreamingProtocol.testAnomalies(f);
-      if (testAnomalies == 0) {
+      if (testAnomalies == 0 && nab.isEmpty()) {
         throw new IllegalArgumentException(data + ": no anomalies (label 1) after the first 15 % of the series;"
             + " AUROC is undefined");
       }
+      nab.ifPresent(n -> err.printf(Locale.ROOT, "NAB score: %s as '%s', %d windows%n", data, n.name(),
+          n.windowCount()));
       dim = StreamingProtocol.DIM;
-      results = Evaluation.streaming(f, plan, false, print);
+      results = Evaluation.streaming(s, plan, false, print);
       json.put("kind", "series");
       json.put("rows", s.length());
       json.put("features", dim);
@@ -184,6 +216,10 @@ final class EvaluateCommand implements Callable<Integer> {
       json.put("protocol", "streaming series: first 15% train (windows of 8 standardized values + 7 differences),"
           + " the rest scored in order");
     } else {
+      if (nabWindows != null) {
+        throw new IllegalArgumentException("--nab-windows applies to series (timestamp,value,label); " + data
+            + " is not one");
+      }
       ds = DataReader.read(data);
       double[] labelValues = ds.column(labelColumn);
       Dataset features = ds.without(labelColumn);
@@ -219,6 +255,20 @@ final class EvaluateCommand implements Callable<Integer> {
     }
     json.put("methods", Evaluation.methodsJson(results));
     Files.createDirectories(out);
+    if (nab.isPresent()) {
+      // One series is the whole suite: its threshold is optimized on it alone.
+      List<Map<String, Object>> nabJson = new ArrayList<>();
+      for (Evaluation.MethodResult r : results) {
+        Optional<NabReport.MethodNab> n = NabReport.of(r.method(), seeds,
+            List.of(new NabReport.Member(nab.get().name(), nab.get(), r)), List.of());
+        if (n.isPresent()) {
+          stdout.print(NabReport.markdown(n.get()));
+          nabJson.add(NabReport.json(n.get()));
+        }
+      }
+      json.put("nab", nabJson);
+      Suite.writeNabResultFiles(out, series.orElseThrow(), results, seeds);
+    }
     Path file = out.resolve("evaluation.json");
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), json);
     stdout.printf("Wrote %s%n", file);
@@ -259,7 +309,15 @@ final class EvaluateCommand implements Callable<Integer> {
     }
     err.printf(Locale.ROOT, "%d data sets under %s (%d other files skipped); methods %s; seeds %s%n", found.datasets().size(),
         suite, found.skipped().size(), String.join(",", plan.methods()), seeds);
-    Suite.Result r = Suite.run(found, plan, labelColumn, out, err);
+    List<Path> series = found.datasets().stream().filter(e -> e.kind() == Suite.Kind.SERIES).map(Suite.Entry::file)
+        .toList();
+    NabCorpus nab = nabCorpus(series);
+    if (!nab.isEmpty()) {
+      long labelled = series.stream().filter(p -> nab.of(p).isPresent()).count();
+      err.printf(Locale.ROOT, "NAB score for %d of %d series (windows: %s)%n", labelled, series.size(),
+          String.join(", ", nab.windowFiles().stream().map(Path::toString).toList()));
+    }
+    Suite.Result r = Suite.run(found, plan, labelColumn, out, err, nab);
     long ok = r.outcomes().stream().filter(Suite.Outcome::ok).count();
     long failed = r.outcomes().stream().filter(o -> o.status() == Suite.Status.FAILED).count();
     String summary = Files.readString(out.resolve("summary.md"));
@@ -272,6 +330,20 @@ final class EvaluateCommand implements Callable<Integer> {
       return FlowguardCli.EXIT_FAILURE;
     }
     return 0;
+  }
+
+  /**
+   * The NAB labelling of the series, resolved before anything trains: with --nab-windows every series must
+   * be in that file; otherwise a series gets one where a windows file lies beside it or a folder up.
+   */
+  private NabCorpus nabCorpus(List<Path> series) throws IOException {
+    if (noNab) {
+      return NabCorpus.none();
+    }
+    if (nabWindows != null && series.isEmpty()) {
+      throw new IllegalArgumentException("--nab-windows: there is no timestamp,value,label series to score");
+    }
+    return NabCorpus.resolve(series, Optional.ofNullable(nabWindows));
   }
 
   private Optional<Evaluation.FlowSettings> flowSettings() {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.flowguard.core.data.Dataset;
 import io.flowguard.core.eval.TabularProtocol.SeedResult;
 import io.flowguard.core.eval.baseline.Baselines;
+import io.flowguard.core.eval.nab.AnomalyScores;
 import io.flowguard.core.flow.FlowSpec;
 import io.flowguard.core.model.ModelTrainer;
 import io.flowguard.core.model.Provenance;
@@ -70,18 +71,36 @@ public final class Evaluation {
   }
 
   /**
+   * One seed of one method.
+   *
+   * @param result the protocol's figures
+   * @param fitted what the method fitted (the flow: its spec and training configuration)
+   * @param anomalyScores per-point scores for the NAB score (series only, and only from a detector whose
+   *     scores are comparable across series: the flow's calibrated tail probabilities); see
+   *     {@link SeriesDetector}
+   */
+  public record SeedOutcome(SeedResult result, Map<String, Object> fitted, Optional<AnomalyScores> anomalyScores) {
+    static SeedOutcome of(TabularProtocol.BaselineRun run) {
+      return new SeedOutcome(run.result(), run.fitted(), Optional.empty());
+    }
+  }
+
+  /**
    * One method's figures.
    *
    * @param seeds per seed, in the plan's order (empty if it failed)
    * @param mean the mean over seeds (empty if it failed)
    * @param fitted per seed, what the method fitted (empty maps for the flow)
    * @param error why it failed, if it did (only when running with {@code keepGoing})
+   * @param anomalyScores per seed, the per-point scores for the NAB score; empty if the method has none
    */
   public record MethodResult(String method, List<SeedResult> seeds, Optional<SeedResult> mean,
-                             List<Map<String, Object>> fitted, Optional<String> error) {
+                             List<Map<String, Object>> fitted, Optional<String> error,
+                             List<AnomalyScores> anomalyScores) {
     public MethodResult {
       seeds = List.copyOf(seeds);
       fitted = List.copyOf(fitted);
+      anomalyScores = List.copyOf(anomalyScores);
     }
 
     public boolean ok() {
@@ -103,7 +122,7 @@ public final class Evaluation {
   /** One seed of one method. */
   @FunctionalInterface
   private interface SeedRun {
-    TabularProtocol.BaselineRun run(long seed);
+    SeedOutcome run(long seed);
   }
 
   private Evaluation() {}
@@ -114,50 +133,60 @@ public final class Evaluation {
     for (String method : plan.methods()) {
       SeedRun run;
       if (method.equals(FLOW)) {
-        run = flowSeeds(plan.flow().orElseThrow(), (seed, options) -> TabularProtocol.run(features, labels, seed, options));
+        FlowSettings flow = plan.flow().orElseThrow();
+        run = seed -> flowSeed(flow, seed, options -> new SeedOutcome(
+            TabularProtocol.run(features, labels, seed, options), Map.of(), Optional.empty()));
       } else {
         var fitter = Baselines.byName(method);
-        run = seed -> TabularProtocol.runBaseline(features, labels, seed, fitter);
+        run = seed -> SeedOutcome.of(TabularProtocol.runBaseline(features, labels, seed, fitter));
       }
       out.add(runSeeds(method, run, plan.seeds(), keepGoing, listener));
     }
     return out;
   }
 
-  /** Every method of the plan on a series under the streaming protocol. */
-  public static List<MethodResult> streaming(StreamingProtocol.Features features, Plan plan, boolean keepGoing,
+  /** Every method of the plan on a series under the streaming protocol, each through its {@link SeriesDetector}. */
+  public static List<MethodResult> streaming(StreamingProtocol.Series series, Plan plan, boolean keepGoing,
                                              Listener listener) {
     List<MethodResult> out = new ArrayList<>();
     for (String method : plan.methods()) {
-      SeedRun run;
-      if (method.equals(FLOW)) {
-        run = flowSeeds(plan.flow().orElseThrow(), (seed, options) -> StreamingProtocol.run(features, seed, options));
-      } else {
-        var fitter = Baselines.byName(method);
-        run = seed -> StreamingProtocol.runBaseline(features, seed, fitter);
-      }
-      out.add(runSeeds(method, run, plan.seeds(), keepGoing, listener));
+      SeriesDetector detector = seriesDetector(method, plan);
+      out.add(runSeeds(method, seed -> detector.run(series, seed), plan.seeds(), keepGoing, listener));
     }
     return out;
   }
 
-  /** One protocol's flow run for a seed, training with the options a function gives for the TRAIN rows. */
-  @FunctionalInterface
-  private interface FlowProtocol {
-    SeedResult run(long seed, Function<Dataset, ModelTrainer.Options> options);
+  /**
+   * The detector behind a method name on series: the product's flow ({@link StreamingProtocol#run}, whose
+   * NAB scores are its calibrated tail probabilities) or a classical baseline (no NAB scores). A new
+   * detector of series is added here under its own method name (and named by {@link Plan#methods}).
+   */
+  public static SeriesDetector seriesDetector(String method, Plan plan) {
+    if (method.equals(FLOW)) {
+      FlowSettings flow = plan.flow().orElseThrow();
+      return (series, seed) -> {
+        StreamingProtocol.Features f = StreamingProtocol.features(series);
+        return flowSeed(flow, seed, options -> StreamingProtocol.run(f, seed, options));
+      };
+    }
+    var fitter = Baselines.byName(method);
+    return (series, seed) -> SeedOutcome.of(StreamingProtocol.runBaseline(StreamingProtocol.features(series), seed,
+        fitter));
   }
 
-  /** The flow's seeds under a protocol, each recording the options it was trained with. */
-  private static SeedRun flowSeeds(FlowSettings f, FlowProtocol protocol) {
-    return seed -> {
-      List<ModelTrainer.Options> used = new ArrayList<>(1);
-      SeedResult r = protocol.run(seed, train -> {
-        ModelTrainer.Options o = f.options().options(train, seed);
-        used.add(o);
-        return o;
-      });
-      return new TabularProtocol.BaselineRun(r, fitted(used));
-    };
+  /**
+   * One seed of the flow under a protocol (given the trainer options for the TRAIN rows), recording the
+   * options it was trained with: the configuration depends on the TRAIN rows.
+   */
+  private static SeedOutcome flowSeed(FlowSettings f, long seed,
+                                      Function<Function<Dataset, ModelTrainer.Options>, SeedOutcome> protocol) {
+    List<ModelTrainer.Options> used = new ArrayList<>(1);
+    SeedOutcome r = protocol.apply(train -> {
+      ModelTrainer.Options o = f.options().options(train, seed);
+      used.add(o);
+      return o;
+    });
+    return new SeedOutcome(r.result(), fitted(used), r.anomalyScores());
   }
 
   /** What the flow was trained with: the configuration depends on the TRAIN rows, so it is recorded per seed. */
@@ -183,12 +212,14 @@ public final class Evaluation {
   private static MethodResult runSeeds(String method, SeedRun run, List<Long> seeds, boolean keepGoing, Listener listener) {
     List<SeedResult> results = new ArrayList<>();
     List<Map<String, Object>> fitted = new ArrayList<>();
+    List<AnomalyScores> scores = new ArrayList<>();
     try {
       for (long seed : seeds) {
         listener.seedStarted(method, seed);
-        TabularProtocol.BaselineRun r = run.run(seed);
+        SeedOutcome r = run.run(seed);
         results.add(r.result());
         fitted.add(r.fitted());
+        r.anomalyScores().ifPresent(scores::add);
         listener.seedDone(method, r.result());
       }
     } catch (RuntimeException e) {
@@ -196,9 +227,11 @@ public final class Evaluation {
         throw e;
       }
       String message = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
-      return new MethodResult(method, List.of(), Optional.empty(), List.of(), Optional.of(message));
+      return new MethodResult(method, List.of(), Optional.empty(), List.of(), Optional.of(message), List.of());
     }
-    return new MethodResult(method, results, Optional.of(TabularProtocol.mean(results)), fitted, Optional.empty());
+    // Scores of some seeds but not all would pair seeds wrongly downstream: all or none.
+    return new MethodResult(method, results, Optional.of(TabularProtocol.mean(results)), fitted, Optional.empty(),
+        scores.size() == seeds.size() ? scores : List.of());
   }
 
   /** The {@code methods} object of {@code evaluation.json}: per method its seeds, mean, fits or error. */

@@ -78,6 +78,18 @@ public final class Metrics {
     return ap;
   }
 
+  /**
+   * Whether the labels hold both anomalies and normal rows, so that {@link #auroc} and
+   * {@link #averagePrecision} are defined (a series without anomalies after its training part has none).
+   */
+  public static boolean bothClasses(int[] labels) {
+    long pos = 0;
+    for (int l : labels) {
+      pos += l;
+    }
+    return pos > 0 && pos < labels.length;
+  }
+
   private static int check(double[] scores, int[] labels) {
     if (scores.length != labels.length) {
       throw new IllegalArgumentException(scores.length + " scores but " + labels.length + " labels");

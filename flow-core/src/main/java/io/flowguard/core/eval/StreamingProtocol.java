@@ -3,6 +3,7 @@ package io.flowguard.core.eval;
 import io.flowguard.core.data.DataFormatException;
 import io.flowguard.core.data.Dataset;
 import io.flowguard.core.eval.baseline.BaselineFitter;
+import io.flowguard.core.eval.nab.AnomalyScores;
 import io.flowguard.core.model.ModelTrainer;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -13,6 +14,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -57,12 +60,22 @@ public final class StreamingProtocol {
    * @param source where it came from, for messages
    * @param values the values in time order
    * @param labels 0/1 per point (1 = inside a labelled anomaly window)
+   * @param timestamps each point's timestamp as the file writes it (the protocol itself only uses the order;
+   *     the NAB score and time-aware detectors read them)
    */
-  public record Series(String source, double[] values, int[] labels) {
+  public record Series(String source, double[] values, int[] labels, List<String> timestamps) {
     public Series {
-      if (values.length != labels.length) {
-        throw new IllegalArgumentException(values.length + " values but " + labels.length + " labels");
+      if (values.length != labels.length || values.length != timestamps.size()) {
+        throw new IllegalArgumentException(values.length + " values but " + labels.length + " labels and "
+            + timestamps.size() + " timestamps");
       }
+      timestamps = List.copyOf(timestamps);
+    }
+
+    /** A series without timestamps: each point's timestamp is its index ("0", "1", ...). */
+    public Series(String source, double[] values, int[] labels) {
+      this(source, values, labels, java.util.stream.IntStream.range(0, values.length).mapToObj(Integer::toString)
+          .toList());
     }
 
     public int length() {
@@ -153,8 +166,13 @@ public final class StreamingProtocol {
     return a;
   }
 
-  /** The flow through the product path: {@code ModelTrainer} on TRAIN windows, {@code Scorer} on TEST in order. */
-  public static TabularProtocol.SeedResult run(Features f, long seed, Function<Dataset, ModelTrainer.Options> options) {
+  /**
+   * The flow through the product path: {@code ModelTrainer} on TRAIN windows, {@code Scorer} on TEST in
+   * order. Besides the protocol's figures it returns the NAB anomaly scores of the TEST points: the
+   * calibrated tail probabilities, mapped by {@link AnomalyScores#ofTailProbabilities} (comparable across
+   * series, as NAB's single corpus threshold needs). AUROC and AP are NaN when TEST holds one class only.
+   */
+  public static Evaluation.SeedOutcome run(Features f, long seed, Function<Dataset, ModelTrainer.Options> options) {
     TabularProtocol.FlowRun r = TabularProtocol.FlowRun.of(f.train(), f.test(), options.apply(f.train()));
     int[] labels = f.testLabels();
     double normalNll = 0;
@@ -165,10 +183,15 @@ public final class StreamingProtocol {
         normals++;
       }
     }
+    boolean ranked = Metrics.bothClasses(labels);
     // The Scorer's NLL is of the model's raw input, which here is already the protocol's feature space.
-    return new TabularProtocol.SeedResult(seed, Metrics.auroc(r.nll(), labels), Metrics.averagePrecision(r.nll(), labels),
+    TabularProtocol.SeedResult result = new TabularProtocol.SeedResult(seed,
+        ranked ? Metrics.auroc(r.nll(), labels) : Double.NaN,
+        ranked ? Metrics.averagePrecision(r.nll(), labels) : Double.NaN,
         normalNll / Math.max(1, normals), r.fitSeconds(), labels.length / Math.max(r.scoreSeconds(), 1e-9),
         f.train().rows(), labels.length, testAnomalies(f));
+    return new Evaluation.SeedOutcome(result, Map.of(),
+        Optional.of(AnomalyScores.ofTailProbabilities(f.trainPoints(), r.tailProbability())));
   }
 
   /** A classical baseline fitted on the TRAIN windows and scored on the TEST points (features as they are). */
@@ -191,8 +214,8 @@ public final class StreamingProtocol {
   }
 
   /**
-   * Reads a {@code timestamp,value,label} CSV. Timestamps are kept as text and only define the order,
-   * which is the file's order.
+   * Reads a {@code timestamp,value,label} CSV. Timestamps are kept as text, unparsed; the protocol's order
+   * is the file's order.
    *
    * @throws DataFormatException naming the line for a bad header, a wrong field count, a non-finite value
    *     or a label other than 0/1
@@ -215,6 +238,7 @@ public final class StreamingProtocol {
         throw new DataFormatException(src + " line 1: header '" + header + "' is not timestamp,value,label");
       }
       List<double[]> rows = new ArrayList<>();
+      List<String> timestamps = new ArrayList<>();
       String line;
       int lineNo = 1;
       while ((line = in.readLine()) != null) {
@@ -233,6 +257,7 @@ public final class StreamingProtocol {
               + "; labels must be 0 (normal) or 1 (anomaly)");
         }
         rows.add(new double[] {v, l});
+        timestamps.add(f[0].trim());
       }
       if (rows.isEmpty()) {
         throw new DataFormatException(src + ": no data rows after the header");
@@ -243,7 +268,7 @@ public final class StreamingProtocol {
         values[i] = rows.get(i)[0];
         labels[i] = (int) rows.get(i)[1];
       }
-      return new Series(src, values, labels);
+      return new Series(src, values, labels, timestamps);
     } catch (CharacterCodingException e) {
       throw DataFormatException.notUtf8(src);
     }

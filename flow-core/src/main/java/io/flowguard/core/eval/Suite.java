@@ -37,7 +37,10 @@ import java.util.stream.Stream;
  *       the streaming protocol is defined for one value per point, so {@code PROTOCOL.md} has no
  *       protocol for them.
  * </ul>
- * A data set whose labels leave no anomaly (or no normal point) in TEST is skipped too: AUROC is undefined.
+ * A data set whose labels leave no anomaly (or no normal point) in TEST is skipped too, AUROC being
+ * undefined, unless it is a series with a NAB score ({@link NabCorpus}): NAB counts its false positives.
+ * Series with a NAB score are scored by NAB's rules too, with one threshold per profile for all of them
+ * ({@link NabReport}), and get their per-point scores written in NAB's result-file layout.
  *
  * <p>A data set that fails (unreadable, bad values, a method that throws) is recorded with its message
  * and the run continues; a method that fails on one data set leaves the other methods' figures.
@@ -135,12 +138,18 @@ public final class Suite {
     }
   }
 
-  /** The whole run. */
-  public record Result(Discovery discovery, List<String> methods, List<Long> seeds, List<Outcome> outcomes) {
+  /**
+   * The whole run.
+   *
+   * @param nab the NAB score of each method that has one (the flow), over the run's NAB series
+   */
+  public record Result(Discovery discovery, List<String> methods, List<Long> seeds, List<Outcome> outcomes,
+                       List<NabReport.MethodNab> nab) {
     public Result {
       methods = List.copyOf(methods);
       seeds = List.copyOf(seeds);
       outcomes = List.copyOf(outcomes);
+      nab = List.copyOf(nab);
     }
 
     /** True when at least one data set was attempted and every attempted one failed. */
@@ -225,6 +234,17 @@ public final class Suite {
    */
   public static Result run(Discovery discovery, Evaluation.Plan plan, String labelColumn, Path out,
                            PrintWriter progress) throws IOException {
+    return run(discovery, plan, labelColumn, out, progress, NabCorpus.none());
+  }
+
+  /**
+   * As {@link #run(Discovery, Evaluation.Plan, String, Path, PrintWriter)}, and the NAB score of the series
+   * {@code nab} labels, with one threshold per profile and seed for all of them. Those series are evaluated
+   * even without anomalies in TEST (their AUROC and AP are then undefined): NAB's corpus counts their false
+   * positives.
+   */
+  public static Result run(Discovery discovery, Evaluation.Plan plan, String labelColumn, Path out,
+                           PrintWriter progress, NabCorpus nab) throws IOException {
     Files.createDirectories(out);
     List<Outcome> outcomes = new ArrayList<>();
     int i = 0;
@@ -233,7 +253,7 @@ public final class Suite {
       progress.printf(Locale.ROOT, "[%d/%d] %s (%s): running...%n", i, discovery.datasets().size(), e.name(), e.kind().label());
       progress.flush();
       long t0 = System.nanoTime();
-      Outcome o = runOne(e, plan, labelColumn, out, t0);
+      Outcome o = runOne(e, plan, labelColumn, out, t0, nab.of(e.file()).isPresent());
       outcomes.add(o);
       StringBuilder line = new StringBuilder();
       line.append(String.format(Locale.ROOT, "[%d/%d] %s: %s in %.1f s", i, discovery.datasets().size(), e.name(),
@@ -241,8 +261,10 @@ public final class Suite {
       if (o.ok()) {
         line.append(String.format(Locale.ROOT, " (%d rows x %d)", o.rows(), o.dims()));
         for (MethodResult m : o.methods()) {
-          line.append(m.ok() ? String.format(Locale.ROOT, ", %s AUROC %.3f", m.method(), m.mean().orElseThrow().auroc())
-              : ", " + m.method() + " failed");
+          double auroc = m.ok() ? m.mean().orElseThrow().auroc() : Double.NaN;
+          line.append(!m.ok() ? ", " + m.method() + " failed" : Double.isNaN(auroc)
+              ? ", " + m.method() + " scored (no AUROC: one class in TEST)"
+              : String.format(Locale.ROOT, ", %s AUROC %.3f", m.method(), auroc));
         }
       } else {
         line.append(": ").append(o.message());
@@ -250,14 +272,39 @@ public final class Suite {
       progress.println(line);
       progress.flush();
     }
-    Result result = new Result(discovery, plan.methods(), plan.seeds(), outcomes);
+    Result result = new Result(discovery, plan.methods(), plan.seeds(), outcomes, nab(plan, outcomes, nab));
     Files.writeString(out.resolve("summary.md"), markdown(result), StandardCharsets.UTF_8);
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("summary.json").toFile(),
         json(result));
     return result;
   }
 
-  private static Outcome runOne(Entry e, Evaluation.Plan plan, String labelColumn, Path out, long t0) {
+  /** The NAB score of each method with anomaly scores, over the series {@code nab} labels. */
+  private static List<NabReport.MethodNab> nab(Evaluation.Plan plan, List<Outcome> outcomes, NabCorpus nab) {
+    List<NabReport.MethodNab> out = new ArrayList<>();
+    if (nab.isEmpty()) {
+      return out;
+    }
+    for (String method : plan.methods()) {
+      List<NabReport.Member> members = new ArrayList<>();
+      List<String> failed = new ArrayList<>();
+      for (Outcome o : outcomes) {
+        if (nab.of(o.entry().file()).isEmpty()) {
+          continue;
+        }
+        Optional<MethodResult> m = o.method(method);
+        if (o.ok() && m.isPresent()) {
+          members.add(new NabReport.Member(o.entry().name(), nab.of(o.entry().file()).orElseThrow(), m.get()));
+        } else {
+          failed.add(o.entry().name() + ": " + (o.message().isEmpty() ? o.status().label() : o.message()));
+        }
+      }
+      NabReport.of(method, plan.seeds(), members, failed).ifPresent(out::add);
+    }
+    return out;
+  }
+
+  private static Outcome runOne(Entry e, Evaluation.Plan plan, String labelColumn, Path out, long t0, boolean nab) {
     int rows = 0;
     int dims = 0;
     try {
@@ -292,12 +339,16 @@ public final class Suite {
         dims = StreamingProtocol.DIM;
         StreamingProtocol.Features f = StreamingProtocol.features(s);
         int testAnomalies = StreamingProtocol.testAnomalies(f);
-        if (testAnomalies == 0 || testAnomalies == f.testLabels().length) {
+        if (!nab && (testAnomalies == 0 || testAnomalies == f.testLabels().length)) {
           return skipped(e, rows, dims, testAnomalies == 0
               ? "no anomalies (label 1) after the first 15 % (TEST): AUROC is undefined"
               : "every TEST point is labelled anomalous: AUROC is undefined", t0);
         }
-        methods = Evaluation.streaming(f, plan, true, Evaluation.Listener.NONE);
+        methods = Evaluation.streaming(s, plan, true, Evaluation.Listener.NONE);
+        if (nab) {
+          Path dir = Files.createDirectories(out.resolve(e.name()));
+          writeNabResultFiles(dir, s, methods, plan.seeds());
+        }
         json.put("rows", rows);
         json.put("features", dims);
         json.put("train_points", f.trainPoints());
@@ -324,6 +375,20 @@ public final class Suite {
     }
   }
 
+  /**
+   * Each method's anomaly scores per seed in NAB's result-file layout ({@link NabReport#resultFileName}), so
+   * that NAB's own scorer can be run on them.
+   */
+  public static void writeNabResultFiles(Path dir, StreamingProtocol.Series s, List<MethodResult> methods, List<Long> seeds)
+      throws IOException {
+    for (MethodResult m : methods) {
+      for (int j = 0; j < m.anomalyScores().size(); j++) {
+        NabReport.writeResultFile(dir.resolve(NabReport.resultFileName(m.method(), seeds.get(j))), s,
+            m.anomalyScores().get(j));
+      }
+    }
+  }
+
   private static Outcome skipped(Entry e, int rows, int dims, String reason, long t0) {
     return new Outcome(e, Status.SKIPPED, reason, rows, dims, (System.nanoTime() - t0) / 1e9, List.of());
   }
@@ -331,11 +396,15 @@ public final class Suite {
   // ---------------------------------------------------------------------------------------------------
   // Summary
 
-  /** Means of one method over the ok data sets of one kind where it succeeded. */
-  record MethodMean(int datasets, double auroc, double ap, double testNll, double fitSeconds) {}
+  /**
+   * Means of one method over the ok data sets of one kind where it succeeded; AUROC and AP over the
+   * {@code ranked} ones where they are defined (a NAB series without anomalies in TEST has neither).
+   */
+  record MethodMean(int datasets, int ranked, double auroc, double ap, double testNll, double fitSeconds) {}
 
   static Optional<MethodMean> mean(List<Outcome> outcomes, Kind kind, String method) {
     int n = 0;
+    int ranked = 0;
     double auroc = 0;
     double ap = 0;
     double nll = 0;
@@ -350,12 +419,16 @@ public final class Suite {
       }
       SeedResult r = m.get().mean().orElseThrow();
       n++;
-      auroc += r.auroc();
-      ap += r.ap();
+      if (!Double.isNaN(r.auroc())) {
+        ranked++;
+        auroc += r.auroc();
+        ap += r.ap();
+      }
       nll += r.testNll();
       fit += r.fitSeconds();
     }
-    return n == 0 ? Optional.empty() : Optional.of(new MethodMean(n, auroc / n, ap / n, nll / n, fit / n));
+    return n == 0 ? Optional.empty() : Optional.of(new MethodMean(n, ranked, ranked == 0 ? Double.NaN : auroc / ranked,
+        ranked == 0 ? Double.NaN : ap / ranked, nll / n, fit / n));
   }
 
   static String markdown(Result r) {
@@ -398,7 +471,7 @@ public final class Suite {
       for (String m : r.methods()) {
         Optional<MethodMean> mm = mean(r.outcomes(), kind, m);
         if (mm.isPresent()) {
-          String over = mm.get().datasets() < ofKind.size() ? " (" + mm.get().datasets() + " sets)" : "";
+          String over = mm.get().ranked() < ofKind.size() ? " (" + mm.get().ranked() + " sets)" : "";
           s.append(" **").append(f3(mm.get().auroc())).append("**").append(over).append(" | ").append(f3(mm.get().ap()))
               .append(" | ").append(nll(mm.get().testNll())).append(" | ")
               .append(String.format(Locale.ROOT, "%.2f", mm.get().fitSeconds())).append(" |");
@@ -407,6 +480,9 @@ public final class Suite {
         }
       }
       s.append('\n');
+    }
+    for (NabReport.MethodNab n : r.nab()) {
+      s.append(NabReport.markdown(n));
     }
     List<Outcome> failed = r.outcomes().stream().filter(o -> o.status() == Status.FAILED).toList();
     List<String> methodFailures = new ArrayList<>();
@@ -471,8 +547,8 @@ public final class Suite {
           if (mr.ok()) {
             SeedResult x = mr.mean().orElseThrow();
             Map<String, Object> f = new LinkedHashMap<>();
-            f.put("auroc", x.auroc());
-            f.put("ap", x.ap());
+            f.put("auroc", finiteOrNull(x.auroc()));
+            f.put("ap", finiteOrNull(x.ap()));
             f.put("test_nll", x.testNll());
             f.put("fit_seconds", x.fitSeconds());
             f.put("score_events_per_second", x.scoreEventsPerSecond());
@@ -493,8 +569,11 @@ public final class Suite {
         mean(r.outcomes(), kind, method).ifPresent(mm -> {
           Map<String, Object> f = new LinkedHashMap<>();
           f.put("datasets", mm.datasets());
-          f.put("auroc", mm.auroc());
-          f.put("ap", mm.ap());
+          if (mm.ranked() < mm.datasets()) {
+            f.put("datasets_with_auroc", mm.ranked());
+          }
+          f.put("auroc", finiteOrNull(mm.auroc()));
+          f.put("ap", finiteOrNull(mm.ap()));
           f.put("test_nll", mm.testNll());
           f.put("fit_seconds", mm.fitSeconds());
           perMethod.put(method, f);
@@ -510,7 +589,15 @@ public final class Suite {
       skipped.add(Map.of("file", k.relativePath(), "reason", k.reason()));
     }
     j.put("skipped_files", skipped);
+    if (!r.nab().isEmpty()) {
+      j.put("nab", r.nab().stream().map(NabReport::json).toList());
+    }
     return j;
+  }
+
+  /** AUROC and AP are undefined (NaN) on a series with one class in TEST: JSON null, not the string "NaN". */
+  static Object finiteOrNull(double v) {
+    return Double.isFinite(v) ? v : null;
   }
 
   // ---------------------------------------------------------------------------------------------------
@@ -585,6 +672,9 @@ public final class Suite {
   }
 
   private static String f3(double v) {
+    if (Double.isNaN(v)) {
+      return "-";
+    }
     return Double.isFinite(v) ? String.format(Locale.ROOT, "%.3f", v) : String.valueOf(v);
   }
 

@@ -45,8 +45,9 @@ public final class TabularProtocol {
       if (seed >= 0) {
         m.put("seed", seed);
       }
-      m.put("auroc", auroc);
-      m.put("ap", ap);
+      // Undefined on a series with one class in TEST (scored for NAB only): null rather than "NaN".
+      m.put("auroc", Suite.finiteOrNull(auroc));
+      m.put("ap", Suite.finiteOrNull(ap));
       m.put("test_nll", testNll);
       m.put("fit_seconds", fitSeconds);
       m.put("score_events_per_second", scoreEventsPerSecond);
@@ -255,7 +256,10 @@ public final class TabularProtocol {
         }
       }
       // Underflow to log p = -inf is a ranking, not an error: keep it for AUROC and AP, report the NLL as is.
-      SeedResult r = new SeedResult(seed, Metrics.auroc(nll, testLabels), Metrics.averagePrecision(nll, testLabels),
+      // A series without anomalies in TEST (scored for NAB only) has no AUROC nor AP: NaN.
+      boolean ranked = Metrics.bothClasses(testLabels);
+      SeedResult r = new SeedResult(seed, ranked ? Metrics.auroc(nll, testLabels) : Double.NaN,
+          ranked ? Metrics.averagePrecision(nll, testLabels) : Double.NaN,
           normalNll / Math.max(1, normalTest), fitSeconds, testLabels.length / Math.max(scoreSeconds, 1e-9), nTrain,
           testLabels.length, anomalies);
       return new BaselineRun(r, model.describe());
