@@ -7,6 +7,7 @@ import io.flowguard.core.data.Dataset;
 import io.flowguard.core.eval.Evaluation;
 import io.flowguard.core.eval.NabCorpus;
 import io.flowguard.core.eval.NabReport;
+import io.flowguard.core.eval.TimeAwareDetector;
 import io.flowguard.core.eval.StreamingProtocol;
 import io.flowguard.core.eval.Suite;
 import io.flowguard.core.eval.TabularProtocol;
@@ -113,6 +114,21 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--no-flow", description = "Do not train the flow; run only the --baselines.")
   boolean noFlow;
 
+  @Option(names = "--context-window", paramLabel = "K",
+      description = "Series: also run the time-aware flow (docs/time-aware.md), each point's density given the"
+          + " series' K previous points, trained on TRAIN and run over the series in order; reported as"
+          + " flow-context (its NLL and calibrated tail probability, what the job computes) and"
+          + " flow-context-likelihood (the same NLLs as NAB's anomaly likelihood). 16 is the usual choice.")
+  Integer contextWindow;
+
+  @Option(names = "--time-features", description = "With --context-window: condition on the time of day and week too.")
+  boolean timeFeatures;
+
+  @Option(names = "--refresh",
+      description = "With --context-window: learn as the stream goes: retrain every TRAIN-length points on the points"
+          + " seen so far that the model did not flag (the job's admission rule), continuing the same history.")
+  boolean refresh;
+
   @Option(names = "--nab-windows", paramLabel = "FILE",
       description = "NAB's labelled windows (combined_windows.json) for every series of --data or --suite; each"
           + " series must be listed, by its path relative to the file's folder (category/name.csv). Default: a "
@@ -179,7 +195,16 @@ final class EvaluateCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--no-nab leaves the NAB score out, --nab-windows asks for it: give one");
     }
     OutputPaths.checkDirectory(out, "--out");
-    Evaluation.Plan plan = new Evaluation.Plan(flowSettings(), Baselines.parse(baselines), seeds);
+    if (contextWindow == null && (timeFeatures || refresh)) {
+      throw new IllegalArgumentException("--time-features and --refresh configure the time-aware flow: add"
+          + " --context-window K");
+    }
+    if (contextWindow != null && (contextWindow < 1 || contextWindow > io.flowguard.core.context.ContextSpec.MAX_WINDOW)) {
+      throw new IllegalArgumentException("--context-window must be between 1 and "
+          + io.flowguard.core.context.ContextSpec.MAX_WINDOW + ", got " + contextWindow);
+    }
+    Evaluation.Plan plan = new Evaluation.Plan(flowSettings(), Baselines.parse(baselines), seeds,
+        Optional.ofNullable(contextWindow).map(k -> new TimeAwareDetector.Settings(k, timeFeatures, refresh)));
     if (suite != null) {
       return runSuite(plan, err, stdout);
     }

@@ -48,8 +48,19 @@ public final class Evaluation {
    * @param baselines baseline names ({@link Baselines#names()})
    * @param seeds the protocol seeds
    */
-  public record Plan(Optional<FlowSettings> flow, List<String> baselines, List<Long> seeds) {
+  public record Plan(Optional<FlowSettings> flow, List<String> baselines, List<Long> seeds,
+                     Optional<TimeAwareDetector.Settings> timeAware) {
+
+    /** Without the time-aware flow. */
+    public Plan(Optional<FlowSettings> flow, List<String> baselines, List<Long> seeds) {
+      this(flow, baselines, seeds, Optional.empty());
+    }
+
     public Plan {
+      java.util.Objects.requireNonNull(timeAware, "timeAware");
+      if (timeAware.isPresent() && flow.isEmpty()) {
+        throw new IllegalArgumentException("the time-aware flow trains with the flow's settings: drop --no-flow");
+      }
       baselines = Baselines.parse(baselines);
       seeds = List.copyOf(seeds);
       if (flow.isEmpty() && baselines.isEmpty()) {
@@ -61,12 +72,24 @@ public final class Evaluation {
       }
     }
 
-    /** The method names in the order they run: the flow first, then the baselines. */
+    /**
+     * The method names in the order they run: the flow first, then on series the time-aware flow's two
+     * scores ({@link TimeAwareDetector}), then the baselines.
+     */
     public List<String> methods() {
       List<String> m = new ArrayList<>();
       flow.ifPresent(f -> m.add(FLOW));
+      if (timeAware.isPresent()) {
+        m.add(TimeAwareDetector.FLOW_CONTEXT);
+        m.add(TimeAwareDetector.FLOW_CONTEXT_LIKELIHOOD);
+      }
       m.addAll(baselines);
       return m;
+    }
+
+    /** Whether a method scores series only (the time-aware flow needs each point's past). */
+    public static boolean seriesOnly(String method) {
+      return method.equals(TimeAwareDetector.FLOW_CONTEXT) || method.equals(TimeAwareDetector.FLOW_CONTEXT_LIKELIHOOD);
     }
   }
 
@@ -131,6 +154,9 @@ public final class Evaluation {
   public static List<MethodResult> tabular(Dataset features, int[] labels, Plan plan, boolean keepGoing, Listener listener) {
     List<MethodResult> out = new ArrayList<>();
     for (String method : plan.methods()) {
+      if (Plan.seriesOnly(method)) {
+        continue;
+      }
       SeedRun run;
       if (method.equals(FLOW)) {
         FlowSettings flow = plan.flow().orElseThrow();
@@ -149,8 +175,11 @@ public final class Evaluation {
   public static List<MethodResult> streaming(StreamingProtocol.Series series, Plan plan, boolean keepGoing,
                                              Listener listener) {
     List<MethodResult> out = new ArrayList<>();
+    Map<Long, TimeAwareDetector.Outcomes> timeAware = new java.util.HashMap<>();
     for (String method : plan.methods()) {
-      SeriesDetector detector = seriesDetector(method, plan);
+      SeriesDetector detector = Plan.seriesOnly(method)
+          ? (s, seed) -> timeAware.computeIfAbsent(seed, k -> timeAwareRun(s, seed, plan)).of(method)
+          : seriesDetector(method, plan);
       out.add(runSeeds(method, seed -> detector.run(series, seed), plan.seeds(), keepGoing, listener));
     }
     return out;
@@ -172,6 +201,38 @@ public final class Evaluation {
     var fitter = Baselines.byName(method);
     return (series, seed) -> SeedOutcome.of(StreamingProtocol.runBaseline(StreamingProtocol.features(series), seed,
         fitter));
+  }
+
+  /**
+   * Every method of the plan on a multivariate series ({@link MultivariateSeries}): the flow and the
+   * baselines see each TEST row alone, the time-aware flow each row given the previous ones.
+   */
+  public static List<MethodResult> multivariateSeries(MultivariateSeries series, Plan plan, boolean keepGoing,
+                                                      Listener listener) {
+    List<MethodResult> out = new ArrayList<>();
+    Map<Long, TimeAwareDetector.Outcomes> timeAware = new java.util.HashMap<>();
+    for (String method : plan.methods()) {
+      SeedRun run;
+      if (Plan.seriesOnly(method)) {
+        FlowSettings flow = plan.flow().orElseThrow();
+        run = seed -> timeAware.computeIfAbsent(seed, k -> TimeAwareDetector.run(series, seed,
+            plan.timeAware().orElseThrow(), train -> flow.options().options(train, seed))).of(method);
+      } else if (method.equals(FLOW)) {
+        FlowSettings flow = plan.flow().orElseThrow();
+        run = seed -> flowSeed(flow, seed, options -> series.runFlow(seed, options));
+      } else {
+        var fitter = Baselines.byName(method);
+        run = seed -> series.runBaseline(seed, fitter);
+      }
+      out.add(runSeeds(method, run, plan.seeds(), keepGoing, listener));
+    }
+    return out;
+  }
+
+  /** One seed of the time-aware flow on a series (both of its methods come from this one run). */
+  private static TimeAwareDetector.Outcomes timeAwareRun(StreamingProtocol.Series series, long seed, Plan plan) {
+    FlowSettings flow = plan.flow().orElseThrow();
+    return TimeAwareDetector.run(series, seed, plan.timeAware().orElseThrow(), train -> flow.options().options(train, seed));
   }
 
   /**

@@ -50,10 +50,12 @@ public final class Suite {
   /** Which protocol a data set gets. */
   public enum Kind {
     TABULAR,
-    SERIES;
+    SERIES,
+    /** A time column, numeric columns, the label last ({@link MultivariateSeries}, e.g. SKAB). */
+    MULTIVARIATE;
 
     public String label() {
-      return name().toLowerCase(Locale.ROOT);
+      return this == MULTIVARIATE ? "multivariate series" : name().toLowerCase(Locale.ROOT);
     }
   }
 
@@ -192,6 +194,10 @@ public final class Suite {
         } else if (!h.columns().get(h.columns().size() - 1).trim().equals(labelColumn)) {
           reason = "the last column is '" + h.columns().get(h.columns().size() - 1).trim() + "', not the label column '"
               + labelColumn + "' (set --label-column if the labels have another name)";
+        } else if (h.firstNonNumeric().isPresent() && h.firstNonNumeric().get().equals(h.columns().get(0).trim())
+            && MultivariateSeries.isCandidate(h.columns(), h.firstValue(), labelColumn)) {
+          kind = Kind.MULTIVARIATE;
+          reason = "";
         } else if (h.firstNonNumeric().isPresent()) {
           reason = "column '" + h.firstNonNumeric().get() + "' is not numeric: a time-indexed multivariate table;"
               + " PROTOCOL.md has no protocol for it (the tabular one would shuffle time, the streaming one is for"
@@ -333,6 +339,27 @@ public final class Suite {
         json.put("features", dims);
         json.put("anomalies", anomalies);
         json.put("protocol", "tabular novelty detection: 60% of shuffled normal rows train, rest + all anomalies test");
+      } else if (e.kind() == Kind.MULTIVARIATE) {
+        String timeColumn = Header.columnsOf(e.file()).get(0).trim();
+        MultivariateSeries ms = MultivariateSeries.read(e.file(), timeColumn, labelColumn);
+        rows = ms.rows();
+        dims = ms.features().dim();
+        int[] test = ms.testLabels();
+        int testAnomalies = java.util.Arrays.stream(test).sum();
+        if (testAnomalies == 0 || testAnomalies == test.length) {
+          return skipped(e, rows, dims, testAnomalies == 0
+              ? "no anomalies (label 1) after the first 15 % (TEST): AUROC is undefined"
+              : "every TEST row is labelled anomalous: AUROC is undefined", t0);
+        }
+        methods = Evaluation.multivariateSeries(ms, plan, true, Evaluation.Listener.NONE);
+        json.put("rows", rows);
+        json.put("features", dims);
+        json.put("time_column", timeColumn);
+        json.put("train_rows", ms.trainRows());
+        json.put("test_rows", test.length);
+        json.put("test_anomalies", testAnomalies);
+        json.put("protocol", "multivariate series: first 15% of the rows train, the rest scored in order (each row"
+            + " alone; the time-aware flow given the previous rows)");
       } else {
         StreamingProtocol.Series s = StreamingProtocol.read(e.file());
         rows = s.length();
@@ -461,6 +488,8 @@ public final class Suite {
             SeedResult x = mr.get().mean().orElseThrow();
             s.append(' ').append(f3(x.auroc())).append(" | ").append(f3(x.ap())).append(" | ").append(nll(x.testNll()))
                 .append(" | ").append(String.format(Locale.ROOT, "%.2f", x.fitSeconds())).append(" |");
+          } else if (Evaluation.Plan.seriesOnly(m) && mr.isEmpty()) {
+            s.append(" - | - | - | - |");
           } else {
             s.append(" failed | | | |");
           }
@@ -602,7 +631,11 @@ public final class Suite {
 
   // ---------------------------------------------------------------------------------------------------
 
-  private record Header(List<String> columns, Optional<String> firstNonNumeric) {}
+  private record Header(List<String> columns, Optional<String> firstNonNumeric, String firstValue) {
+    static List<String> columnsOf(Path file) throws IOException {
+      return header(file).columns();
+    }
+  }
 
   private static Header header(Path file) throws IOException {
     try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
@@ -611,7 +644,7 @@ public final class Suite {
         h = in.readLine();
       }
       if (h == null) {
-        return new Header(List.of(), Optional.empty());
+        return new Header(List.of(), Optional.empty(), "");
       }
       List<String> cols = List.of(h.replace("\uFEFF", "").split(",", -1));
       String first = in.readLine();
@@ -630,7 +663,8 @@ public final class Suite {
           }
         }
       }
-      return new Header(cols, nonNumeric);
+      String firstValue = first == null ? "" : first.split(",", -1)[0].trim();
+      return new Header(cols, nonNumeric, firstValue);
     } catch (java.nio.charset.MalformedInputException e) {
       throw new IOException("not UTF-8 text");
     }

@@ -66,9 +66,19 @@ public final class TimeAwareSeries {
    */
   public static Run run(double[] values, long[] times, int trainPoints, Settings settings,
                         Function<Dataset, ModelTrainer.Options> options) {
-    int n = values.length;
+    return run(List.of("value"), values, times, trainPoints, settings, options);
+  }
+
+  /**
+   * A multivariate series: {@code values} row-major {@code n x columns.size()}, one row per point, the same
+   * protocol.
+   */
+  public static Run run(List<String> columns, double[] values, long[] times, int trainPoints, Settings settings,
+                        Function<Dataset, ModelTrainer.Options> options) {
+    int d = columns.size();
+    int n = values.length / d;
     long t0 = System.nanoTime();
-    FlowModel model = train(values, times, trainPoints, settings, options, i -> true);
+    FlowModel model = train(columns, values, times, trainPoints, settings, options, i -> true);
     double fit = (System.nanoTime() - t0) / 1e9;
     double[] nll = new double[n];
     double[] tail = new double[n];
@@ -84,14 +94,14 @@ public final class TimeAwareSeries {
         long r0 = System.nanoTime();
         int seen = t;
         double[] tailSoFar = tail;
-        model = train(values, times, seen, settings, options,
+        model = train(columns, values, times, seen, settings, options,
             i -> i < trainPoints || tailSoFar[i] >= settings.admissionRate());
         fit += (System.nanoTime() - r0) / 1e9;
         scorer = new Scorer(model, settings.admissionRate());
         refreshes++;
         start = System.nanoTime();
       }
-      scorer.scoreInContext(values, t, 1, history, times[t], null, 0, s);
+      scorer.scoreInContext(values, t * d, d, history, times[t], null, 0, s);
       nll[t] = s.nll;
       tail[t] = s.tailProbability;
     }
@@ -99,10 +109,10 @@ public final class TimeAwareSeries {
     return new Run(nll, tail, fit, scoring, refreshes, trainPoints);
   }
 
-  private static FlowModel train(double[] values, long[] times, int points, Settings settings,
+  private static FlowModel train(List<String> columns, double[] values, long[] times, int points, Settings settings,
                                  Function<Dataset, ModelTrainer.Options> options,
                                  java.util.function.IntPredicate admitted) {
-    Dataset data = new Dataset("series", List.of("value"), java.util.Arrays.copyOf(values, points), points);
+    Dataset data = new Dataset("series", columns, java.util.Arrays.copyOf(values, points * columns.size()), points);
     EventSequence seq = EventSequence.series(data, java.util.Arrays.copyOf(times, points));
     return ModelTrainer.trainInContext(seq, settings.context(), options.apply(data), TrainingListener.NONE, admitted)
         .model();
