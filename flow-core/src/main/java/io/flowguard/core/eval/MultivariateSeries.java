@@ -44,7 +44,15 @@ public record MultivariateSeries(String source, Dataset features, long[] times, 
       times[r] = EventTimes.parse(text).orElseThrow(() -> new DataFormatException(file + " row " + (row + 1)
           + ", column '" + timeColumn + "': '" + text + "' is not an event time"));
     }
-    int[] labels = TabularProtocol.labels(all.column(labelColumn), file.toString(), labelColumn);
+    double[] values = all.column(labelColumn);
+    int[] labels = new int[values.length];
+    for (int i = 0; i < values.length; i++) {
+      if (values[i] != 0.0 && values[i] != 1.0) {
+        throw new DataFormatException(file + " data row " + (i + 1) + ": label column '" + labelColumn + "' is "
+            + values[i] + "; labels must be 0 (normal) or 1 (anomaly)");
+      }
+      labels[i] = (int) values[i];
+    }
     return new MultivariateSeries(file.toString(), all.without(labelColumn), times, labels);
   }
 
