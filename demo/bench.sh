@@ -6,6 +6,13 @@
 #   demo/bench.sh                                   # 100 000 events; 5 000 events/s for 20 s
 #   demo/bench.sh --events 50000 --rate 2000 --seconds 10 --trivial false
 #   demo/bench.sh --false-alarm-rate 0.01 --explain-top 0   # explanations off (default top 3, rate 0.001)
+#   demo/bench.sh --dim 1 --context-window 16       # d = 1, a time-aware model of k = 16 previous events
+#
+# The cost of context: exactly-once throughput of the context-free model and of a time-aware one of the
+# same architecture (trained on the same rows, ordered per key by time), alternated ABBA, 3 runs each,
+# medians and their ratio (throughput only):
+#
+#   demo/bench.sh --dim 10 --context-window 16 --runs 3
 #
 # In-job retraining (io.flowguard.job.bench.InJobRetrainBench): state size of a 50 000-event reservoir,
 # retraining wall time (10 000 and 50 000 rows), exactly-once throughput with and without a

@@ -5,13 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flowguard.connectors.event.DeadLetterReason;
+import io.flowguard.core.context.KeyHistory;
 import io.flowguard.core.score.Scorer;
 import io.flowguard.flink.scoring.ScoringFunction;
 import io.flowguard.flink.scoring.ScoringKernel;
 import io.flowguard.flink.scoring.ScoringSettings;
 import io.flowguard.connectors.model.ModelRecord;
+import io.flowguard.job.Expectations;
 import io.flowguard.job.JobTests;
 import io.flowguard.job.TestModels;
+import io.flowguard.job.TimeAwareModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -121,6 +124,71 @@ class FlowguardScoringTest {
       assertEquals("plant-1", r.site, "the user's event comes out whole");
       assertEquals(2, s.typicality().length);
     }
+  }
+
+  /** A user's POJO with its own event time. */
+  public static class Tick {
+    public String machine;
+    public long time;
+    public double a;
+    public double b;
+    public double c;
+
+    public Tick() {}
+
+    Tick(String machine, long time, double[] f) {
+      this.machine = machine;
+      this.time = time;
+      this.a = f[0];
+      this.b = f[1];
+      this.c = f[2];
+    }
+  }
+
+  @Test
+  void aTimeAwareModelScoresEachPojoGivenItsKeysPreviousEventsByTheirEventTime(@TempDir Path dir)
+      throws Exception {
+    List<Tick> ticks = new ArrayList<>();
+    for (Expectations.Sent s : TimeAwareModels.events(3, 50, 1_700_000_000_000L, 100, 8)) {
+      ticks.add(new Tick(s.key(), s.ts(), s.features()));
+    }
+    StreamExecutionEnvironment env = JobTests.environment(1);
+    ScoredStreams<Scored<Tick>, Rejected<Tick>> out = FlowguardScoring.of(env.fromData(ticks))
+        .keyBy(t -> t.machine)
+        .eventTime(t -> t.time)
+        .features(FeatureExtractor.pojo(Tick.class))
+        .model(TestModels.NAME)
+        .modelSource(ModelSource.file(modelFile(dir, TimeAwareModels.v1()).toString()))
+        .falseAlarmRate(0.01)
+        .build();
+    CloseableIterator<Scored<Tick>> scores = out.scores().collectAsync();
+    CloseableIterator<Rejected<Tick>> rejected = out.rejected().collectAsync();
+    env.execute("time-aware-pojo-scoring");
+    Map<Long, Scored<Tick>> got = new HashMap<>();
+    for (Scored<Tick> s : drain(scores)) {
+      assertEquals(null, got.put(s.event().time, s), "scored once");
+    }
+    assertEquals(List.of(), drain(rejected));
+    assertEquals(ticks.size(), got.size());
+
+    // The reference: each key's events in order through Scorer.scoreInContext with the key's history.
+    Scorer scorer = new Scorer(TestModels.read(TimeAwareModels.v1()), 0.01);
+    Map<String, KeyHistory> histories = new HashMap<>();
+    Scorer.Score want = new Scorer.Score();
+    int warming = 0;
+    for (Tick t : ticks) {
+      KeyHistory h = histories.computeIfAbsent(t.machine, k -> scorer.newHistory());
+      assertTrue(scorer.scoreInContext(new double[] {t.a, t.b, t.c}, 0, 3, h, t.time, null, 0, want));
+      Scored<Tick> s = got.get(t.time);
+      assertEquals(t.machine, s.key());
+      assertEquals(want.logDensity, s.logDensity(), SAME);
+      assertEquals(want.tailProbability, s.tailProbability(), SAME);
+      assertEquals(want.anomaly, s.anomaly());
+      assertEquals(want.historyEvents, s.historyEvents());
+      assertEquals(want.warmingUp, s.warmingUp());
+      warming += s.warmingUp() ? 1 : 0;
+    }
+    assertEquals(3 * TimeAwareModels.WINDOW, warming, "each key warms up over its first k events");
   }
 
   @Test

@@ -63,7 +63,20 @@ public final class Expectations {
     ordered.sort(Comparator.comparingLong(Sent::ts));
     Map<Long, ReferenceScorer.Expected> out = new LinkedHashMap<>();
     for (Sent s : ordered) {
-      out.put(s.ts(), ref.next(s.key(), s.features()));
+      out.put(s.ts(), ref.next(s.key(), s.ts(), s.features()));
+    }
+    return out;
+  }
+
+  /**
+   * The expected scores of events fed to the reference in the order given (the order they were produced
+   * in, which is each key's arrival order in the job), whatever their event times.
+   */
+  public static Map<Long, ReferenceScorer.Expected> expectedInArrivalOrder(ReferenceScorer ref,
+      List<Sent> events) {
+    Map<Long, ReferenceScorer.Expected> out = new LinkedHashMap<>();
+    for (Sent s : events) {
+      out.put(s.ts(), ref.next(s.key(), s.ts(), s.features()));
     }
     return out;
   }
@@ -78,9 +91,20 @@ public final class Expectations {
     return out;
   }
 
-  /** The JSON of a scored event matches the expected scores. */
+  /**
+   * The JSON of a scored event matches the expected scores, the {@code context} block of a time-aware
+   * model's score included (and none for a model that scores events alone).
+   */
   public static void assertScored(ReferenceScorer.Expected want, JsonNode got) {
     String at = got.toString();
+    if (want.historyEvents() < 0) {
+      assertTrue(!got.has("context"), "no context block without a time-aware model: " + at);
+    } else {
+      JsonNode context = got.get("context");
+      assertTrue(context != null && context.isObject(), "a context block: " + at);
+      assertEquals(want.historyEvents(), context.get("events").asInt(), at);
+      assertEquals(want.warmingUp(), context.get("warmingUp").asBoolean(), at);
+    }
     assertEquals(want.logDensity(), got.get("logDensity").asDouble(), TOLERANCE, at);
     assertEquals(want.nll(), got.get("nll").asDouble(), TOLERANCE, at);
     assertEquals(want.tailProbability(), got.get("tailProbability").asDouble(), TOLERANCE, at);

@@ -3,8 +3,10 @@ package io.flowguard.flink;
 import java.io.Serializable;
 
 /**
- * An event's time in epoch milliseconds, for the records that describe a key's history (typicality
- * episodes). Without one, the scoring operator uses the record's Flink timestamp, else the wall clock.
+ * An event's time in epoch milliseconds: a time-aware model's history rules (gaps, out-of-order events)
+ * and time features use it, and so do typicality episode records. Without one, the scoring operator uses
+ * the record's Flink timestamp, else the wall clock (for a time-aware model, give one: the wall clock
+ * says when an event was processed, not when it happened).
  *
  * @param <T> the event type
  */

@@ -105,8 +105,8 @@ public final class FlowguardScoring<T> {
   }
 
   /**
-   * The event's time, for typicality episode records (default: the record's Flink timestamp, else the
-   * wall clock).
+   * The event's time: what a time-aware model's history rules and time features read, and the time of
+   * typicality episode records (default: the record's Flink timestamp, else the wall clock).
    */
   public FlowguardScoring<T> eventTime(EventTime<T> times) {
     this.eventTimes = Objects.requireNonNull(times, "times");

@@ -2,6 +2,8 @@ package io.flowguard.job.bench;
 
 import io.flowguard.connectors.kafka.EmbeddedKafka;
 import io.flowguard.connectors.model.ModelTopic;
+import io.flowguard.core.context.ContextSpec;
+import io.flowguard.core.context.EventSequence;
 import io.flowguard.core.data.Dataset;
 import io.flowguard.core.flow.FlowSpec;
 import io.flowguard.core.model.FlowModel;
@@ -41,7 +43,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * End-to-end benchmark of the job on this machine: embedded broker, JSON in and out, local Flink at
- * parallelism 2, a MAF with d = 10, 5 layers, hidden 128 x 128.
+ * parallelism 2, a MAF with d = 10 ({@code --dim}), 5 layers, hidden 128 x 128; with {@code
+ * --context-window K}, a time-aware model of the same architecture trained on the same rows ordered
+ * per key by time (64 keys, as the benchmark's events), scoring each event given its key's K previous ones.
  *
  * <ol>
  *   <li>Throughput, exactly-once: N events are produced first, then a bounded job scores them all;
@@ -52,13 +56,20 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * </ol>
  *
  * Each run is repeated with a trivial scorer (a sum of squares instead of the flow), so that the
- * flow's share of the cost shows. Run with {@code flink-job/bench.sh}; figures are rough on a shared
+ * flow's share of the cost shows. Run with {@code demo/bench.sh}; figures are rough on a shared
  * machine.
+ *
+ * <p>The cost of context ({@code --context-window K --runs N}): throughput only, the context-free model
+ * and the time-aware one of the same architecture alternated (in ABBA order, so that a drift of the
+ * machine's load weighs on both alike), N runs each after one short uncounted run of each; medians and
+ * their ratio.
  */
 public final class EndToEndBench {
 
   static final int DIM = 10;
   static final String MODEL = "default";
+  /** Event keys k0..k63, in turn. */
+  static final int KEYS = 64;
 
   /** Scores with -0.5 |x|^2: the job's cost without the flow. */
   static final ScoringKernel.Factory TRIVIAL = (model, rate) -> (x, out) -> {
@@ -76,22 +87,24 @@ public final class EndToEndBench {
   };
 
   private final EmbeddedKafka kafka;
-  private final int events;
+  private int events;
   private final int rate;
   private final int seconds;
   private final int warmupSeconds;
   private final byte[] model;
+  private final double[][] mix;
   private int run;
   private String falseAlarmRate = "0.001";
   private String explainTop = "3";
 
-  private EndToEndBench(EmbeddedKafka kafka, int events, int rate, int seconds, byte[] model) {
+  private EndToEndBench(EmbeddedKafka kafka, int events, int rate, int seconds, byte[] model, double[][] mix) {
     this.kafka = kafka;
     this.events = events;
     this.rate = rate;
     this.seconds = seconds;
     this.warmupSeconds = Math.min(5, seconds / 3);
     this.model = model;
+    this.mix = mix;
   }
 
   public static void main(String[] args) throws Exception {
@@ -101,29 +114,37 @@ public final class EndToEndBench {
     int rate = Integer.parseInt(a.getOrDefault("rate", "5000"));
     int seconds = Integer.parseInt(a.getOrDefault("seconds", "20"));
     boolean trivial = !a.getOrDefault("trivial", "true").equals("false");
+    int dim = Integer.parseInt(a.getOrDefault("dim", Integer.toString(DIM)));
+    int window = Integer.parseInt(a.getOrDefault("context-window", "0"));
+    int runs = Integer.parseInt(a.getOrDefault("runs", "0"));
+    if (runs > 0 && window == 0) {
+      throw new IllegalArgumentException("--runs N compares a time-aware model with a context-free one:"
+          + " give --context-window K too");
+    }
+    double[][] mix = dim == DIM ? MIX : mixing(new Random(7), dim);
 
     PrintlnQuiet quiet = new PrintlnQuiet();
     EmbeddedKafka kafka = quiet.run(() -> new EmbeddedKafka().start());
     try {
-      System.out.printf(Locale.ROOT, "Training the benchmark model (MAF, d = %d, 5 x 128) ...%n", DIM);
-      byte[] model = trainModel();
-      EndToEndBench bench = new EndToEndBench(kafka, events, rate, seconds, model);
+      System.out.printf(Locale.ROOT, "Training the benchmark model (MAF, d = %d, 5 x 128%s) ...%n", dim,
+          window == 0 ? "" : ", k = " + window + " previous events of context");
+      byte[] model = trainModel(mix, window);
+      EndToEndBench bench = new EndToEndBench(kafka, events, rate, seconds, model, mix);
       bench.falseAlarmRate = a.getOrDefault("false-alarm-rate", "0.001");
       bench.explainTop = a.getOrDefault("explain-top", "3");
       System.out.printf(Locale.ROOT, "false-alarm rate %s, explanations of the top %s features%n",
           bench.falseAlarmRate, bench.explainTop);
-      List<String> rows = new ArrayList<>();
-      rows.add(bench.throughput(false));
-      if (trivial) {
-        rows.add(bench.throughput(true));
-      }
-      rows.add(bench.latency(false));
-      if (trivial) {
-        rows.add(bench.latency(true));
+      List<String> rows;
+      if (runs > 0) {
+        System.out.printf(Locale.ROOT, "Training the context-free model of the same architecture ...%n");
+        rows = bench.contextCost(trainModel(mix, 0), window, runs);
+      } else {
+        String label = window == 0 ? "flow (MAF 5x128)" : "flow, k = " + window;
+        rows = bench.throughputAndLatency(label, trivial);
       }
       System.out.println();
-      System.out.printf(Locale.ROOT, "End to end, embedded Kafka, JSON, parallelism 2, %d cores:%n",
-          Runtime.getRuntime().availableProcessors());
+      System.out.printf(Locale.ROOT, "End to end, embedded Kafka, JSON, parallelism 2, %d cores, d = %d:%n",
+          Runtime.getRuntime().availableProcessors(), dim);
       rows.forEach(System.out::println);
     } finally {
       quiet.run(() -> {
@@ -134,12 +155,76 @@ public final class EndToEndBench {
     System.exit(0);
   }
 
+  /** The default runs: throughput and latency of the flow (and of the trivial scorer). */
+  private List<String> throughputAndLatency(String label, boolean trivial) throws Exception {
+    List<String> rows = new ArrayList<>();
+    rows.add(throughput(label, model, false).line());
+    if (trivial) {
+      rows.add(throughput("trivial scorer", model, true).line());
+    }
+    rows.add(latency(label, false));
+    if (trivial) {
+      rows.add(latency("trivial scorer", true));
+    }
+    return rows;
+  }
+
+  /**
+   * Exactly-once throughput of the context-free model and of the time-aware one (this bench's model),
+   * alternated ABBA, {@code runs} each: one row per run, then the medians and their ratio.
+   */
+  private List<String> contextCost(byte[] contextFree, int window, int runs) throws Exception {
+    List<String> rows = new ArrayList<>();
+    double[] without = new double[runs];
+    double[] with = new double[runs];
+    String free = "k = 0";
+    String aware = "k = " + window;
+    // One short run of each first, not counted: the JIT compiles both models' paths before any figure.
+    int counted = events;
+    events = Math.max(1, counted / 5);
+    throughput(free + " (warm-up)", contextFree, false);
+    throughput(aware + " (warm-up)", model, false);
+    events = counted;
+    for (int r = 0; r < runs; r++) {
+      boolean contextFirst = r % 2 == 1;
+      for (int i = 0; i < 2; i++) {
+        boolean context = (i == 0) == contextFirst;
+        Throughput t = throughput(context ? aware : free, context ? model : contextFree, false);
+        (context ? with : without)[r] = t.perSecond();
+        rows.add("  run " + (r + 1) + ": " + t.line().trim());
+      }
+    }
+    double m0 = median(without);
+    double mk = median(with);
+    rows.add(String.format(Locale.ROOT, "  median throughput, exactly-once: k = 0 %.0f events/s %s, k = %d %.0f"
+        + " events/s %s: ratio %.3f", m0, Arrays.toString(round(without)), window, mk, Arrays.toString(round(with)),
+        mk / m0));
+    return rows;
+  }
+
+  static double median(double[] v) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  }
+
+  private static long[] round(double[] v) {
+    return Arrays.stream(v).mapToLong(Math::round).toArray();
+  }
+
+  /** One throughput run: events per second and its report line. */
+  record Throughput(double perSecond, String line) {}
+
   /** Normal events: N(0, I) mixed by a fixed lower-triangular matrix (correlated features). */
   static final double[][] MIX = mixing(new Random(7));
 
   static double[][] mixing(Random rng) {
-    double[][] mix = new double[DIM][DIM];
-    for (int i = 0; i < DIM; i++) {
+    return mixing(rng, DIM);
+  }
+
+  static double[][] mixing(Random rng, int dim) {
+    double[][] mix = new double[dim][dim];
+    for (int i = 0; i < dim; i++) {
       for (int j = 0; j <= i; j++) {
         mix[i][j] = i == j ? 1 : 0.3 * rng.nextGaussian();
       }
@@ -148,32 +233,53 @@ public final class EndToEndBench {
   }
 
   static byte[] trainModel() {
+    return trainModel(MIX, 0);
+  }
+
+  /**
+   * The benchmark's model of {@code mix.length} features: context-free ({@code window} 0), or time-aware
+   * with {@code window} previous events, trained on the same rows as the benchmark's events come: keyed
+   * {@code k0..k63} in turn, event time = row number, so each key's rows are in time order.
+   */
+  static byte[] trainModel(double[][] mix, int window) {
+    int dim = mix.length;
     Random rng = new Random(8);
     int n = 4000;
-    double[][] mix = MIX;
-    double[] x = new double[n * DIM];
+    double[] x = new double[n * dim];
+    long[] times = new long[n];
+    int[] keys = new int[n];
     for (int r = 0; r < n; r++) {
       double[] row = sample(rng, mix);
-      System.arraycopy(row, 0, x, r * DIM, DIM);
+      System.arraycopy(row, 0, x, r * dim, dim);
+      times[r] = r;
+      keys[r] = r % KEYS;
     }
     List<String> names = new ArrayList<>();
-    for (int i = 0; i < DIM; i++) {
+    for (int i = 0; i < dim; i++) {
       names.add("f" + i);
     }
-    FlowSpec spec = FlowSpec.of(FlowSpec.MAF, DIM).withLayers(5).withHidden(128, 128);
+    List<String> keyNames = new ArrayList<>();
+    for (int k = 0; k < KEYS; k++) {
+      keyNames.add("k" + k);
+    }
+    Dataset data = new Dataset("bench", names, x, n);
+    FlowSpec spec = FlowSpec.of(FlowSpec.MAF, dim).withLayers(5).withHidden(128, 128);
     TrainingConfig training = TrainingConfig.defaults().withSteps(200).withEvalEvery(50).withSeed(1);
-    FlowModel m = ModelTrainer.train(new Dataset("bench", names, x, n),
-        new ModelTrainer.Options(MODEL, 1, spec, training, 0.2), TrainingListener.NONE).model();
+    ModelTrainer.Options options = new ModelTrainer.Options(MODEL, 1, spec, training, 0.2);
+    FlowModel m = window == 0 ? ModelTrainer.train(data, options, TrainingListener.NONE).model()
+        : ModelTrainer.trainInContext(new EventSequence(data, times, keys, keyNames, new double[0], 0),
+            ContextSpec.ofWindow(window), options, TrainingListener.NONE).model();
     return ModelFormat.toBytes(m);
   }
 
   static double[] sample(Random rng, double[][] mix) {
-    double[] z = new double[DIM];
-    for (int i = 0; i < DIM; i++) {
+    int dim = mix.length;
+    double[] z = new double[dim];
+    for (int i = 0; i < dim; i++) {
       z[i] = rng.nextGaussian();
     }
-    double[] row = new double[DIM];
-    for (int i = 0; i < DIM; i++) {
+    double[] row = new double[dim];
+    for (int i = 0; i < dim; i++) {
       for (int j = 0; j <= i; j++) {
         row[i] += mix[i][j] * z[j];
       }
@@ -190,7 +296,7 @@ public final class EndToEndBench {
     return s.append("}}").toString().getBytes(StandardCharsets.UTF_8);
   }
 
-  private JobConfig config(String name, String guarantee) {
+  private JobConfig config(String name, String guarantee, byte[] model) {
     String p = "bench" + (++run) + "-" + name;
     JobConfig c = JobConfig.of(Map.ofEntries(
         Map.entry("flowguard.kafka.bootstrap-servers", kafka.bootstrapServers()),
@@ -222,16 +328,14 @@ public final class EndToEndBench {
     return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
-  private String throughput(boolean trivial) throws Exception {
-    String label = trivial ? "trivial scorer" : "flow (MAF 5x128)";
+  private Throughput throughput(String label, byte[] model, boolean trivial) throws Exception {
     System.out.printf(Locale.ROOT, "Throughput, exactly-once, %s: producing %d events ...%n", label,
         events);
-    JobConfig c = config(trivial ? "tput-trivial" : "tput-flow", "exactly-once");
+    JobConfig c = config(trivial ? "tput-trivial" : "tput-flow", "exactly-once", model);
     Random rng = new Random(1);
     try (KafkaProducer<byte[], byte[]> producer = producer()) {
-      double[][] mix = MIX;
       for (int i = 0; i < events; i++) {
-        String key = "k" + (i % 64);
+        String key = "k" + (i % KEYS);
         producer.send(new ProducerRecord<>(c.eventsTopics().get(0),
             key.getBytes(StandardCharsets.UTF_8), json(key, i, sample(rng, mix))));
       }
@@ -249,17 +353,16 @@ public final class EndToEndBench {
     double wall = (System.nanoTime() - t0) / 1e9;
     long[] span = writeTimeSpan(c.scoresTopic());
     double perSecond = span[2] * 1000.0 / Math.max(1, span[1] - span[0]);
-    return String.format(Locale.ROOT,
+    return new Throughput(perSecond, String.format(Locale.ROOT,
         "  throughput, exactly-once, %-17s %8.0f events/s  (%d scored in %.1f s of processing;"
             + " job wall time %.1f s with start-up)", label + ":", perSecond, span[2],
-        (span[1] - span[0]) / 1000.0, wall);
+        (span[1] - span[0]) / 1000.0, wall));
   }
 
-  private String latency(boolean trivial) throws Exception {
-    String label = trivial ? "trivial scorer" : "flow (MAF 5x128)";
+  private String latency(String label, boolean trivial) throws Exception {
     System.out.printf(Locale.ROOT, "Latency, at-least-once, %s: %d events/s for %d s ...%n", label,
         rate, seconds);
-    JobConfig c = config(trivial ? "lat-trivial" : "lat-flow", "at-least-once");
+    JobConfig c = config(trivial ? "lat-trivial" : "lat-flow", "at-least-once", model);
     StreamExecutionEnvironment env = environment();
     FlowguardPipeline p = pipeline(c, trivial);
     p.configure(env);
@@ -273,11 +376,10 @@ public final class EndToEndBench {
     long sent = 0;
     try (KafkaProducer<byte[], byte[]> producer = producer()) {
       Random rng = new Random(2);
-      double[][] mix = MIX;
       long start = System.nanoTime();
       long end = start + seconds * 1_000_000_000L;
       for (long i = 0; System.nanoTime() < end; i++) {
-        String key = "k" + (i % 64);
+        String key = "k" + (i % KEYS);
         producer.send(new ProducerRecord<>(c.eventsTopics().get(0),
             key.getBytes(StandardCharsets.UTF_8),
             json(key, System.currentTimeMillis(), sample(rng, mix))));

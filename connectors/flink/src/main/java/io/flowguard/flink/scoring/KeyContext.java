@@ -10,8 +10,9 @@ import io.flowguard.core.context.KeyHistory;
  * every key's history afresh (its {@link #schema} differs).
  *
  * <p>A Flink POJO (public fields, no-argument constructor): its class name is part of every checkpoint,
- * so it must not be renamed or moved. Size per key: {@code 8 k d + 40} bytes plus the model name,
- * e.g. 1.3 kB for k = 16, d = 10 and 170 bytes for k = 16, d = 1 (docs/configuration.md).
+ * so it must not be renamed or moved. Serialized size per key: {@code 8 k d + 37} bytes plus the model
+ * name, e.g. 1.3 kB for k = 16, d = 10 and 172 bytes for k = 16, d = 1 and the name "default"
+ * (docs/configuration.md; {@code KeyContextTest} measures it).
  */
 public final class KeyContext {
 

@@ -45,8 +45,11 @@ public final class ModelSwapPolicy {
     Lineage lineage = m.provenance().lineage().orElseGet(() -> new Lineage(OptionalInt.empty(),
         Lineage.Trigger.INITIAL, "", m.provenance().trainingRows(), OptionalInt.empty(), Double.NaN,
         Double.NaN));
+    // Every other part as it was: the recommended rate, the feature statistics and a time-aware
+    // model's context (without it, its conditional flow would not even make a model).
     return new FlowModel(m.name(), m.version(), m.preprocessor(), m.flow(), m.calibration(),
-        m.provenance().withLineage(lineage.withSchemaChange(true)));
+        m.provenance().withLineage(lineage.withSchemaChange(true)), m.recommendedFalseAlarmRate(),
+        m.featureStatistics(), m.context());
   }
 
   /** Whether the model's lineage declares that it changes its model's feature schema. */
