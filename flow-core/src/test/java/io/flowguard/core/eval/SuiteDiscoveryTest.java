@@ -30,16 +30,18 @@ class SuiteDiscoveryTest {
     write("alpha.csv", "a,label\n1,0\n");
     write("skab/valve1/0.csv", "datetime,s1,s2,label\n2020-03-09 10:14:33,0.1,0.2,0\n");
     write("nolabel.csv", "a,b\n1,2\n");
+    write("mixed.csv", "id,s1,label\nx17,0.1,0\n");
     write("labels.json", "{}");
     write(".hidden/x.csv", "a,label\n1,0\n");
     Suite.Discovery d = Suite.discover(root, "label");
-    assertEquals(List.of("alpha", "nab/cat/series", "zeta"), d.datasets().stream().map(Suite.Entry::name).toList());
-    assertEquals(List.of(Suite.Kind.TABULAR, Suite.Kind.SERIES, Suite.Kind.TABULAR),
-        d.datasets().stream().map(Suite.Entry::kind).toList());
-    assertEquals(List.of("labels.json", "nolabel.csv", "skab/valve1/0.csv"),
+    assertEquals(List.of("alpha", "nab/cat/series", "skab/valve1/0", "zeta"),
+        d.datasets().stream().map(Suite.Entry::name).toList());
+    assertEquals(List.of(Suite.Kind.TABULAR, Suite.Kind.SERIES, Suite.Kind.MULTIVARIATE, Suite.Kind.TABULAR),
+        d.datasets().stream().map(Suite.Entry::kind).toList(), "a time column first makes a multivariate series");
+    assertEquals(List.of("labels.json", "mixed.csv", "nolabel.csv"),
         d.skipped().stream().map(Suite.Skipped::relativePath).toList(), "hidden folders are ignored");
-    assertTrue(d.skipped().get(2).reason().contains("'datetime' is not numeric"), d.skipped().get(2).reason());
-    assertTrue(d.skipped().get(1).reason().contains("not the label column 'label'"), d.skipped().get(1).reason());
+    assertTrue(d.skipped().get(1).reason().contains("'id' is not numeric"), d.skipped().get(1).reason());
+    assertTrue(d.skipped().get(2).reason().contains("not the label column 'label'"), d.skipped().get(2).reason());
   }
 
   @Test
