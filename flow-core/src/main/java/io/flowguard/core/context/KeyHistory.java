@@ -98,6 +98,37 @@ public final class KeyHistory {
   }
 
   /**
+   * Copies the held events, newest first, to {@code out[off..off + count() x dim())}: the raw history as
+   * {@link RawContexts} keeps it. Returns {@link #count()}.
+   */
+  public int copyNewestFirst(double[] out, int off) {
+    for (int j = 0; j < count; j++) {
+      System.arraycopy(ring, Math.floorMod(head - 1 - j, window) * dim, out, off + j * dim, dim);
+    }
+    return count;
+  }
+
+  /**
+   * Sets the history to the {@code events} rows at {@code newestFirst[off..]}, newest first (the layout of
+   * {@link #copyNewestFirst}), without an event time: {@link #admit} then keeps it whatever the next event's
+   * time, so it is a history already admitted, e.g. to encode a stored row's context.
+   */
+  public void restoreNewestFirst(double[] newestFirst, int off, int events) {
+    if (events < 0 || events > window || off < 0 || off + events * dim > newestFirst.length) {
+      throw new IllegalArgumentException(events + " events at offset " + off + " of " + newestFirst.length
+          + " values do not fit a history of " + window + " x " + dim);
+    }
+    // The newest at the slot before head 0 (the last one), the next older before it, and so on.
+    for (int j = 0; j < events; j++) {
+      System.arraycopy(newestFirst, off + j * dim, ring, (window - 1 - j) * dim, dim);
+    }
+    Arrays.fill(ring, 0, (window - events) * dim, 0.0);
+    head = 0;
+    count = events;
+    newestTime = NO_TIME;
+  }
+
+  /**
    * Applies the spec's history rules to an event at {@code time} before it is scored: clears the history
    * after a long gap or for an event too far out of order, and says which.
    */
