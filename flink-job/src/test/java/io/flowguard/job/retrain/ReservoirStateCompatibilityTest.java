@@ -24,15 +24,19 @@ import org.junit.jupiter.api.Test;
 class ReservoirStateCompatibilityTest {
 
   @Test
-  void aReservoirRowOfFlowguard01Restores() throws IOException {
+  void aReservoirRowOfFlowguard01RestoresAsARowWithoutContext() throws IOException {
     ReservoirRow row = restore(ReservoirRow.class, "reservoir-row-0.1.bin");
     assertEquals(new ReservoirRow("pump-1", 1_700_000_000_000L, new double[] {1.5, -2.25, 3.0}), row);
+    assertEquals(0, row.contextHistory().length);
+    assertEquals(0, row.contextFields().length);
+    assertEquals(0, row.historyEvents());
   }
 
   @Test
-  void reservoirBookkeepingOfFlowguard01Restores() throws IOException {
+  void reservoirBookkeepingOfFlowguard01RestoresAsRowsWithoutContext() throws IOException {
     ReservoirMeta meta = restore(ReservoirMeta.class, "reservoir-meta-0.1.bin");
     assertEquals(new ReservoirMeta(new String[] {"a", "b", "c"}, 10, 25, 3), meta);
+    assertEquals(0, meta.contextLayout());
   }
 
   /** Reads a fixture as a restore does, then writes and reads it with the current serializer. */
