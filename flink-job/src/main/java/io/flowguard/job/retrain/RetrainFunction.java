@@ -57,7 +57,11 @@ import org.slf4j.LoggerFactory;
  * unless its tail probability under the champion is below {@code driftMinTailProbability}: gross
  * outliers stay out, the new normal gets in. A regime that the champion finds grossly impossible
  * everywhere is not learnt automatically; a person retrains it offline ({@code flowguard retrain}).
- * The reservoir ({@link Reservoir}) bounds rows per model and per key.
+ * The reservoir ({@link Reservoir}) bounds rows per model and per key. A time-aware model's row
+ * also keeps the raw context its scored event carries (the pipeline turns this on with retraining:
+ * {@code ScoringSettings.withRawContexts}); rows of two context layouts never mix (a new layout
+ * empties the reservoir), and the training gets each row's context ({@link Retraining} rejects a
+ * time-aware champion's rows without one as {@code MISSING_CONTEXT}).
  *
  * <p><b>Schedule.</b> A processing-time timer per model fires every {@code interval}; with the
  * drift trigger, a declared drift also starts a retraining as soon as it has {@code minRows} drift

@@ -95,6 +95,7 @@ class TimeAwareRetrainingTest {
   @Test
   void theChallengerOfATimeAwareChampionKeepsItsContextDefinitionAndIsPromoted() {
     Outcome o = Retraining.run(refresh(series(3000, 0.9, 12), 5));
+    System.out.println("same dynamics: " + o.message());
     assertTrue(o.promoted(), o.message());
     FlowModel c = o.challenger().orElseThrow();
     assertEquals(4, c.version());
@@ -124,6 +125,7 @@ class TimeAwareRetrainingTest {
     // At phi = -0.5 a key swings around its set point where the champion expects persistence: its predicted
     // mean is off by 1.4 (x - s), sd 0.49 against a noise sd of 0.3, about 1.3 nats per event.
     Outcome o = Retraining.run(refresh(series(3000, -0.5, 14), 5));
+    System.out.println("dynamics changed: " + o.message());
     assertTrue(o.promoted(), o.message());
     assertTrue(o.metrics().championNll() > o.metrics().challengerNll() + 0.6, o.message());
   }
