@@ -3,7 +3,8 @@ package io.flowguard.core.context;
 import java.util.Arrays;
 
 /**
- * The recent past of one key: its last k preprocessed feature vectors in a ring buffer, and the event
+ * The recent past of one key: its last k feature vectors in a ring buffer (raw ones wherever
+ * the history outlives a model: the job, scoring, {@link RawContexts}), and the event
  * time of the newest. Updated in place (no allocation per event); the arrays are exposed for keyed state
  * ({@link #ring()}, {@link #head()}, {@link #count()}, {@link #newestTime()} and {@link #restore}).
  *
