@@ -125,7 +125,9 @@ public final class FlowguardPipeline {
   /** A pipeline with explicit scoring and retraining settings (e.g. another trainer). */
   public FlowguardPipeline(JobConfig config, ScoringSettings settings, RetrainSettings retrain) {
     this.config = Objects.requireNonNull(config, "config");
-    this.settings = Objects.requireNonNull(settings, "settings");
+    // In-job retraining keeps each reservoir row's raw context for time-aware models: the scoring operator
+    // attaches it to the scored events (not to the scores topic's records) only then.
+    this.settings = Objects.requireNonNull(settings, "settings").withRawContexts(config.retrainEnabled());
     this.retrain = Objects.requireNonNull(retrain, "retrain");
   }
 

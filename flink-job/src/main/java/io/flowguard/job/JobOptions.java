@@ -263,8 +263,9 @@ public final class JobOptions {
           .intType()
           .defaultValue(10_000)
           .withDeprecatedKeys("retrain.reservoir.size")
-          .withDescription("Most normal events kept per model for retraining (about 110 bytes of"
-              + " state each for 10 features).");
+          .withDescription("Most normal events kept per model for retraining (about 120 bytes of"
+              + " state each for 10 features; a time-aware model's rows also keep their raw context,"
+              + " 8 bytes per value: about 1.4 kB each for 10 features and 16 previous events).");
 
   public static final ConfigOption<Reservoir.Algorithm> RETRAIN_RESERVOIR_ALGORITHM =
       ConfigOptions.key("flowguard.retrain.reservoir.algorithm")

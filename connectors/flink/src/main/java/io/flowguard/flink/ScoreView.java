@@ -57,6 +57,36 @@ public interface ScoreView {
     return false;
   }
 
+  /**
+   * Whether the operator carries the event's raw context ({@code ScoringSettings.withRawContexts}, on in the
+   * Kafka job while retraining is enabled) and the model is time-aware: then {@link #rawHistory}, {@link
+   * #contextFields} and {@link #contextLayout} describe what the event was scored against.
+   */
+  default boolean carriesRawContext() {
+    return false;
+  }
+
+  /**
+   * With {@link #carriesRawContext}: the key's previous raw feature vectors the event was scored against,
+   * newest first ({@link #historyEvents} x features values, after the history rules), a fresh array; else empty.
+   */
+  default double[] rawHistory() {
+    return new double[0];
+  }
+
+  /** With {@link #carriesRawContext}: the event's declared context fields, a fresh array; else empty. */
+  default double[] contextFields() {
+    return new double[0];
+  }
+
+  /**
+   * With {@link #carriesRawContext}: a fingerprint of the model's context layout (its features, context fields
+   * and window), so that contexts of different layouts are never mixed; 0 otherwise.
+   */
+  default int contextLayout() {
+    return 0;
+  }
+
   /** One result per configured typicality window, in configuration order (a fresh array). */
   TypicalityResult[] typicality();
 

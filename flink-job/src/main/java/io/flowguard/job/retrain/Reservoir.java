@@ -1,5 +1,7 @@
 package io.flowguard.job.retrain;
 
+import io.flowguard.core.context.ContextSpec;
+import io.flowguard.core.context.RawContexts;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
@@ -86,9 +88,12 @@ public final class Reservoir {
   /** The outcome of {@link #offer}: what happened and the bookkeeping after it. */
   public record Offer(Admission admission, ReservoirMeta meta) {}
 
-  /** The rows a training uses, row-major, with what the lineage says about them. */
+  /**
+   * The rows a training uses, row-major, with what the lineage says about them and, when asked for
+   * a time-aware model, each row's raw context.
+   */
   public record Snapshot(double[] values, int rows, int keys, long firstEventTime,
-      long lastEventTime) {}
+      long lastEventTime, java.util.Optional<RawContexts> contexts) {}
 
   private final int capacity;
   private final int perKeyCap;
@@ -230,34 +235,59 @@ public final class Reservoir {
     return meta.with(size, meta.offered(), 0);
   }
 
-  /** Empties the reservoir; it takes rows of {@code featureNames} from now on. */
-  public ReservoirMeta clear(ReservoirMeta meta, String[] featureNames, Store store)
-      throws Exception {
+  /**
+   * Empties the reservoir; it takes rows of {@code featureNames} whose contexts have the layout
+   * {@code contextLayout} (0: rows without context) from now on.
+   */
+  public ReservoirMeta clear(ReservoirMeta meta, String[] featureNames, int contextLayout,
+      Store store) throws Exception {
     for (int slot = 0; slot < meta.size(); slot++) {
       store.removeRow(slot);
     }
     store.clearCounts(false);
     store.clearCounts(true);
-    return new ReservoirMeta(featureNames.clone(), 0, 0, 0);
+    return new ReservoirMeta(featureNames.clone(), 0, 0, 0, contextLayout);
   }
 
-  /** The rows a training uses: the drift rows only, or all of them. */
+  /** As {@link #clear(ReservoirMeta, String[], int, Store)} for rows without context. */
+  public ReservoirMeta clear(ReservoirMeta meta, String[] featureNames, Store store)
+      throws Exception {
+    return clear(meta, featureNames, 0, store);
+  }
+
+  /** The rows a training uses: the drift rows only, or all of them; no contexts. */
   public static Snapshot snapshot(ReservoirMeta meta, boolean driftRowsOnly, Store store)
       throws Exception {
+    return snapshot(meta, driftRowsOnly, java.util.Optional.empty(), store);
+  }
+
+  /**
+   * The rows a training uses, with each row's raw context under {@code context} when present (the
+   * rows must carry contexts of that definition: the caller checks {@link
+   * ReservoirMeta#contextLayout()}).
+   */
+  public static Snapshot snapshot(ReservoirMeta meta, boolean driftRowsOnly,
+      java.util.Optional<ContextSpec> context, Store store) throws Exception {
     int n = driftRowsOnly ? meta.driftRows() : meta.size();
     int d = meta.featureNames().length;
     double[] values = new double[n * d];
     Set<String> keys = new HashSet<>();
     long first = Long.MAX_VALUE;
     long last = Long.MIN_VALUE;
+    RawContexts.Builder contexts = context.map(c -> new RawContexts.Builder(c,
+        java.util.List.of(meta.featureNames()), n)).orElse(null);
     for (int i = 0; i < n; i++) {
       ReservoirRow r = store.row(i);
       System.arraycopy(r.features(), 0, values, i * d, d);
       keys.add(r.key());
       first = Math.min(first, r.eventTime());
       last = Math.max(last, r.eventTime());
+      if (contexts != null) {
+        contexts.add(r.contextHistory(), r.historyEvents(), r.eventTime(), r.contextFields(), 0);
+      }
     }
-    return new Snapshot(values, n, keys.size(), first, last);
+    return new Snapshot(values, n, keys.size(), first, last,
+        java.util.Optional.ofNullable(contexts).map(RawContexts.Builder::build));
   }
 
   private static void add(Store store, String key, int all, int drift) throws Exception {

@@ -16,10 +16,19 @@ import java.util.Objects;
  * @param offered rows offered to the reservoir since it was last emptied (the {@code n} of
  *     reservoir sampling)
  * @param driftRows rows admitted since the drift was declared (0 without a drift)
+ * @param contextLayout the layout of the rows' raw contexts (the scoring model's {@code
+ *     KeyContext.schemaOf}, carried by its scored events); 0: the rows carry none. Added after
+ *     Flowguard 0.1, whose savepoints restore it as 0, which their rows are.
  */
-public record ReservoirMeta(String[] featureNames, int size, long offered, int driftRows) {
+public record ReservoirMeta(String[] featureNames, int size, long offered, int driftRows,
+    int contextLayout) {
 
-  public static final ReservoirMeta EMPTY = new ReservoirMeta(new String[0], 0, 0, 0);
+  public static final ReservoirMeta EMPTY = new ReservoirMeta(new String[0], 0, 0, 0, 0);
+
+  /** The bookkeeping of rows without contexts. */
+  public ReservoirMeta(String[] featureNames, int size, long offered, int driftRows) {
+    this(featureNames, size, offered, driftRows, 0);
+  }
 
   public ReservoirMeta {
     Objects.requireNonNull(featureNames, "featureNames");
@@ -30,23 +39,25 @@ public record ReservoirMeta(String[] featureNames, int size, long offered, int d
   }
 
   ReservoirMeta with(int newSize, long newOffered, int newDriftRows) {
-    return new ReservoirMeta(featureNames, newSize, newOffered, newDriftRows);
+    return new ReservoirMeta(featureNames, newSize, newOffered, newDriftRows, contextLayout);
   }
 
   @Override
   public boolean equals(Object o) {
     return o instanceof ReservoirMeta m && Arrays.equals(featureNames, m.featureNames)
-        && size == m.size && offered == m.offered && driftRows == m.driftRows;
+        && size == m.size && offered == m.offered && driftRows == m.driftRows
+        && contextLayout == m.contextLayout;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(Arrays.hashCode(featureNames), size, offered, driftRows);
+    return Objects.hash(Arrays.hashCode(featureNames), size, offered, driftRows, contextLayout);
   }
 
   @Override
   public String toString() {
     return "ReservoirMeta[" + Arrays.toString(featureNames) + ", size " + size + ", offered "
-        + offered + ", drift rows " + driftRows + "]";
+        + offered + ", drift rows " + driftRows
+        + (contextLayout == 0 ? "" : ", context layout " + contextLayout) + "]";
   }
 }

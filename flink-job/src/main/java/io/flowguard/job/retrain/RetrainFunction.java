@@ -12,6 +12,7 @@ import io.flowguard.core.model.Lineage;
 import io.flowguard.core.model.ModelFormat;
 import io.flowguard.core.model.Retraining;
 import io.flowguard.core.train.TrainingListener;
+import io.flowguard.flink.scoring.KeyContext;
 import io.flowguard.flink.scoring.ModelSwapPolicy;
 import io.flowguard.flink.scoring.ScoringSettings;
 import io.flowguard.job.scoring.StoredModel;
@@ -56,7 +57,11 @@ import org.slf4j.LoggerFactory;
  * unless its tail probability under the champion is below {@code driftMinTailProbability}: gross
  * outliers stay out, the new normal gets in. A regime that the champion finds grossly impossible
  * everywhere is not learnt automatically; a person retrains it offline ({@code flowguard retrain}).
- * The reservoir ({@link Reservoir}) bounds rows per model and per key.
+ * The reservoir ({@link Reservoir}) bounds rows per model and per key. A time-aware model's row
+ * also keeps the raw context its scored event carries (the pipeline turns this on with retraining:
+ * {@code ScoringSettings.withRawContexts}); rows of two context layouts never mix (a new layout
+ * empties the reservoir), and the training gets each row's context ({@link Retraining} rejects a
+ * time-aware champion's rows without one as {@code MISSING_CONTEXT}).
  *
  * <p><b>Schedule.</b> A processing-time timer per model fires every {@code interval}; with the
  * drift trigger, a declared drift also starts a retraining as soon as it has {@code minRows} drift
@@ -230,13 +235,15 @@ public final class RetrainFunction
       return;
     }
     ReservoirMeta m = meta.value();
-    if (m == null || !Arrays.equals(m.featureNames(), e.featureNames())) {
+    if (m == null || !Arrays.equals(m.featureNames(), e.featureNames())
+        || m.contextLayout() != e.contextLayout()) {
       if (m != null && m.size() > 0) {
-        LOG.info("Model '{}' now has features {}; the retraining reservoir of {} rows with {} is"
-            + " emptied", model, Arrays.toString(e.featureNames()), m.size(),
-            Arrays.toString(m.featureNames()));
+        LOG.info("Model '{}' now has features {}{}; the retraining reservoir of {} rows with {}{} is"
+            + " emptied", model, Arrays.toString(e.featureNames()), contextNote(e.contextLayout()),
+            m.size(), Arrays.toString(m.featureNames()), contextNote(m.contextLayout()));
       }
-      m = reservoir.clear(m == null ? ReservoirMeta.EMPTY : m, e.featureNames(), store);
+      m = reservoir.clear(m == null ? ReservoirMeta.EMPTY : m, e.featureNames(),
+          e.contextLayout(), store);
     }
 
     boolean alert = e.anomaly() || e.typicalityAlarm();
@@ -272,8 +279,8 @@ public final class RetrainFunction
       admit = true;
     }
     if (admit) {
-      Reservoir.Offer offer = reservoir.offer(m,
-          new ReservoirRow(e.key(), e.eventTime(), e.features()), after.declared(), store);
+      Reservoir.Offer offer = reservoir.offer(m, new ReservoirRow(e.key(), e.eventTime(),
+          e.features(), e.contextHistory(), e.contextFields()), after.declared(), store);
       m = offer.meta();
       if (offer.admission().kept()) {
         metrics.admitted.inc();
@@ -363,6 +370,14 @@ public final class RetrainFunction
           + " but the champion v" + champion.version() + " has " + schema);
       return;
     }
+    if (champion.context().isPresent() && m.contextLayout() != 0
+        && m.contextLayout() != contextLayout(champion)) {
+      // Rows scored under another window or other context fields: the next scored event (of the
+      // champion's layout) empties the reservoir, which then fills with rows the champion can use.
+      skips.skip(model, "the reservoir's rows carry contexts of another layout than the champion v"
+          + champion.version() + "'s (" + champion.context().get().describe() + ")");
+      return;
+    }
     long attempt = p.attempts() + 1;
     long now = timers.currentProcessingTime();
     submit(model, attempt, trigger, champion, driftRows, now);
@@ -380,13 +395,18 @@ public final class RetrainFunction
     ReservoirMeta m = meta.value();
     DriftStatus d = drift.value();
     long driftDeclaredAt = driftRows && d != null && d.declared() ? d.declaredAt() : 0;
-    Reservoir.Snapshot rowsNow = Reservoir.snapshot(m, driftRows, store);
+    // A time-aware champion's challenger trains on each row's raw context; rows without one (from
+    // before contexts were kept) make Retraining reject the request as MISSING_CONTEXT.
+    java.util.Optional<io.flowguard.core.context.ContextSpec> context = champion.context()
+        .filter(c -> m.contextLayout() != 0 && m.contextLayout() == contextLayout(champion));
+    Reservoir.Snapshot rowsNow = Reservoir.snapshot(m, driftRows, context, store);
     String data = describe(rowsNow, driftRows, d);
     Dataset candidates = new Dataset("reservoir of model '" + model + "'",
         List.of(m.featureNames()), rowsNow.values(), rowsNow.rows());
-    Retraining.Request request = Retraining.Request.refresh(champion, candidates,
+    Retraining.Request refresh = Retraining.Request.refresh(champion, candidates,
         seed(model, attempt), Lineage.Trigger.ofCode(trigger), data,
         settings.validation(scoring.falseAlarmRate()));
+    Retraining.Request request = rowsNow.contexts().map(refresh::withContexts).orElse(refresh);
     ChallengerTrainer trainer = settings.trainer();
     TrainingListener throttle = new TrainingThrottle(settings.cpuShare(), closed);
     Future<Retraining.Outcome> result = executor.submit(() -> trainer.train(request, throttle));
@@ -716,6 +736,16 @@ public final class RetrainFunction
         ? " admitted since the drift declared at " + Instant.ofEpochMilli(d.declaredAt()) : "";
     return "retraining reservoir: " + s.rows() + " normal events of " + s.keys() + " keys" + which
         + span;
+  }
+
+  /** The layout fingerprint of a time-aware model's raw contexts, as its scored events carry it. */
+  static int contextLayout(FlowModel model) {
+    io.flowguard.core.context.ContextSpec c = model.context().orElseThrow();
+    return KeyContext.schemaOf(model.preprocessor().featureNames(), c.fields(), c.window());
+  }
+
+  private static String contextNote(int layout) {
+    return layout == 0 ? "" : " (raw contexts of layout " + layout + ")";
   }
 
   /** A seed that differs per model and attempt and is the same for a restarted attempt. */

@@ -14,6 +14,8 @@ public final class ContextRows {
 
   /** Share of full-history training rows shown a shortened history. */
   public static final double WARM_UP_SHARE = 0.1;
+  /** Mixed into the training seed for the draws of the shortened histories ({@link RawContexts#encode} too). */
+  static final long WARM_UP_SALT = 0x6A09E667F3BCC909L;
 
   private ContextRows() {}
 
@@ -35,7 +37,7 @@ public final class ContextRows {
     double[] c = new double[n * m];
     KeyHistory[] histories = new KeyHistory[seq.keyNames().size()];
     KeyHistory shortened = encoder.newHistory();
-    SplittableRandom rng = new SplittableRandom(seed ^ 0x6A09E667F3BCC909L);
+    SplittableRandom rng = new SplittableRandom(seed ^ WARM_UP_SALT);
     double[] fields = seq.fields();
     int nf = seq.fieldCount();
     for (int r = 0; r < n; r++) {

@@ -3,7 +3,8 @@ package io.flowguard.core.context;
 import java.util.Arrays;
 
 /**
- * The recent past of one key: its last k preprocessed feature vectors in a ring buffer, and the event
+ * The recent past of one key: its last k feature vectors in a ring buffer (raw ones wherever
+ * the history outlives a model: the job, scoring, {@link RawContexts}), and the event
  * time of the newest. Updated in place (no allocation per event); the arrays are exposed for keyed state
  * ({@link #ring()}, {@link #head()}, {@link #count()}, {@link #newestTime()} and {@link #restore}).
  *
@@ -95,6 +96,37 @@ public final class KeyHistory {
     this.head = head;
     this.count = count;
     this.newestTime = newestTime;
+  }
+
+  /**
+   * Copies the held events, newest first, to {@code out[off..off + count() x dim())}: the raw history as
+   * {@link RawContexts} keeps it. Returns {@link #count()}.
+   */
+  public int copyNewestFirst(double[] out, int off) {
+    for (int j = 0; j < count; j++) {
+      System.arraycopy(ring, Math.floorMod(head - 1 - j, window) * dim, out, off + j * dim, dim);
+    }
+    return count;
+  }
+
+  /**
+   * Sets the history to the {@code events} rows at {@code newestFirst[off..]}, newest first (the layout of
+   * {@link #copyNewestFirst}), without an event time: {@link #admit} then keeps it whatever the next event's
+   * time, so it is a history already admitted, e.g. to encode a stored row's context.
+   */
+  public void restoreNewestFirst(double[] newestFirst, int off, int events) {
+    if (events < 0 || events > window || off < 0 || off + events * dim > newestFirst.length) {
+      throw new IllegalArgumentException(events + " events at offset " + off + " of " + newestFirst.length
+          + " values do not fit a history of " + window + " x " + dim);
+    }
+    // The newest at the slot before head 0 (the last one), the next older before it, and so on.
+    for (int j = 0; j < events; j++) {
+      System.arraycopy(newestFirst, off + j * dim, ring, (window - 1 - j) * dim, dim);
+    }
+    Arrays.fill(ring, 0, (window - events) * dim, 0.0);
+    head = 0;
+    count = events;
+    newestTime = NO_TIME;
   }
 
   /**

@@ -4,6 +4,7 @@ import io.flowguard.core.context.ContextEncoder;
 import io.flowguard.core.context.ContextRows;
 import io.flowguard.core.context.ContextSpec;
 import io.flowguard.core.context.EventSequence;
+import io.flowguard.core.context.RawContexts;
 import io.flowguard.core.data.Dataset;
 import io.flowguard.core.data.Shuffle;
 import io.flowguard.core.flow.Flow;
@@ -161,15 +162,56 @@ public final class ModelTrainer {
         part[i] = kept[part[i]];
       }
     }
+    int rawDim = data.dim();
+    long seed = options.training().seed();
+    return fitInContext(data, split, context, options, listener, (pre, truncate) ->
+        ContextRows.build(context, data.values(), rawDim, pre.dim(), pre::apply, sequence, truncate, seed));
+  }
+
+  /**
+   * Trains and calibrates a time-aware model on rows whose contexts are given raw ({@link RawContexts}, e.g.
+   * the rows retraining kept, each with the history it was scored against): the rows are split into fit and
+   * calibration rows as {@link #train} splits them, the preprocessor is fitted on the fit rows, and every row's
+   * raw history is read through it. Training shows the warm-up share of shortened histories
+   * ({@link ContextRows#WARM_UP_SHARE}); calibration uses the full ones. The model conditions on
+   * {@code contexts.spec()}. Given the raw contexts of a whole sequence ({@link RawContexts#replay}), this is
+   * {@link #trainInContext(EventSequence, ContextSpec, Options, TrainingListener)} bit for bit.
+   *
+   * @param data the rows' raw features, in the order of {@code contexts.features()}
+   * @param contexts one raw context per row
+   */
+  public static Trained trainInContext(Dataset data, RawContexts contexts, Options options,
+                                       TrainingListener listener) {
+    if (contexts.rows() != data.rows() || !contexts.features().equals(data.columns())) {
+      throw new IllegalArgumentException("the raw contexts (" + contexts.rows() + " rows of histories of "
+          + contexts.features() + ") do not describe the " + data.rows() + " rows of " + data.columns());
+    }
+    int[][] split = splitRows(data, options.calibrationFraction(), options.training().seed());
+    long seed = options.training().seed();
+    return fitInContext(data, split, contexts.spec(), options, listener, (pre, truncate) ->
+        contexts.encode(new ContextEncoder(contexts.spec(), data.dim(), pre.dim(), pre::apply), truncate, seed));
+  }
+
+  /** The context vectors of every row of the data through a fitted preprocessor, shortened or not. */
+  @FunctionalInterface
+  private interface ContextsOf {
+    double[] build(Preprocessor pre, boolean truncate);
+  }
+
+  /**
+   * The common part of time-aware training: fit the preprocessor on the fit rows of {@code split}, train the
+   * conditional flow on them with shortened-history contexts, calibrate on the calibration rows with full ones.
+   */
+  private static Trained fitInContext(Dataset data, int[][] split, ContextSpec context, Options options,
+                                      TrainingListener listener, ContextsOf contexts) {
+    int n = data.rows();
     Dataset fit = data.rows(split[0]);
     Dataset cal = data.rows(split[1]);
     Preprocessor pre = Preprocessor.fit(data.columns(), fit.values(), fit.rows(), options.preprocessing());
-    int rawDim = data.dim();
     int d = pre.dim();
-    ContextEncoder.RowMap map = pre::apply;
     long seed = options.training().seed();
-    double[] trainingContext = ContextRows.build(context, data.values(), rawDim, d, map, sequence, true, seed);
-    double[] scoringContext = ContextRows.build(context, data.values(), rawDim, d, map, sequence, false, seed);
+    double[] trainingContext = contexts.build(pre, true);
+    double[] scoringContext = contexts.build(pre, false);
     int m = context.dim(d);
     FlowSpec spec = withDim(options.spec(), d).withContext(m);
     Flow flow = FlowFactory.create(spec, seed);

@@ -3,6 +3,9 @@ package io.flowguard.core.model;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.flowguard.core.context.ContextEncoder;
+import io.flowguard.core.context.ContextSpec;
+import io.flowguard.core.context.RawContexts;
 import io.flowguard.core.data.Dataset;
 import io.flowguard.core.data.Shuffle;
 import io.flowguard.core.flow.FlowSpec;
@@ -46,6 +49,14 @@ import java.util.SplittableRandom;
  * Mean NLLs of the two models are comparable although their preprocessors differ: both are densities
  * of the raw features (each NLL includes its preprocessor's log-Jacobian), evaluated on the same rows,
  * which neither model was trained or calibrated on.
+ *
+ * <p><b>Time-aware champions</b> ({@link FlowModel#context()}): every candidate row comes with its raw context
+ * ({@link Request#withContexts}: the key's previous raw events, the event time, the declared fields), without
+ * which the request is rejected as {@link Reason#MISSING_CONTEXT}. The challenger keeps the champion's
+ * {@link ContextSpec} and spec, is trained by {@link ModelTrainer#trainInContext(Dataset, RawContexts,
+ * ModelTrainer.Options, TrainingListener)} (its own preprocessing reads the raw histories), and both models
+ * score each held-out row given its context, each through its own preprocessing. Contexts given with a
+ * champion that has none are ignored.
  *
  * <p>Pure and thread-safe: nothing is shared between calls, the champion is only read, so the job may
  * run it on a background thread. The same request and seed give the same challenger parameters and
@@ -141,9 +152,14 @@ public final class Retraining {
    * @param trigger why this retraining runs (recorded in the lineage; not {@code ROLLBACK})
    * @param dataDescription what the candidates are, for the lineage and events (e.g. the topic window)
    * @param settings validation settings
+   * @param contexts the raw context of each candidate row (required with a time-aware champion, ignored with
+   *     a champion without context; without a champion, a time-aware first model is trained on them)
+   * @param heldOutContexts the raw context of each row of an explicit {@code heldOut} table (required with it
+   *     when the model is time-aware)
    */
   public record Request(String name, Optional<FlowModel> champion, Dataset candidates, Optional<Dataset> heldOut,
-                        long seed, Lineage.Trigger trigger, String dataDescription, Settings settings) {
+                        long seed, Lineage.Trigger trigger, String dataDescription, Settings settings,
+                        Optional<RawContexts> contexts, Optional<RawContexts> heldOutContexts) {
     public Request {
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(champion, "champion");
@@ -152,6 +168,15 @@ public final class Retraining {
       Objects.requireNonNull(trigger, "trigger");
       Objects.requireNonNull(dataDescription, "dataDescription");
       Objects.requireNonNull(settings, "settings");
+      Objects.requireNonNull(contexts, "contexts");
+      Objects.requireNonNull(heldOutContexts, "heldOutContexts");
+      if (contexts.isPresent() && contexts.get().rows() != candidates.rows()) {
+        throw new IllegalArgumentException("the request has " + candidates.rows() + " candidate rows but "
+            + contexts.get().rows() + " raw contexts: give one context per row");
+      }
+      if (heldOutContexts.isPresent() && heldOut.map(h -> h.rows() != heldOutContexts.get().rows()).orElse(true)) {
+        throw new IllegalArgumentException("raw contexts of held-out rows need the held-out table, one per row");
+      }
       if (trigger == Lineage.Trigger.ROLLBACK) {
         throw new IllegalArgumentException("a rollback re-publishes a version, it does not retrain: use"
             + " Retraining.rollback");
@@ -162,11 +187,30 @@ public final class Retraining {
       }
     }
 
+    /** A request without raw contexts (for a champion that scores events alone). */
+    public Request(String name, Optional<FlowModel> champion, Dataset candidates, Optional<Dataset> heldOut,
+                   long seed, Lineage.Trigger trigger, String dataDescription, Settings settings) {
+      this(name, champion, candidates, heldOut, seed, trigger, dataDescription, settings, Optional.empty(),
+          Optional.empty());
+    }
+
     /** Retrain the champion on candidates, holding out a seeded share of them. */
     public static Request refresh(FlowModel champion, Dataset candidates, long seed, Lineage.Trigger trigger,
                                   String dataDescription, Settings settings) {
       return new Request(champion.name(), Optional.of(champion), candidates, Optional.empty(), seed, trigger,
           dataDescription, settings);
+    }
+
+    /** This request with the raw context of each candidate row (what a time-aware champion conditions on). */
+    public Request withContexts(RawContexts rowContexts) {
+      return new Request(name, champion, candidates, heldOut, seed, trigger, dataDescription, settings,
+          Optional.of(rowContexts), heldOutContexts);
+    }
+
+    /** This request validating on an explicit table, each row with its raw context. */
+    public Request withHeldOut(Dataset table, RawContexts tableContexts) {
+      return new Request(name, champion, candidates, Optional.of(table), seed, trigger, dataDescription, settings,
+          contexts, Optional.of(tableContexts));
     }
 
     /** Train a first model (no champion: any challenger that passes the sanity checks is promoted). */
@@ -178,7 +222,8 @@ public final class Retraining {
 
     /** This request validating on an explicit table instead of a share of the candidates. */
     public Request withHeldOut(Dataset table) {
-      return new Request(name, champion, candidates, Optional.of(table), seed, trigger, dataDescription, settings);
+      return new Request(name, champion, candidates, Optional.of(table), seed, trigger, dataDescription, settings,
+          contexts, Optional.empty());
     }
   }
 
@@ -194,6 +239,11 @@ public final class Retraining {
     VALIDATED,
     /** Too few candidate (or held-out) rows to train and validate. */
     NOT_ENOUGH_DATA,
+    /**
+     * The champion is time-aware but the rows come without their contexts (or with contexts of another
+     * definition): a challenger cannot be trained or compared without each row's history.
+     */
+    MISSING_CONTEXT,
     /** Training itself failed (diverged, or the data cannot be modelled, e.g. every column constant). */
     TRAINING_FAILED,
     /** The challenger gave a non-finite NLL on a held-out row. */
@@ -250,8 +300,20 @@ public final class Retraining {
     }
   }
 
-  /** Rows kept by {@link #dropAnomalies} and how many were dropped. */
-  public record Filtered(Dataset kept, int dropped) {}
+  /**
+   * Rows kept by {@link #dropAnomalies} and how many were dropped; for a time-aware champion, the kept rows'
+   * raw contexts.
+   */
+  public record Filtered(Dataset kept, int dropped, Optional<RawContexts> contexts) {
+    public Filtered {
+      Objects.requireNonNull(kept, "kept");
+      Objects.requireNonNull(contexts, "contexts");
+    }
+
+    public Filtered(Dataset kept, int dropped) {
+      this(kept, dropped, Optional.empty());
+    }
+  }
 
   // ------------------------------------------------------------------------------------------ running
 
@@ -275,12 +337,28 @@ public final class Retraining {
     OptionalInt championVersion = champion.map(c -> OptionalInt.of(c.version())).orElse(OptionalInt.empty());
     Dataset candidates = schemaOrder(request.candidates(), champion, "the candidate rows");
     int n = candidates.rows();
+    // A time-aware champion's challenger conditions on what it does; a first model is time-aware when the
+    // rows come with contexts; a champion without context ignores any.
+    Optional<ContextSpec> context = champion.isPresent() ? champion.get().context()
+        : request.contexts().map(RawContexts::spec);
+    if (context.isPresent()) {
+      String missing = missingContext(request, context.get(), candidates);
+      if (missing != null) {
+        Metrics m = new Metrics(version, championVersion, Double.NaN, Double.NaN, Double.NaN, n, 0, 0, 0);
+        return rejected(Reason.MISSING_CONTEXT, missing, m);
+      }
+    }
+    Optional<RawContexts> contexts = context.isPresent() ? request.contexts() : Optional.empty();
 
     Dataset train;
     Dataset heldOut;
+    Optional<RawContexts> trainContexts;
+    Optional<RawContexts> heldOutContexts;
     if (request.heldOut().isPresent()) {
       train = candidates;
       heldOut = columnsInOrder(request.heldOut().get(), Optional.of(candidates.columns()), "the held-out rows");
+      trainContexts = contexts;
+      heldOutContexts = context.isPresent() ? request.heldOutContexts() : Optional.empty();
     } else {
       int nHold = (int) Math.round(n * s.holdOutFraction());
       int[] order = Shuffle.permutation(n, new SplittableRandom(request.seed() ^ HOLD_OUT_SALT));
@@ -290,6 +368,8 @@ public final class Retraining {
       Arrays.sort(trainRows);
       train = candidates.rows(trainRows);
       heldOut = candidates.rows(holdRows);
+      trainContexts = contexts.map(c -> c.select(trainRows));
+      heldOutContexts = contexts.map(c -> c.select(holdRows));
     }
     int minHeldOut = 5 * Calibration.MIN_VALIDATION;
     if (n < s.minRows() || heldOut.rows() < minHeldOut) {
@@ -317,7 +397,9 @@ public final class Retraining {
     long t0 = System.nanoTime();
     FlowModel challenger;
     try {
-      challenger = ModelTrainer.train(train, options, listener).model();
+      challenger = trainContexts.isPresent()
+          ? ModelTrainer.trainInContext(train, trainContexts.get(), options, listener).model()
+          : ModelTrainer.train(train, options, listener).model();
     } catch (TrainingException | IllegalArgumentException e) {
       double sec = (System.nanoTime() - t0) / 1e9;
       Metrics m = new Metrics(version, championVersion, Double.NaN, Double.NaN, Double.NaN, n, train.rows(),
@@ -326,9 +408,9 @@ public final class Retraining {
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
 
-    double[] challengerNll = challenger.nll(heldOut.values(), heldOut.rows());
+    double[] challengerNll = nll(challenger, heldOut, heldOutContexts);
     double challengerMean = mean(challengerNll);
-    double championMean = champion.map(c -> mean(c.nll(heldOut.values(), heldOut.rows()))).orElse(Double.NaN);
+    double championMean = champion.map(c -> mean(nll(c, heldOut, heldOutContexts))).orElse(Double.NaN);
     if (Double.isNaN(championMean) && champion.isPresent()) {
       championMean = Double.POSITIVE_INFINITY; // NaN only from inf - inf: the champion cannot score these rows
     }
@@ -431,6 +513,11 @@ public final class Retraining {
    * @throws IllegalArgumentException if a champion feature is not a column, or a value is not finite
    */
   public static Filtered dropAnomalies(FlowModel champion, Dataset rows, double falseAlarmRate) {
+    if (champion.context().isPresent()) {
+      throw new IllegalArgumentException("model '" + champion.name() + "' v" + champion.version() + " is time-aware ("
+          + champion.context().get().describe() + "): it flags a row given its key's history, so pass each row's raw"
+          + " context (dropAnomalies with RawContexts)");
+    }
     Dataset ordered = schemaOrder(rows, Optional.of(champion), "the rows to filter");
     Scorer scorer = new Scorer(champion, falseAlarmRate);
     int d = ordered.dim();
@@ -460,6 +547,41 @@ public final class Retraining {
   }
 
   /**
+   * As {@link #dropAnomalies(FlowModel, Dataset, double)}, each row scored given its raw context when the
+   * champion is time-aware (the kept rows keep their contexts, in {@link Filtered#contexts()}); a champion
+   * without context ignores the contexts.
+   *
+   * @param contexts one raw context per row, built under the champion's {@link ContextSpec}
+   * @throws IllegalArgumentException also if the contexts do not fit the rows or the champion's context
+   */
+  public static Filtered dropAnomalies(FlowModel champion, Dataset rows, RawContexts contexts, double falseAlarmRate) {
+    if (champion.context().isEmpty()) {
+      return dropAnomalies(champion, rows, falseAlarmRate);
+    }
+    Dataset ordered = schemaOrder(rows, Optional.of(champion), "the rows to filter");
+    if (!contexts.spec().equals(champion.context().get())) {
+      throw new IllegalArgumentException("the rows' contexts were built for " + contexts.spec().describe()
+          + " but model '" + champion.name() + "' v" + champion.version() + " conditions on "
+          + champion.context().get().describe());
+    }
+    checkContexts(contexts, ordered.columns(), "the rows to filter");
+    int[] keep = new int[ordered.rows()];
+    int kept = 0;
+    int batch = 1024;
+    for (int start = 0; start < ordered.rows(); start += batch) {
+      int[] chunk = java.util.stream.IntStream.range(start, Math.min(ordered.rows(), start + batch)).toArray();
+      double[] nll = nll(champion, ordered.rows(chunk), Optional.of(contexts.select(chunk)));
+      for (int i = 0; i < chunk.length; i++) {
+        if (!(champion.calibration().tailProbability(nll[i]) < falseAlarmRate)) {
+          keep[kept++] = chunk[i];
+        }
+      }
+    }
+    int[] keptRows = Arrays.copyOf(keep, kept);
+    return new Filtered(ordered.rows(keptRows), ordered.rows() - kept, Optional.of(contexts.select(keptRows)));
+  }
+
+  /**
    * The model to re-publish for a rollback: {@code old}'s parameters, preprocessing and calibration under
    * version {@code newest + 1}, stamped now and with the current model-format version, with a
    * {@link Lineage.Trigger#ROLLBACK} lineage naming {@code old}'s version (the rest of its provenance,
@@ -485,6 +607,68 @@ public final class Retraining {
         Optional.of(Lineage.rollback(old.version(), newest, data, rows)));
     return new FlowModel(old.name(), newest + 1, old.preprocessor(), old.flow(), old.calibration(), p,
         old.recommendedFalseAlarmRate(), old.featureStatistics(), old.context());
+  }
+
+  /**
+   * Why a request cannot train or compare a time-aware model (a sentence for the outcome), or null: rows
+   * without contexts, or contexts of another definition than the model's. A caller's mistake in contexts that
+   * are there (other features, a non-finite value) throws.
+   */
+  private static String missingContext(Request r, ContextSpec spec, Dataset candidates) {
+    String who = r.champion().map(c -> "the champion v" + c.version() + " is time-aware (" + spec.describe() + ")")
+        .orElse("the first model is time-aware (" + spec.describe() + ")");
+    String remedy = ": a challenger can neither be trained nor compared without each row's history; pass every row's"
+        + " raw context (its key's previous raw events, its event time and declared fields; Request.withContexts)";
+    if (r.contexts().isEmpty()) {
+      return who + " but the candidate rows come without their contexts" + remedy;
+    }
+    if (!r.contexts().get().spec().equals(spec)) {
+      return who + " but the candidate rows' contexts were built for " + r.contexts().get().spec().describe()
+          + remedy + " under the champion's definition";
+    }
+    checkContexts(r.contexts().get(), candidates.columns(), "the candidate rows");
+    if (r.heldOut().isPresent()) {
+      if (r.heldOutContexts().isEmpty()) {
+        return who + " but the held-out rows come without their contexts" + remedy;
+      }
+      if (!r.heldOutContexts().get().spec().equals(spec)) {
+        return who + " but the held-out rows' contexts were built for " + r.heldOutContexts().get().spec().describe()
+            + remedy + " under the champion's definition";
+      }
+      checkContexts(r.heldOutContexts().get(), candidates.columns(), "the held-out rows");
+    }
+    return null;
+  }
+
+  /** Contexts must describe the rows' features, in schema order, with finite values. */
+  private static void checkContexts(RawContexts c, List<String> schema, String what) {
+    if (!c.features().equals(schema)) {
+      throw new IllegalArgumentException("the contexts of " + what + " hold histories of " + c.features()
+          + " but the rows are " + schema + " (in schema order)");
+    }
+    int bad = firstNonFinite(c.history());
+    int badField = firstNonFinite(c.fields());
+    if (bad >= 0 || badField >= 0) {
+      throw new IllegalArgumentException("the contexts of " + what + " hold a non-finite "
+          + (bad >= 0 ? "history value in row " + bad / (c.spec().window() * c.rawDim())
+              : "context field in row " + badField / Math.max(1, c.spec().fields().size()))
+          + ": retraining needs finite contexts");
+    }
+  }
+
+  /** Each row's NLL under the model: given its raw context, through the model's own preprocessing, if time-aware. */
+  private static double[] nll(FlowModel model, Dataset rows, Optional<RawContexts> contexts) {
+    if (model.context().isEmpty()) {
+      return model.nll(rows.values(), rows.rows());
+    }
+    Preprocessor pre = model.preprocessor();
+    ContextEncoder encoder = new ContextEncoder(model.context().get(), pre.rawDim(), pre.dim(), pre::apply);
+    double[] c = contexts.orElseThrow().encode(encoder, false, 0L);
+    double[] lp = model.logDensity(rows.values(), c, rows.rows());
+    for (int i = 0; i < lp.length; i++) {
+      lp[i] = -lp[i];
+    }
+    return lp;
   }
 
   private static Outcome rejected(Reason reason, String message, Metrics m) {

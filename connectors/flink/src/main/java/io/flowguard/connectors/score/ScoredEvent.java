@@ -26,6 +26,16 @@ import java.util.Objects;
  *     event is an anomaly)
  * @param explanationNote what the explanation's features alone do not say (a joint anomaly, or why there
  *     is none); usually empty
+ * @param historyEvents a time-aware model's count of the key's previous events the score was conditioned
+ *     on; {@link #NOT_TIME_AWARE} for a model without context
+ * @param warmingUp whether a time-aware model had fewer previous events of the key than its window
+ * @param contextLayout the layout of the raw context carried ({@code KeyContext.schemaOf} of the model's
+ *     features, context fields and window), 0 when none is carried
+ * @param contextHistory the key's previous raw feature vectors the event was scored against, newest first
+ *     ({@code historyEvents x features} values), when the job carries raw contexts to its retraining (a
+ *     time-aware model with retraining on); empty otherwise. Never written to the scores topic.
+ * @param contextFields the event's declared context fields, when a raw context is carried; empty otherwise.
+ *     Never written to the scores topic.
  */
 public record ScoredEvent(
     String key,
@@ -42,9 +52,24 @@ public record ScoredEvent(
     Attribution[] explanation,
     String explanationNote,
     int historyEvents,
-    boolean warmingUp) {
+    boolean warmingUp,
+    int contextLayout,
+    double[] contextHistory,
+    double[] contextFields) {
 
   private static final Attribution[] NO_EXPLANATION = new Attribution[0];
+  /** The empty context arrays of events that carry none (shared: never modified). */
+  private static final double[] NO_CONTEXT = new double[0];
+
+  /** A scored event that carries no raw context (see {@link #contextHistory}). */
+  public ScoredEvent(String key, String model, String modelVersion, long eventTime, double logDensity,
+      double nll, double tailProbability, boolean anomaly, TypicalityResult[] typicality,
+      String[] featureNames, double[] features, Attribution[] explanation, String explanationNote,
+      int historyEvents, boolean warmingUp) {
+    this(key, model, modelVersion, eventTime, logDensity, nll, tailProbability, anomaly, typicality,
+        featureNames, features, explanation, explanationNote, historyEvents, warmingUp, 0, NO_CONTEXT,
+        NO_CONTEXT);
+  }
 
   /** {@link #historyEvents} of an event scored by a model without context. */
   public static final int NOT_TIME_AWARE = -1;
@@ -74,10 +99,17 @@ public record ScoredEvent(
     Objects.requireNonNull(features, "features");
     Objects.requireNonNull(explanation, "explanation");
     Objects.requireNonNull(explanationNote, "explanationNote");
+    Objects.requireNonNull(contextHistory, "contextHistory");
+    Objects.requireNonNull(contextFields, "contextFields");
     if (featureNames.length != features.length) {
       throw new IllegalArgumentException(
           featureNames.length + " feature names but " + features.length + " values");
     }
+  }
+
+  /** Whether the event carries the raw context it was scored against (for the job's retraining). */
+  public boolean carriesContext() {
+    return contextLayout != 0;
   }
 
   /** Whether any typicality window raised an alarm. */
@@ -107,7 +139,10 @@ public record ScoredEvent(
         && Arrays.equals(explanation, s.explanation)
         && explanationNote.equals(s.explanationNote)
         && historyEvents == s.historyEvents
-        && warmingUp == s.warmingUp;
+        && warmingUp == s.warmingUp
+        && contextLayout == s.contextLayout
+        && Arrays.equals(contextHistory, s.contextHistory)
+        && Arrays.equals(contextFields, s.contextFields);
   }
 
   @Override

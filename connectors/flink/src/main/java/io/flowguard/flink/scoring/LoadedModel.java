@@ -45,6 +45,11 @@ final class LoadedModel {
   final int contextSchema;
   /** The history of the key being scored, loaded from and stored to keyed state (reused; null without context). */
   final io.flowguard.core.context.KeyHistory history;
+  /**
+   * The key's history before the event being scored, newest first, when raw contexts are carried
+   * (ScoringSettings.withRawContexts; reused, window x features; null without context).
+   */
+  final double[] historyBefore;
   /** The operator's feature extractor bound to this schema; set on first use. */
   Object binding;
   /** Why the extractor cannot serve this schema, if it cannot; then every event is rejected. */
@@ -84,6 +89,7 @@ final class LoadedModel {
     this.contextSchema = context == null ? 0 : KeyContext.schemaOf(featureNames, fields, context.window());
     this.history = context == null ? null
         : new io.flowguard.core.context.KeyHistory(context.window(), featureNames.size());
+    this.historyBefore = context == null ? null : new double[context.window() * featureNames.size()];
   }
 
   /** Why a model file was not accepted. */

@@ -19,6 +19,9 @@ import io.flowguard.flink.ScoreView;
  */
 public final class RawEventScoring {
 
+  /** The context arrays of an event without a raw context (shared, never modified). */
+  private static final double[] NO_CONTEXT = new double[0];
+
   private RawEventScoring() {}
 
   /**
@@ -53,6 +56,7 @@ public final class RawEventScoring {
     return new ScoredEvent(raw.key(), s.model(), s.modelVersionText(), raw.eventTime(),
         s.logDensity(), s.nll(), s.tailProbability(), s.anomaly(), s.typicality(),
         s.featureNameArray(), s.features().clone(), s.explanation(), s.explanationNote(),
-        s.timeAware() ? s.historyEvents() : ScoredEvent.NOT_TIME_AWARE, s.warmingUp());
+        s.timeAware() ? s.historyEvents() : ScoredEvent.NOT_TIME_AWARE, s.warmingUp(), s.contextLayout(),
+        s.carriesRawContext() ? s.rawHistory() : NO_CONTEXT, s.carriesRawContext() ? s.contextFields() : NO_CONTEXT);
   }
 }

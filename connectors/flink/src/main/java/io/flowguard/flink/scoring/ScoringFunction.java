@@ -264,6 +264,7 @@ public final class ScoringFunction<T, S, R>
     restoredVersions.forEach(metrics::activeVersion);
     score = new Scorer.Score();
     view = new View();
+    view.carryContexts = settings.carriesRawContexts();
     budget = ExplanationBudget.perSecond(settings.explainPerSecond());
     pending = getRuntimeContext().getListState(pendingDescriptor);
     pendingCount = getRuntimeContext().getState(PENDING_COUNT);
@@ -442,6 +443,11 @@ public final class ScoringFunction<T, S, R>
       if (state == null) {
         state = new KeyContext();
       }
+    }
+    if (settings.carriesRawContexts()) {
+      // Before the kernel appends the event (and, when full, overwrites the oldest): the score view hands the
+      // first score.historyEvents of these to the mapper, the history after the rules were applied.
+      m.history.copyNewestFirst(m.historyBefore, 0);
     }
     boolean scored = m.kernel.scoreInContext(m.extracted, m.features.length, m.history, eventTime(event), score);
     if (scored) {
@@ -705,6 +711,8 @@ public final class ScoringFunction<T, S, R>
     private TypicalityResult[] results;
     boolean alarm;
     Explanation explanation;
+    /** Whether the operator carries raw contexts (its settings'). */
+    boolean carryContexts;
 
     void set(String key, LoadedModel model, Scorer.Score score, TypicalityResult[] results) {
       this.key = key;
@@ -761,6 +769,30 @@ public final class ScoringFunction<T, S, R>
     @Override
     public int historyEvents() {
       return score.historyEvents;
+    }
+
+    @Override
+    public boolean carriesRawContext() {
+      return model.historyBefore != null && carryContexts;
+    }
+
+    @Override
+    public double[] rawHistory() {
+      return carriesRawContext()
+          ? java.util.Arrays.copyOf(model.historyBefore, score.historyEvents * model.features.length)
+          : new double[0];
+    }
+
+    @Override
+    public double[] contextFields() {
+      return carriesRawContext()
+          ? java.util.Arrays.copyOfRange(model.extracted, model.features.length, model.extractedNames.size())
+          : new double[0];
+    }
+
+    @Override
+    public int contextLayout() {
+      return carriesRawContext() ? model.contextSchema : 0;
     }
 
     @Override

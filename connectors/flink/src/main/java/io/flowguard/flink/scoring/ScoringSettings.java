@@ -33,6 +33,7 @@ public final class ScoringSettings implements Serializable {
   private double explainPerSecond = DEFAULT_EXPLAIN_PER_SECOND;
   private java.util.Map<String, Double> modelRates = java.util.Map.of();
   private boolean recommendedRates;
+  private boolean rawContexts;
 
   /**
    * Explanations per second per operator instance at most, by default: an explanation costs about 1-5
@@ -100,7 +101,25 @@ public final class ScoringSettings implements Serializable {
     s.modelRates = modelRates;
     s.recommendedRates = recommendedRates;
     s.episodeUpdateEvery = episodeUpdateEvery;
+    s.rawContexts = rawContexts;
     return s;
+  }
+
+  /**
+   * The same settings carrying, for time-aware models, each event's raw context (the key's history before the
+   * event and its declared fields) to the score mapper ({@code ScoreView.rawHistory}): the Kafka job turns it
+   * on while retraining is enabled, whose reservoir keeps each row's context. Costs one copy of the history
+   * per event of a time-aware model; nothing for other models.
+   */
+  public ScoringSettings withRawContexts(boolean on) {
+    ScoringSettings s = copy(kernels, verificationKeys);
+    s.rawContexts = on;
+    return s;
+  }
+
+  /** Whether time-aware models' events carry their raw contexts (see {@link #withRawContexts}). */
+  public boolean carriesRawContexts() {
+    return rawContexts;
   }
 
   /**

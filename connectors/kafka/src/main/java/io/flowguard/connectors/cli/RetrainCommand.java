@@ -12,6 +12,9 @@ import io.flowguard.connectors.model.ModelEvents;
 import io.flowguard.connectors.model.ModelHistory;
 import io.flowguard.connectors.model.ModelRecord;
 import io.flowguard.connectors.model.ModelTopic;
+import io.flowguard.core.context.ContextSpec;
+import io.flowguard.core.context.KeyHistory;
+import io.flowguard.core.context.RawContexts;
 import io.flowguard.core.data.Dataset;
 import io.flowguard.core.model.FlowModel;
 import io.flowguard.core.model.Lineage;
@@ -28,6 +31,7 @@ import java.security.PrivateKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -73,6 +77,11 @@ import picocli.CommandLine.Option;
         "      --publish --model-topic flowguard-models",
         "",
         "Without --publish it is a dry run: validate, print the decision, write --out if given.",
+        "",
+        "A time-aware champion (trained with --context-window) is refreshed in context: each event's key",
+        "history is replayed from the window in offset order (the event's key and ts, as the job reads them,",
+        "under the model's gap and order rules, from the window's start), the anomaly filter and both models",
+        "judge each event given its history, and the challenger keeps the champion's context definition.",
         "",
         "Jobs that verify signatures (model.verification-keys) refuse unsigned models: give --sign KEY, as",
         "to 'flowguard publish' (with --out, OUT.sig is written beside the file too).",
@@ -207,7 +216,10 @@ public final class RetrainCommand implements Callable<Integer> {
       // Before any work: a refresh that cannot report its decision should not make one.
       ModelEvents.ensureTopic(props, eventsTopic);
     }
-    Window window = new Window(champion.preprocessor().featureNames(), name, maxEvents, seed, err);
+    Window window = new Window(champion.preprocessor().featureNames(), champion.context(), name, maxEvents, seed,
+        err);
+    champion.context().ifPresent(c -> err.printf("Time-aware champion: %s; each event is judged given its key's"
+        + " history in the window%n", c.describe()));
     Map<Integer, long[]> ranges = TopicReader.forEachSince(props, topic, from.toEpochMilli(), window::add);
     String dataWindow = describe(topic, ranges, from, until);
     if (window.rejected > 0) {
@@ -219,12 +231,18 @@ public final class RetrainCommand implements Callable<Integer> {
       err.printf("Kept a uniform sample of %d of the %d events (--max-events)%n", maxEvents, window.events);
     }
 
-    Retraining.Filtered filtered = Retraining.dropAnomalies(champion, window.table(), falseAlarmRate);
+    Optional<RawContexts> contexts = window.contexts();
+    Retraining.Filtered filtered = contexts.isPresent()
+        ? Retraining.dropAnomalies(champion, window.table(), contexts.get(), falseAlarmRate)
+        : Retraining.dropAnomalies(champion, window.table(), falseAlarmRate);
     err.printf(Locale.ROOT, "Dropped %d event(s) that v%d flags at false-alarm rate %.3g; %d remain%n",
         filtered.dropped(), champion.version(), falseAlarmRate, filtered.kept().rows());
 
     Retraining.Request request = Retraining.Request.refresh(champion, filtered.kept(), seed, Lineage.Trigger.OFFLINE,
         dataWindow, settings);
+    if (filtered.contexts().isPresent()) {
+      request = request.withContexts(filtered.contexts().get());
+    }
     Retraining.Outcome outcome = Retraining.run(request, new Progress(err));
     long now = System.currentTimeMillis();
     if (!outcome.promoted()) {
@@ -321,24 +339,38 @@ public final class RetrainCommand implements Callable<Integer> {
 
   /**
    * The decoded window, built record by record: the model's events in schema order (a uniform reservoir
-   * of at most {@code capacity}, seeded, once there are more), and counts of what was skipped.
+   * of at most {@code capacity}, seeded, once there are more), and counts of what was skipped. For a
+   * time-aware model, every event of the window joins its key's history (as the job's scoring does) and a
+   * kept event keeps the raw context it had: its key's previous events, event time and declared fields.
    */
   private static final class Window {
     private final EventCodec codec = new EventCodec();
     private final List<String> features;
+    /** The names resolved per event: the features, then a time-aware model's context fields. */
+    private final List<String> resolved;
+    private final ContextSpec context;
+    private final Map<String, KeyHistory> histories = new HashMap<>();
     private final String name;
     private final int capacity;
     private final SplittableRandom rng;
     private final PrintWriter err;
     private double[] values;
+    private double[] contextHistory = new double[0];
+    private int[] contextEvents = new int[0];
+    private long[] contextTimes = new long[0];
+    private double[] contextFields = new double[0];
     private long records;
     private long events;
     private long otherModels;
     private long rejected;
     private final Map<String, Long> reasons = new TreeMap<>();
 
-    Window(List<String> features, String name, int capacity, long seed, PrintWriter err) {
+    Window(List<String> features, Optional<ContextSpec> context, String name, int capacity, long seed,
+           PrintWriter err) {
       this.features = features;
+      this.context = context.orElse(null);
+      this.resolved = this.context == null ? features
+          : java.util.stream.Stream.concat(features.stream(), this.context.fields().stream()).toList();
       this.name = name;
       this.capacity = capacity;
       this.rng = new SplittableRandom(seed ^ 0x2545F4914F6CDD1DL);
@@ -354,9 +386,15 @@ public final class RetrainCommand implements Callable<Integer> {
         otherModels++;
         return;
       }
-      Parsed<Event> event = raw.flatMap(e -> codec.resolve(e, features));
+      Parsed<Event> event = raw.flatMap(e -> codec.resolve(e, resolved));
       if (event instanceof Parsed.Ok<Event> ok) {
         int d = features.size();
+        KeyHistory history = null;
+        if (context != null) {
+          // Before the event joins it: the history the job scored this event against.
+          history = histories.computeIfAbsent(ok.value().key(), k -> new KeyHistory(context.window(), d));
+          history.admit(context, ok.value().eventTime());
+        }
         // Reservoir sampling (algorithm R): every event of the window is kept with probability capacity / events.
         long slot = events < capacity ? events : rng.nextLong(events + 1);
         events++;
@@ -366,6 +404,12 @@ public final class RetrainCommand implements Callable<Integer> {
             values = Arrays.copyOf(values, (int) Math.min((long) capacity * d, Math.max(2L * values.length, (long) (row + 1) * d)));
           }
           System.arraycopy(ok.value().features(), 0, values, row * d, d);
+          if (history != null) {
+            keepContext(row, history, ok.value());
+          }
+        }
+        if (history != null) {
+          history.append(ok.value().features(), 0, ok.value().eventTime());
         }
         return;
       }
@@ -378,9 +422,39 @@ public final class RetrainCommand implements Callable<Integer> {
       rejected++;
     }
 
+    /** Stores the raw context of the event kept at {@code row}. */
+    private void keepContext(int row, KeyHistory history, Event e) {
+      int w = context.window() * features.size();
+      int nf = context.fields().size();
+      if (row >= contextEvents.length) {
+        int rows = (int) Math.min(capacity, Math.max(2L * contextEvents.length, Math.max(16, row + 1)));
+        contextHistory = Arrays.copyOf(contextHistory, rows * w);
+        contextEvents = Arrays.copyOf(contextEvents, rows);
+        contextTimes = Arrays.copyOf(contextTimes, rows);
+        contextFields = Arrays.copyOf(contextFields, rows * nf);
+      }
+      // A replaced row's older history may be longer: clear its slots first.
+      Arrays.fill(contextHistory, row * w, (row + 1) * w, 0.0);
+      contextEvents[row] = history.copyNewestFirst(contextHistory, row * w);
+      contextTimes[row] = e.eventTime();
+      System.arraycopy(e.features(), features.size(), contextFields, row * nf, nf);
+    }
+
     Dataset table() {
       int rows = (int) Math.min(events, capacity);
       return new Dataset("topic window", features, Arrays.copyOf(values, rows * features.size()), rows);
+    }
+
+    /** The kept events' raw contexts, for a time-aware model; empty otherwise. */
+    Optional<RawContexts> contexts() {
+      if (context == null) {
+        return Optional.empty();
+      }
+      int rows = (int) Math.min(events, capacity);
+      int w = context.window() * features.size();
+      int nf = context.fields().size();
+      return Optional.of(new RawContexts(context, features, Arrays.copyOf(contextHistory, rows * w),
+          Arrays.copyOf(contextEvents, rows), Arrays.copyOf(contextTimes, rows), Arrays.copyOf(contextFields, rows * nf)));
     }
   }
 
