@@ -5,6 +5,7 @@ import io.flowguard.core.data.Dataset;
 import io.flowguard.core.explain.Explainer;
 import io.flowguard.core.explain.Explanation;
 import io.flowguard.core.model.FlowModel;
+import io.flowguard.core.model.ModelFormat;
 import io.flowguard.core.model.ModelTrainer;
 import io.flowguard.core.train.TrainingListener;
 import java.io.IOException;
@@ -18,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 
 /**
@@ -48,15 +50,23 @@ public final class ExplanationBenchmark {
    * @param events anomalies per case
    * @param trainRows normal rows each model is fitted to
    * @param devSets development data sets (CSV with a 0/1 label column {@code label}) to train sampling flows on
+   * @param modelCache a directory where every trained model (and sampling flow) is written, and read back
+   *     instead of trained when a later run asks for the same one (same set, dimension, rows and seed): runs
+   *     that compare explainers then explain the same models and spend their time explaining
    */
-  public record Settings(List<Integer> dims, int events, int trainRows, long seed, List<Path> devSets) {}
+  public record Settings(List<Integer> dims, int events, int trainRows, long seed, List<Path> devSets,
+                         Optional<Path> modelCache) {}
 
   /** One method's hit rates on one case of one normal set. */
   public record Row(String normal, int dim, String anomalyCase, String method, int events, double top1, double top2) {}
 
-  /** Explanation latency per flagged event (explain(x, 3) of every anomaly of the set), one thread. */
+  /**
+   * Explanation latency per flagged event (explain(x, 3) of every anomaly of the set), one thread, and its
+   * work: rows scored through the flow per explanation (median, p99, and the mean of each phase).
+   */
   public record Latency(String normal, int dim, int events, double medianMicros, double p99Micros,
-                        double cpuMedianMicros, double cpuP99Micros) {}
+                        double cpuMedianMicros, double cpuP99Micros, double medianRows, double p99Rows,
+                        double meanScreenRows, double meanSearchRows, double meanPairRows) {}
 
   public record Result(List<Row> rows, List<Latency> latencies, boolean rcf) {}
 
@@ -96,7 +106,7 @@ public final class ExplanationBenchmark {
     for (Path p : s.devSets()) {
       progress.printf("training a sampling flow on %s...%n", p);
       progress.flush();
-      normals.add(flowSampled(p, s.seed()));
+      normals.add(flowSampled(p, s.seed(), s.modelCache()));
     }
     List<Row> rows = new ArrayList<>();
     List<Latency> latencies = new ArrayList<>();
@@ -120,8 +130,9 @@ public final class ExplanationBenchmark {
       names.add("x" + i);
     }
     Dataset data = new Dataset(normal.name(), names, train, n);
-    FlowModel model = ModelTrainer.train(data, ModelTrainer.Options.automatic("bench", 1, data, s.seed(), 0.2),
-        TrainingListener.NONE).model();
+    FlowModel model = cached(s.modelCache(), normal.name().replace(':', '-') + "-d" + d + "-rows" + n + "-seed" + s.seed(),
+        () -> ModelTrainer.train(data, ModelTrainer.Options.automatic("bench", 1, data, s.seed(), 0.2),
+            TrainingListener.NONE).model());
     double[] mean = new double[d];
     double[] sd = new double[d];
     double[] min = new double[d];
@@ -138,6 +149,7 @@ public final class ExplanationBenchmark {
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     List<Long> wall = new ArrayList<>();
     List<Long> cpu = new ArrayList<>();
+    List<Explainer.Cost> costs = new ArrayList<>();
     // Warm-up: the JIT compiles the search before anything is timed.
     double[] warm = normal.sample(100, rng, new int[100]);
     for (int r = 0; r < 100; r++) {
@@ -162,6 +174,7 @@ public final class ExplanationBenchmark {
         Explanation ex = explainer.explain(x, 3);
         cpu.add(threads.getCurrentThreadCpuTime() - c0);
         wall.add(System.nanoTime() - w0);
+        costs.add(explainer.lastCost());
         int[] flow = new int[2];
         for (int j = 0; j < 2; j++) {
           flow[j] = ex.present() && ex.features().size() > j ? names.indexOf(ex.features().get(j).feature()) : -1;
@@ -189,10 +202,12 @@ public final class ExplanationBenchmark {
       }
       progress.flush();
     }
-    latencies.add(latency(normal.name(), d, wall, cpu));
+    latencies.add(latency(normal.name(), d, wall, cpu, costs));
     Latency l = latencies.get(latencies.size() - 1);
-    progress.printf(Locale.ROOT, "  explanation latency: median %.0f us, p99 %.0f us (CPU %.0f / %.0f us)%n",
-        l.medianMicros(), l.p99Micros(), l.cpuMedianMicros(), l.cpuP99Micros());
+    progress.printf(Locale.ROOT, "  explanation latency: median %.0f us, p99 %.0f us (CPU %.0f / %.0f us);"
+        + " rows scored: median %.0f, p99 %.0f (mean screen %.1f, search %.1f, pairs %.1f)%n",
+        l.medianMicros(), l.p99Micros(), l.cpuMedianMicros(), l.cpuP99Micros(), l.medianRows(), l.p99Rows(),
+        l.meanScreenRows(), l.meanSearchRows(), l.meanPairRows());
   }
 
   /** Modifies {@code x} for the case and returns the features that cause the anomaly (empty: impossible). */
@@ -264,11 +279,44 @@ public final class ExplanationBenchmark {
     return new int[] {a, b};
   }
 
-  private static Latency latency(String name, int d, List<Long> wall, List<Long> cpu) {
+  private static Latency latency(String name, int d, List<Long> wall, List<Long> cpu, List<Explainer.Cost> costs) {
     long[] w = wall.stream().mapToLong(Long::longValue).sorted().toArray();
     long[] c = cpu.stream().mapToLong(Long::longValue).sorted().toArray();
-    return new Latency(name, d, w.length, w[w.length / 2] / 1e3, w[(int) Math.min(w.length - 1, Math.ceil(0.99 * w.length) - 1)] / 1e3,
-        c[c.length / 2] / 1e3, c[(int) Math.min(c.length - 1, Math.ceil(0.99 * c.length) - 1)] / 1e3);
+    long[] rows = costs.stream().mapToLong(Explainer.Cost::rows).sorted().toArray();
+    double n = costs.size();
+    return new Latency(name, d, w.length, w[w.length / 2] / 1e3, w[p99(w.length)] / 1e3, c[c.length / 2] / 1e3,
+        c[p99(c.length)] / 1e3, rows[rows.length / 2], rows[p99(rows.length)],
+        costs.stream().mapToInt(Explainer.Cost::screenRows).sum() / n,
+        costs.stream().mapToInt(Explainer.Cost::searchRows).sum() / n,
+        costs.stream().mapToInt(Explainer.Cost::pairRows).sum() / n);
+  }
+
+  /** The index of the 99th percentile of n sorted values (the nearest-rank definition). */
+  private static int p99(int n) {
+    return (int) Math.min(n - 1, Math.ceil(0.99 * n) - 1);
+  }
+
+  interface Training {
+    FlowModel train();
+  }
+
+  /** The model of that key from the cache directory, or trained (and written there when there is one). */
+  private static FlowModel cached(Optional<Path> cache, String key, Training training) {
+    if (cache.isEmpty()) {
+      return training.train();
+    }
+    Path file = cache.get().resolve(key + ".fgm");
+    try {
+      if (java.nio.file.Files.isRegularFile(file)) {
+        return ModelFormat.read(file);
+      }
+      FlowModel model = training.train();
+      java.nio.file.Files.createDirectories(cache.get());
+      ModelFormat.write(model, file);
+      return model;
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("model cache " + file + ": " + e.getMessage(), e);
+    }
   }
 
   // ------------------------------------------------------------------------------------- normal data
@@ -347,15 +395,16 @@ public final class ExplanationBenchmark {
   }
 
   /** Samples of a flow trained on the normal rows (label 0) of a development set. */
-  static Normal flowSampled(Path file, long seed) throws IOException {
+  static Normal flowSampled(Path file, long seed, Optional<Path> modelCache) throws IOException {
     Dataset all = DataReader.read(file);
     double[] label = all.column("label");
     Dataset features = all.without("label");
     int[] normalRows = java.util.stream.IntStream.range(0, all.rows()).filter(r -> label[r] == 0).toArray();
     Dataset normal = features.rows(normalRows);
-    FlowModel sampler = ModelTrainer.train(normal, ModelTrainer.Options.automatic("sampler", 1, normal, seed, 0.2),
-        TrainingListener.NONE).model();
     String name = "flow:" + file.getFileName().toString().replaceFirst("\\.csv$", "");
+    FlowModel sampler = cached(modelCache, "sampler-" + name.substring(5) + "-seed" + seed,
+        () -> ModelTrainer.train(normal, ModelTrainer.Options.automatic("sampler", 1, normal, seed, 0.2),
+            TrainingListener.NONE).model());
     int d = features.dim();
     // Correlated pairs and the marginal moments from a pilot sample.
     double[] pilot = draw(sampler, 20_000, seed + 1);
@@ -445,11 +494,13 @@ public final class ExplanationBenchmark {
       }
       sb.append('\n');
     }
-    sb.append("\n| normal data | d | explained events | median us | p99 us | CPU median us | CPU p99 us |\n");
-    sb.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    sb.append("\n| normal data | d | explained events | median us | p99 us | CPU median us | CPU p99 us"
+        + " | rows median | rows p99 | mean rows screen / search / pairs |\n");
+    sb.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     for (Latency l : r.latencies()) {
-      sb.append(String.format(Locale.ROOT, "| %s | %d | %d | %.0f | %.0f | %.0f | %.0f |%n", l.normal(), l.dim(),
-          l.events(), l.medianMicros(), l.p99Micros(), l.cpuMedianMicros(), l.cpuP99Micros()));
+      sb.append(String.format(Locale.ROOT, "| %s | %d | %d | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.1f / %.1f / %.1f |%n",
+          l.normal(), l.dim(), l.events(), l.medianMicros(), l.p99Micros(), l.cpuMedianMicros(), l.cpuP99Micros(),
+          l.medianRows(), l.p99Rows(), l.meanScreenRows(), l.meanSearchRows(), l.meanPairRows()));
     }
     return sb.toString();
   }

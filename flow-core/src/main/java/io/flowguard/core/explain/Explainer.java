@@ -59,6 +59,21 @@ public final class Explainer {
     }
   }
 
+  /**
+   * What one explanation cost, in rows scored through the flow's batch kernel (whose time is about linear
+   * in rows) and in kernel calls, by phase: a machine-independent measure of the work.
+   *
+   * @param screenRows the event itself and the screening round
+   * @param searchRows the full searches of the single features
+   * @param pairRows the pair search (0 unless the event was a joint anomaly)
+   * @param kernelCalls batch kernel calls, all phases
+   */
+  public record Cost(int screenRows, int searchRows, int pairRows, int kernelCalls) {
+    public int rows() {
+      return screenRows + searchRows + pairRows;
+    }
+  }
+
   /** Features among which a joint anomaly's pair is searched (the top ones by single contribution). */
   public static final int PAIR_CANDIDATES = 4;
   /** Half-width of the central-difference stencil of the screening round, in standardized units. */
@@ -134,6 +149,10 @@ public final class Explainer {
   /** {@link #context} repeated once per evaluated row. */
   private double[] contextRows = new double[0];
   // Per flow column results of the single-feature searches.
+  // Rows scored per phase (0 screen, 1 full search, 2 pairs) and kernel calls of the last explanation.
+  private final int[] rowsByPhase = new int[3];
+  private int phase;
+  private int kernelCalls;
   private final double[] repairU;
   private final double[] repairLogP;
   private final double[] screen;
@@ -197,6 +216,11 @@ public final class Explainer {
     return nllThreshold;
   }
 
+  /** The cost of the last call of {@code explain} or {@code explainInContext}. */
+  public Cost lastCost() {
+    return new Cost(rowsByPhase[0], rowsByPhase[1], rowsByPhase[2], kernelCalls);
+  }
+
   /** Explains an event given as raw feature values in the model's order ({@code model().preprocessor().featureNames()}). */
   public Explanation explain(double[] rawFeatures, int k) {
     return explain(rawFeatures, 0, rawFeatures.length, k);
@@ -231,6 +255,9 @@ public final class Explainer {
 
   private Explanation explainWith(double[] rawFeatures, int offset, int length, int k, double[] eventContext) {
     this.context = eventContext;
+    Arrays.fill(rowsByPhase, 0);
+    kernelCalls = 0;
+    phase = 0;
     boolean known = stats.isPresent();
     if (k < 1) {
       throw new IllegalArgumentException("k must be at least 1, got " + k);
@@ -280,6 +307,7 @@ public final class Explainer {
       screenRound(dim);
       int refine = Math.min(dim, settings.refined() > 0 ? settings.refined() : Math.max(k + 2, PAIR_CANDIDATES));
       int[] chosen = mostPromising(refine);
+      phase = 1;
       fullSearch(chosen, refine);
     }
     for (int c = 0; c < dim; c++) {
@@ -322,6 +350,7 @@ public final class Explainer {
     boolean joint = !anyNonFinite && alert && dim >= 2 && -bestSingle > nllThreshold;
     Optional<PairContribution> pair = Optional.empty();
     if (joint && settings.pairSearch()) {
+      phase = 2;
       pair = pairSearch(baseLogP, logJacobian);
       if (pair.isPresent()) {
         // A joint anomaly's pair explains it better than any single feature: its two features lead.
@@ -584,6 +613,8 @@ public final class Explainer {
 
   /** log p of n rows, given the event's context for a time-aware model. */
   private void logProb(double[] x, int n) {
+    rowsByPhase[phase] += n;
+    kernelCalls++;
     if (context == null) {
       flow.logProb(x, n, lp, ws);
       return;
