@@ -161,6 +161,12 @@ final class EvaluateCommand implements Callable<Integer> {
           + " (default: none).")
   List<Path> explainDevSets = new ArrayList<>();
 
+  @Option(names = "--explain-model-cache", paramLabel = "DIR",
+      description = "With --explain: write every trained model (and sampling flow) to DIR and read it back instead"
+          + " of training when a later run asks for the same one, so runs comparing explainers explain the same"
+          + " models (default: none, train every time).")
+  Path explainModelCache;
+
   @Mixin
   TrainingOptions training;
 
@@ -311,7 +317,7 @@ final class EvaluateCommand implements Callable<Integer> {
     OutputPaths.checkDirectory(out, "--out");
     io.flowguard.core.eval.ExplanationBenchmark.Result r = io.flowguard.core.eval.ExplanationBenchmark.run(
         new io.flowguard.core.eval.ExplanationBenchmark.Settings(explainDims, explainEvents, explainTrainRows,
-            seeds.get(0), explainDevSets), err);
+            seeds.get(0), explainDevSets, Optional.ofNullable(explainModelCache)), err);
     String table = io.flowguard.core.eval.ExplanationBenchmark.markdown(r);
     stdout.print(table);
     Files.createDirectories(out);
