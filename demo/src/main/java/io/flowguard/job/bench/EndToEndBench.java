@@ -63,7 +63,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * and the time-aware one of the same architecture alternated (in ABBA order, so that a drift of the
  * machine's load weighs on both alike), N runs each after one short uncounted run of each; medians and
  * their ratio, of events per second and of events per CPU-second of the process (broker, job and
- * producer share it; the CPU figure is the one that other processes on a shared machine hardly move).
+ * producer share it).
  */
 public final class EndToEndBench {
 
@@ -376,8 +376,9 @@ public final class EndToEndBench {
   /**
    * The CPU time this process (broker, job and all) spent, sampled every 20 ms with the wall clock, so
    * that the CPU time between two wall-clock instants (the first and last scored record's write times)
-   * can be read afterwards. Events per CPU-second hardly move when other processes load the machine,
-   * which events per second do.
+   * can be read afterwards. Meant to depend less on other processes than events per second; on the
+   * shared 2-core VM it still varied up to 2x between runs of one model under other builds' load
+   * (bench/results-context-cost-2026-12-07.txt), so alternate and take medians all the same.
    */
   static final class CpuClock {
     private final List<long[]> samples = new ArrayList<>(); // {epoch millis, process CPU nanos}
