@@ -62,7 +62,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * <p>The cost of context ({@code --context-window K --runs N}): throughput only, the context-free model
  * and the time-aware one of the same architecture alternated (in ABBA order, so that a drift of the
  * machine's load weighs on both alike), N runs each after one short uncounted run of each; medians and
- * their ratio.
+ * their ratio, of events per second and of events per CPU-second of the process (broker, job and
+ * producer share it).
  */
 public final class EndToEndBench {
 
@@ -177,6 +178,8 @@ public final class EndToEndBench {
     List<String> rows = new ArrayList<>();
     double[] without = new double[runs];
     double[] with = new double[runs];
+    double[] withoutCpu = new double[runs];
+    double[] withCpu = new double[runs];
     String free = "k = 0";
     String aware = "k = " + window;
     // One short run of each first, not counted: the JIT compiles both models' paths before any figure.
@@ -191,6 +194,7 @@ public final class EndToEndBench {
         boolean context = (i == 0) == contextFirst;
         Throughput t = throughput(context ? aware : free, context ? model : contextFree, false);
         (context ? with : without)[r] = t.perSecond();
+        (context ? withCpu : withoutCpu)[r] = t.perCpuSecond();
         rows.add("  run " + (r + 1) + ": " + t.line().trim());
       }
     }
@@ -199,6 +203,10 @@ public final class EndToEndBench {
     rows.add(String.format(Locale.ROOT, "  median throughput, exactly-once: k = 0 %.0f events/s %s, k = %d %.0f"
         + " events/s %s: ratio %.3f", m0, Arrays.toString(round(without)), window, mk, Arrays.toString(round(with)),
         mk / m0));
+    double c0 = median(withoutCpu);
+    double ck = median(withCpu);
+    rows.add(String.format(Locale.ROOT, "  median per CPU-second of the process:  k = 0 %.0f %s, k = %d %.0f %s: ratio %.3f",
+        c0, Arrays.toString(round(withoutCpu)), window, ck, Arrays.toString(round(withCpu)), ck / c0));
     return rows;
   }
 
@@ -212,8 +220,8 @@ public final class EndToEndBench {
     return Arrays.stream(v).mapToLong(Math::round).toArray();
   }
 
-  /** One throughput run: events per second and its report line. */
-  record Throughput(double perSecond, String line) {}
+  /** One throughput run: events per second, per CPU-second of the process, and its report line. */
+  record Throughput(double perSecond, double perCpuSecond, String line) {}
 
   /** Normal events: N(0, I) mixed by a fixed lower-triangular matrix (correlated features). */
   static final double[][] MIX = mixing(new Random(7));
@@ -349,14 +357,82 @@ public final class EndToEndBench {
         p.addModelSource(env,
             p.modelTopicSourceBuilder().setBounded(OffsetsInitializer.latest()).build())));
     long t0 = System.nanoTime();
-    env.execute("bench-throughput");
+    CpuClock cpu = CpuClock.start();
+    try {
+      env.execute("bench-throughput");
+    } finally {
+      cpu.stop();
+    }
     double wall = (System.nanoTime() - t0) / 1e9;
     long[] span = writeTimeSpan(c.scoresTopic());
     double perSecond = span[2] * 1000.0 / Math.max(1, span[1] - span[0]);
-    return new Throughput(perSecond, String.format(Locale.ROOT,
-        "  throughput, exactly-once, %-17s %8.0f events/s  (%d scored in %.1f s of processing;"
-            + " job wall time %.1f s with start-up)", label + ":", perSecond, span[2],
+    double perCpuSecond = span[2] / cpu.secondsBetween(span[0], span[1]);
+    return new Throughput(perSecond, perCpuSecond, String.format(Locale.ROOT,
+        "  throughput, exactly-once, %-17s %8.0f events/s, %6.0f per CPU-second  (%d scored in %.1f s of"
+            + " processing; job wall time %.1f s with start-up)", label + ":", perSecond, perCpuSecond, span[2],
         (span[1] - span[0]) / 1000.0, wall));
+  }
+
+  /**
+   * The CPU time this process (broker, job and all) spent, sampled every 20 ms with the wall clock, so
+   * that the CPU time between two wall-clock instants (the first and last scored record's write times)
+   * can be read afterwards. Meant to depend less on other processes than events per second; on the
+   * shared 2-core VM it still varied up to 2x between runs of one model under other builds' load
+   * (bench/results-context-cost-2026-12-07.txt), so alternate and take medians all the same.
+   */
+  static final class CpuClock {
+    private final List<long[]> samples = new ArrayList<>(); // {epoch millis, process CPU nanos}
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    private CpuClock() {
+      com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
+          java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+      thread = new Thread(() -> {
+        while (running) {
+          long[] sample = {System.currentTimeMillis(), os.getProcessCpuTime()};
+          synchronized (samples) {
+            samples.add(sample);
+          }
+          try {
+            Thread.sleep(20);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      }, "bench-cpu-clock");
+      thread.setDaemon(true);
+    }
+
+    static CpuClock start() {
+      CpuClock c = new CpuClock();
+      c.thread.start();
+      return c;
+    }
+
+    void stop() throws InterruptedException {
+      running = false;
+      thread.join();
+    }
+
+    /** CPU seconds between two epoch-millisecond instants, interpolated between samples. */
+    double secondsBetween(long fromMillis, long toMillis) {
+      return (at(toMillis) - at(fromMillis)) / 1e9;
+    }
+
+    private double at(long millis) {
+      synchronized (samples) {
+        long[] before = samples.get(0);
+        for (long[] s : samples) {
+          if (s[0] >= millis) {
+            return s[0] == before[0] ? s[1]
+                : before[1] + (s[1] - before[1]) * (double) (millis - before[0]) / (s[0] - before[0]);
+          }
+          before = s;
+        }
+        return before[1];
+      }
+    }
   }
 
   private String latency(String label, boolean trivial) throws Exception {
