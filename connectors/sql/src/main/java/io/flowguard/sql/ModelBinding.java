@@ -39,6 +39,14 @@ record ModelBinding(
       String sqlModel, ResolvedSchema input, ResolvedSchema output, FlowModel model, String source) {
     String modelSide = "Flowguard model '" + model.name() + "' v" + model.version() + " (" + source + ")";
     List<String> features = model.preprocessor().featureNames();
+    if (model.context().isPresent()) {
+      // ML_PREDICT scores each row alone: a time-aware model would see every row as a new key's first
+      // event, a different density from the one the model was trained and calibrated for.
+      throw new ValidationException(String.format("CREATE MODEL %s: %s is time-aware (%s): it scores each event"
+          + " given its key's previous events, which ML_PREDICT, scoring rows one by one, cannot keep. Score it with"
+          + " the DataStream API (FlowguardScoring) or the Kafka job, or use a model trained without"
+          + " --context-window here.", sqlModel, modelSide, model.context().get().describe()));
+    }
     List<Column> inputColumns = input.getColumns();
     List<String> inputNames = new ArrayList<>();
     for (Column c : inputColumns) {

@@ -150,4 +150,27 @@ class PlanningErrorTest {
         at(model) + ", 'model-name' = 'fan'");
     assertMentions(m, "holds model 'pump', not the 'model-name' 'fan'");
   }
+
+  @Test
+  void aTimeAwareModelIsRefusedBecauseRowsCarryNoHistory() throws Exception {
+    int n = 400;
+    double[] x = new double[n * 3];
+    long[] t = new long[n];
+    java.util.Random rng = new java.util.Random(2);
+    for (int i = 0; i < n; i++) {
+      System.arraycopy(SqlTestModels.normal(rng), 0, x, i * 3, 3);
+      t[i] = 1000L * i;
+    }
+    io.flowguard.core.data.Dataset ds = new io.flowguard.core.data.Dataset("ta", SqlTestModels.FEATURES, x, n);
+    io.flowguard.core.model.FlowModel m = io.flowguard.core.model.ModelTrainer.trainInContext(
+        io.flowguard.core.context.EventSequence.series(ds, t), io.flowguard.core.context.ContextSpec.ofWindow(2),
+        new io.flowguard.core.model.ModelTrainer.Options("pump", 1,
+            io.flowguard.core.flow.FlowSpec.of(io.flowguard.core.flow.FlowSpec.MAF, 3).withLayers(1).withHidden(8),
+            io.flowguard.core.train.TrainingConfig.defaults().withSteps(20), 0.25),
+        io.flowguard.core.train.TrainingListener.NONE).model();
+    Path timeAware = dir.resolve("time-aware.fgm");
+    io.flowguard.core.model.ModelFormat.write(m, timeAware);
+    String msg = planningError("INPUT (temp DOUBLE, pressure DOUBLE, flow DOUBLE) OUTPUT (nll DOUBLE)", at(timeAware));
+    assertMentions(msg, "is time-aware", "2 previous events", "DataStream API");
+  }
 }
