@@ -108,8 +108,8 @@ public final class FlowguardOptions {
       ConfigOptions.key("flowguard.scoring.explain.all")
           .booleanType()
           .defaultValue(false)
-          .withDescription("Explain every event, not only anomalies (about a"
-              + " millisecond per event at 10 features).");
+          .withDescription("Explain every event, not only anomalies (about 0.7 ms per event at 10"
+              + " features, 4 ms at 50).");
 
   public static final ConfigOption<Double> EXPLAIN_MAX_PER_SECOND =
       ConfigOptions.key("flowguard.scoring.explain.max-per-second")

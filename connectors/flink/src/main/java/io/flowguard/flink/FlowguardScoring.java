@@ -162,7 +162,7 @@ public final class FlowguardScoring<T> {
     return this;
   }
 
-  /** Explain every event, not only anomalies (costly: about a millisecond per event at d = 10). */
+  /** Explain every event, not only anomalies (costly: about 0.7 ms per event at d = 10, 4 ms at d = 50). */
   public FlowguardScoring<T> explainEveryEvent() {
     this.explainAll = true;
     return this;
