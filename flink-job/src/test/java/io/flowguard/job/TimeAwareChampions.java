@@ -2,7 +2,6 @@ package io.flowguard.job;
 
 import io.flowguard.core.context.ContextSpec;
 import io.flowguard.core.context.EventSequence;
-import io.flowguard.core.data.Dataset;
 import io.flowguard.core.flow.FlowSpec;
 import io.flowguard.core.model.FlowModel;
 import io.flowguard.core.model.ModelFormat;
@@ -10,7 +9,6 @@ import io.flowguard.core.model.ModelTrainer;
 import io.flowguard.core.train.TrainingConfig;
 import io.flowguard.core.train.TrainingListener;
 import io.flowguard.job.Expectations.Sent;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
@@ -35,23 +33,8 @@ public final class TimeAwareChampions {
   /** Version 1, trained on 4 keys x 750 events of {@link #events} (cached). */
   public static synchronized byte[] v1() {
     if (v1 == null) {
-      List<Sent> events = events(4, 750, 0L, 100L, new Random(201L));
-      int n = events.size();
-      double[] x = new double[n * 3];
-      long[] times = new long[n];
-      int[] keyIds = new int[n];
-      List<String> keyNames = new ArrayList<>();
-      for (int i = 0; i < n; i++) {
-        Sent s = events.get(i);
-        System.arraycopy(s.features(), 0, x, i * 3, 3);
-        times[i] = s.ts();
-        if (!keyNames.contains(s.key())) {
-          keyNames.add(s.key());
-        }
-        keyIds[i] = keyNames.indexOf(s.key());
-      }
-      EventSequence sequence = new EventSequence(new Dataset("time-aware-champion", TestModels.FEATURES, x, n),
-          times, keyIds, keyNames, new double[0], 0);
+      EventSequence sequence = TimeAwareModels.sequence("time-aware-champion",
+          events(4, 750, 0L, 100L, new Random(201L)));
       FlowSpec flow = FlowSpec.of(FlowSpec.MAF, 3).withLayers(2).withHidden(16, 16);
       TrainingConfig training = TrainingConfig.defaults().withSteps(RetrainModels.STEPS).withEvalEvery(100)
           .withSeed(202L);
@@ -73,22 +56,6 @@ public final class TimeAwareChampions {
 
   /** As {@link #events(int, int, long, long, Random)}, continuing each key from {@code last} (updated). */
   public static List<Sent> events(int keys, int perKey, long ts0, long stepMillis, Random rng, double[][] last) {
-    List<Sent> out = new ArrayList<>();
-    for (int i = 0; i < keys * perKey; i++) {
-      int k = i % keys;
-      last[k] = next(rng, last[k]);
-      out.add(new Sent("key-" + k, ts0 + i * stepMillis, last[k].clone()));
-    }
-    return out;
-  }
-
-  /** The next event of a key after {@code previous} (null: the key's first). */
-  static double[] next(Random rng, double[] previous) {
-    double a0 = previous == null ? 1 : previous[0];
-    double c0 = previous == null ? -2 : previous[2];
-    double a = 1 + 0.9 * (a0 - 1) + 0.4 * rng.nextGaussian();
-    double b = 0.8 * a + 0.5 * rng.nextGaussian();
-    double c = -2 + 0.7 * (c0 + 2) + rng.nextGaussian();
-    return new double[] {a, b, c};
+    return TimeAwareModels.events(keys, perKey, ts0, stepMillis, rng, last);
   }
 }

@@ -68,8 +68,15 @@ public final class TimeAwareModels {
   }
 
   static byte[] train(int version, long seed, int window) {
-    int keys = 3;
-    List<Sent> events = events(keys, 700, 0L, STEP_MILLIS / keys, seed);
+    EventSequence sequence = sequence("test-ar", events(3, 700, 0L, STEP_MILLIS / 3, seed));
+    FlowSpec flow = FlowSpec.of(FlowSpec.MAF, 3).withLayers(2).withHidden(16, 16);
+    TrainingConfig training = TrainingConfig.defaults().withSteps(300).withEvalEvery(50).withSeed(seed);
+    return ModelFormat.toBytes(ModelTrainer.trainInContext(sequence, spec(window),
+        new ModelTrainer.Options(TestModels.NAME, version, flow, training, 0.3), TrainingListener.NONE).model());
+  }
+
+  /** Keyed events (features a, b, c) as the event sequence a time-aware model trains on, keys in order of appearance. */
+  static EventSequence sequence(String source, List<Sent> events) {
     int n = events.size();
     double[] x = new double[n * 3];
     long[] times = new long[n];
@@ -84,12 +91,8 @@ public final class TimeAwareModels {
       }
       keyIds[i] = keyNames.indexOf(s.key());
     }
-    EventSequence sequence = new EventSequence(new Dataset("test-ar", TestModels.FEATURES, x, n), times, keyIds,
-        keyNames, new double[0], 0);
-    FlowSpec flow = FlowSpec.of(FlowSpec.MAF, 3).withLayers(2).withHidden(16, 16);
-    TrainingConfig training = TrainingConfig.defaults().withSteps(300).withEvalEvery(50).withSeed(seed);
-    return ModelFormat.toBytes(ModelTrainer.trainInContext(sequence, spec(window),
-        new ModelTrainer.Options(TestModels.NAME, version, flow, training, 0.3), TrainingListener.NONE).model());
+    return new EventSequence(new Dataset(source, TestModels.FEATURES, x, n), times, keyIds, keyNames,
+        new double[0], 0);
   }
 
   /**
@@ -97,13 +100,19 @@ public final class TimeAwareModels {
    * {@code ts0 + i * stepMillis} (unique), so each key's events are {@code keys * stepMillis} apart.
    */
   public static List<Sent> events(int keys, int perKey, long ts0, long stepMillis, long seed) {
-    Random rng = new Random(seed);
-    double[][] previous = new double[keys][];
+    return events(keys, perKey, ts0, stepMillis, new Random(seed), new double[keys][]);
+  }
+
+  /**
+   * As {@link #events(int, int, long, long, long)}, drawing from {@code rng} and continuing each key from
+   * {@code last} (updated), so that successive calls carry the processes on.
+   */
+  static List<Sent> events(int keys, int perKey, long ts0, long stepMillis, Random rng, double[][] last) {
     List<Sent> out = new ArrayList<>();
     for (int i = 0; i < keys * perKey; i++) {
       int k = i % keys;
-      previous[k] = next(rng, previous[k]);
-      out.add(new Sent("key-" + k, ts0 + i * stepMillis, previous[k].clone()));
+      last[k] = next(rng, last[k]);
+      out.add(new Sent("key-" + k, ts0 + i * stepMillis, last[k].clone()));
     }
     return out;
   }
