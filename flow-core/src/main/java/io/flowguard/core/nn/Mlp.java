@@ -46,6 +46,14 @@ public final class Mlp {
   private final int[][] blockRowStart;
   private final int[][] blockRowEnd;
   private final int maxWidth;
+  /**
+   * For the SIMD kernel ({@link VectorProducts}), per layer: the row ranges of its blocks of 4 x LANES
+   * columns, then of its single LANES-column blocks; null when that kernel is off.
+   */
+  private final int[][] quadRowStart;
+  private final int[][] quadRowEnd;
+  private final int[][] singleRowStart;
+  private final int[][] singleRowEnd;
 
   /**
    * @param sizes layer widths, input first and output last
@@ -125,6 +133,79 @@ public final class Mlp {
       blockRowEnd[l] = end;
     }
     this.maxWidth = widest;
+    if (VECTOR_LANES > 0) {
+      quadRowStart = new int[layers][];
+      quadRowEnd = new int[layers][];
+      singleRowStart = new int[layers][];
+      singleRowEnd = new int[layers][];
+      for (int l = 0; l < layers; l++) {
+        int out = sizes[l + 1];
+        int quads = out / (4 * VECTOR_LANES);
+        int singles = (out - quads * 4 * VECTOR_LANES) / VECTOR_LANES;
+        quadRowStart[l] = new int[quads];
+        quadRowEnd[l] = new int[quads];
+        singleRowStart[l] = new int[singles];
+        singleRowEnd[l] = new int[singles];
+        for (int q = 0; q < quads; q++) {
+          int[] range = rowRange(l, q * 4 * VECTOR_LANES, (q + 1) * 4 * VECTOR_LANES);
+          quadRowStart[l][q] = range[0];
+          quadRowEnd[l][q] = range[1];
+        }
+        for (int q = 0; q < singles; q++) {
+          int from = quads * 4 * VECTOR_LANES + q * VECTOR_LANES;
+          int[] range = rowRange(l, from, from + VECTOR_LANES);
+          singleRowStart[l][q] = range[0];
+          singleRowEnd[l][q] = range[1];
+        }
+      }
+    } else {
+      quadRowStart = null;
+      quadRowEnd = null;
+      singleRowStart = null;
+      singleRowEnd = null;
+    }
+  }
+
+  /**
+   * The rows {@code [start, end)} of layer l outside which every weight of columns {@code [from, to)} is
+   * masked: the union of the scalar kernel's ranges of the {@link #BLOCK}-column blocks those columns
+   * touch, so that a SIMD block visits every row the scalar kernel visits for its columns, in the same order.
+   */
+  private int[] rowRange(int l, int from, int to) {
+    int start = Integer.MAX_VALUE;
+    int end = 0;
+    for (int b = from / BLOCK; b * BLOCK < to; b++) {
+      if (blockRowStart[l][b] < blockRowEnd[l][b]) {
+        start = Math.min(start, blockRowStart[l][b]);
+        end = Math.max(end, blockRowEnd[l][b]);
+      }
+    }
+    return start >= end ? new int[] {0, 0} : new int[] {start, end};
+  }
+
+  /**
+   * Output columns per SIMD register of the row kernel, 0 when it runs in scalar code: the JDK's Vector
+   * API serves it when the JVM runs with {@code --add-modules jdk.incubator.vector} and the preferred
+   * species holds at least 2 doubles, unless {@code -Dflowguard.simd=false}. Same results either way.
+   */
+  static final int VECTOR_LANES = vectorLanes();
+
+  private static int vectorLanes() {
+    if ("false".equalsIgnoreCase(System.getProperty("flowguard.simd", "auto"))
+        || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+      return 0;
+    }
+    try {
+      int lanes = VectorProducts.LANES;
+      return lanes >= 2 && lanes <= BLOCK ? lanes : 0;
+    } catch (LinkageError e) {
+      return 0;
+    }
+  }
+
+  /** Whether the row kernel runs on SIMD registers in this JVM (see {@link #VECTOR_LANES}). */
+  public static boolean simd() {
+    return VECTOR_LANES > 0;
   }
 
   /** Output columns per register block of the inference kernel. */
@@ -208,6 +289,11 @@ public final class Mlp {
    * layers on 2-D data) is summed densely instead.
    */
   public void forward(double[] theta, double[] in, int n, double[] out, Workspace ws) {
+    forward(theta, in, n, out, ws, true);
+  }
+
+  /** {@link #forward(double[], double[], int, double[], Workspace)}, the row kernel's SIMD products off when asked. */
+  void forward(double[] theta, double[] in, int n, double[] out, Workspace ws, boolean simd) {
     if (n >= BLAS_MIN_ROWS && masks == null) {
       forwardDense(theta, in, n, out, ws);
       return;
@@ -220,6 +306,7 @@ public final class Mlp {
     double[] valB = ws.take(maxWidth);
     long[] maskA = ws.takeLong(words);
     long[] maskB = ws.takeLong(words);
+    int[] rows = VECTOR_LANES > 0 && simd ? ws.takeInt(maxWidth) : null;
     boolean narrow = layers >= 2 && mOut <= 2;
     boolean relu = activation == Activation.RELU;
     for (int r = 0; r < n; r++) {
@@ -230,17 +317,17 @@ public final class Mlp {
       long[] maskOut = maskA;
       for (int l = 0; l < layers; l++) {
         if (l == layers - 1) {
-          rowProduct(theta, l, valIn, valOff, maskIn, out, r * mOut, null);
+          rowProduct(theta, l, valIn, valOff, maskIn, out, r * mOut, null, simd, rows);
         } else if (narrow && l == layers - 2) {
-          rowProduct(theta, l, valIn, valOff, maskIn, valOut, 0, null);
+          rowProduct(theta, l, valIn, valOff, maskIn, valOut, 0, null, simd, rows);
           narrowOutput(theta, valOut, out, r * mOut, relu);
           break;
         } else {
           if (relu) {
             // ReLU is implicit: the mask lists the positive units, the only ones the next layer reads.
-            rowProduct(theta, l, valIn, valOff, maskIn, valOut, 0, maskOut);
+            rowProduct(theta, l, valIn, valOff, maskIn, valOut, 0, maskOut, simd, rows);
           } else {
-            rowProduct(theta, l, valIn, valOff, maskIn, valOut, 0, null);
+            rowProduct(theta, l, valIn, valOff, maskIn, valOut, 0, null, simd, rows);
             int m = sizes[l + 1];
             for (int j = 0; j < m; j++) {
               valOut[j] = activation.apply(valOut[j]);
@@ -288,7 +375,7 @@ public final class Mlp {
    * The visited rows of each block are the listed ones within the block's MADE row range.
    */
   private void rowProduct(double[] theta, int l, double[] x, int xOff, long[] maskIn, double[] y, int yOff,
-                          long[] maskOut) {
+                          long[] maskOut, boolean simd, int[] visited) {
     int k = sizes[l];
     int m = sizes[l + 1];
     int wo = weightOffsets[l];
@@ -297,6 +384,14 @@ public final class Mlp {
     int[] rowEnd = blockRowEnd[l];
     int j0 = 0;
     int b = 0;
+    if (VECTOR_LANES > 0 && simd) {
+      j0 = VectorProducts.product(theta, wo, bo, k, m, quadRowStart[l], quadRowEnd[l], singleRowStart[l],
+          singleRowEnd[l], x, xOff, maskIn, y, yOff, maskOut, visited);
+      if (j0 == m) {
+        return;
+      }
+      b = j0 / BLOCK; // fewer than LANES <= BLOCK columns are left, all in this block
+    }
     for (; j0 + 2 * BLOCK <= m; j0 += 2 * BLOCK, b += 2) {
       int start = Math.min(rowStart[b], rowStart[b + 1]);
       int end = Math.max(rowEnd[b], rowEnd[b + 1]);

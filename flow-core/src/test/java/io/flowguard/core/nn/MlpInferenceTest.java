@@ -98,4 +98,65 @@ class MlpInferenceTest {
       }
     }
   }
+
+  /**
+   * The row kernel's SIMD products ({@link VectorProducts}, when this JVM has the Vector API) against its
+   * scalar products: the same value for every output of every shape above, dense and MADE, every
+   * activation, as the kernel's documentation promises (only the sign of an exact zero may differ, and
+   * {@code ==} treats the two zeros as equal). Finite inputs only: a non-finite value times a masked
+   * (zero) weight is NaN, and the two kernels visit masked weights in blocks of different widths.
+   */
+  @Test
+  void simdProductsEqualTheScalarOnesExactly() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(Mlp.simd(),
+        "the JVM runs without --add-modules jdk.incubator.vector: the scalar kernel is the only one");
+    long seed = 500;
+    int checked = 0;
+    for (int[] sizes : SHAPES) {
+      for (Activation act : Activation.values()) {
+        ParameterLayout layout = new ParameterLayout();
+        Mlp mlp = new Mlp(layout, "net", sizes, act, null);
+        checked += compareKernels(mlp, layout.size(), sizes[0], seed++);
+      }
+    }
+    for (int d : new int[] {1, 3, 10, 70}) {
+      for (int[] order : new int[][] {MaskedAutoregressive.naturalOrder(d), MaskedAutoregressive.randomOrder(d, d)}) {
+        for (int[] hidden : new int[][] {{16}, {37, 20}, {128, 128}, {64, 96}}) {
+          for (int params : new int[] {1, 2, 23}) {
+            for (Activation act : Activation.values()) {
+              ParameterLayout layout = new ParameterLayout();
+              Mlp mlp = Made.build(layout, "made", order, hidden, params, act);
+              checked += compareKernels(mlp, layout.size(), d, seed++);
+            }
+          }
+        }
+      }
+    }
+    org.junit.jupiter.api.Assertions.assertTrue(checked > 50_000, "outputs compared: " + checked);
+  }
+
+  private static int compareKernels(Mlp mlp, int size, int inputs, long seed) {
+    SplittableRandom r = new SplittableRandom(seed);
+    double[] theta = random(size, r, 0.6);
+    mlp.enforceMasks(theta);
+    int n = 7;
+    double[] x = random(n * inputs, r, 2.0);
+    for (int i = 0; i < x.length; i += 5) {
+      x[i] = 0.0;
+    }
+    if (x.length > 3) {
+      x[1] = -0.0;
+    }
+    double[] scalar = new double[n * mlp.outputs()];
+    double[] simd = new double[n * mlp.outputs()];
+    mlp.forward(theta, x, n, scalar, new Workspace(), false);
+    mlp.forward(theta, x, n, simd, new Workspace(), true);
+    for (int i = 0; i < scalar.length; i++) {
+      if (!(scalar[i] == simd[i] || Double.isNaN(scalar[i]) && Double.isNaN(simd[i]))) {
+        throw new AssertionError("output " + i + ": scalar " + scalar[i] + " vs SIMD " + simd[i] + " (inputs "
+            + inputs + ", outputs " + mlp.outputs() + ")");
+      }
+    }
+    return scalar.length;
+  }
 }
