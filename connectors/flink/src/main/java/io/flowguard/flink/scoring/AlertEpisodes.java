@@ -41,57 +41,108 @@ public final class AlertEpisodes {
 
   /**
    * As above, with the recent NLLs asked for only when a record is emitted (the scoring operator's ring
-   * buffer copies them out then, not on every event).
+   * buffer copies them out then, not on every event). Pure: {@code state} is not changed.
    */
   public static EpisodeState step(EpisodeState state, String key, String model, int version,
       long eventTime, TypicalityResult[] results, java.util.function.Supplier<double[]> recentNlls,
       int updateEvery, Consumer<TypicalityEpisode> emit) {
-    int[] sizes = new int[results.length];
-    for (int i = 0; i < results.length; i++) {
+    int n = results.length;
+    int[] sizes = new int[n];
+    double[] statistics = new double[n];
+    double[] thresholds = new double[n];
+    boolean[] alarms = new boolean[n];
+    for (int i = 0; i < n; i++) {
       sizes[i] = results[i].window();
+      statistics[i] = results[i].statistic();
+      thresholds[i] = results[i].threshold();
+      alarms[i] = results[i].alarm();
     }
-    String versionText = Integer.toString(version);
+    EpisodeState copy = state == null ? null : new EpisodeState(state.model(), state.version(),
+        state.windows().clone(), state.openedAt().clone(), state.events().clone(), state.sinceRecord().clone(),
+        state.peak().clone());
+    EpisodeState next = advance(copy, key, model, version, sizes, statistics, thresholds, alarms, () -> eventTime,
+        recentNlls, updateEvery, emit);
+    if (next != null) {
+      return next;
+    }
+    return copy != null ? copy : EpisodeState.closed(model, version, sizes);
+  }
+
+  /**
+   * One scored event of a key, updating {@code state} in place: the scoring operator's form, which
+   * allocates nothing for an event that continues an episode without a record or leaves no episode
+   * (records aside).
+   *
+   * @param state the key's state (changed in place), or null when it has none
+   * @param windows the window sizes, in configured order
+   * @param statistics each window's statistic for this event
+   * @param thresholds each window's threshold
+   * @param alarms whether each window alarms for this event
+   * @param eventTime the event's time, asked for only when a state starts or a record is emitted
+   * @return the state to store when anything changed (the same object, or a new one for a key without
+   *     state or with another model's), null when nothing did (no episode open, none opened)
+   */
+  public static EpisodeState advance(EpisodeState state, String key, String model, int version, int[] windows,
+      double[] statistics, double[] thresholds, boolean[] alarms, java.util.function.LongSupplier eventTime,
+      java.util.function.Supplier<double[]> recentNlls, int updateEvery, Consumer<TypicalityEpisode> emit) {
     EpisodeState s = state;
-    if (s == null || !s.belongsTo(model, version, sizes)) {
-      if (s != null) {
-        clearAll(s, key, eventTime, emit); // the windows restart with the new model
-      }
-      s = EpisodeState.closed(model, version, sizes);
+    boolean changed = false;
+    if (s != null && !s.belongsTo(model, version, windows)) {
+      clearAll(s, key, eventTime.getAsLong(), emit); // the windows restart with the new model
+      s = EpisodeState.closed(model, version, windows);
+      changed = true;
     }
-    long[] openedAt = s.openedAt().clone();
-    long[] events = s.events().clone();
-    long[] sinceRecord = s.sinceRecord().clone();
-    double[] peak = s.peak().clone();
-    for (int i = 0; i < results.length; i++) {
-      TypicalityResult r = results[i];
-      if (r.alarm()) {
+    int n = windows.length;
+    if (s == null) {
+      boolean alarm = false;
+      for (int i = 0; i < n; i++) {
+        alarm |= alarms[i];
+      }
+      if (!alarm) {
+        return null; // a quiet key without state keeps none
+      }
+      s = EpisodeState.closed(model, version, windows);
+      changed = true;
+    }
+    long[] openedAt = s.openedAt();
+    long[] events = s.events();
+    long[] sinceRecord = s.sinceRecord();
+    double[] peak = s.peak();
+    for (int i = 0; i < n; i++) {
+      double statistic = statistics[i];
+      if (alarms[i]) {
+        changed = true;
         if (openedAt[i] < 0) {
-          openedAt[i] = eventTime;
+          long t = eventTime.getAsLong();
+          openedAt[i] = t;
           events[i] = 1;
           sinceRecord[i] = 0;
-          peak[i] = r.statistic();
-          emit.accept(record(key, model, versionText, r, TypicalityEpisode.Kind.OPENED, eventTime,
-              eventTime, 1, peak[i], window(recentNlls.get(), r.window())));
+          peak[i] = statistic;
+          emit.accept(record(key, model, version, windows[i], statistic, thresholds[i],
+              TypicalityEpisode.Kind.OPENED, t, t, 1, peak[i], window(recentNlls.get(), windows[i])));
         } else {
           events[i]++;
           sinceRecord[i]++;
-          peak[i] = Math.max(peak[i], r.statistic());
+          peak[i] = Math.max(peak[i], statistic);
           if (updateEvery > 0 && sinceRecord[i] >= updateEvery) {
             sinceRecord[i] = 0;
-            emit.accept(record(key, model, versionText, r, TypicalityEpisode.Kind.UPDATE,
-                eventTime, openedAt[i], events[i], peak[i], window(recentNlls.get(), r.window())));
+            emit.accept(record(key, model, version, windows[i], statistic, thresholds[i],
+                TypicalityEpisode.Kind.UPDATE, eventTime.getAsLong(), openedAt[i], events[i], peak[i],
+                window(recentNlls.get(), windows[i])));
           }
         }
       } else if (openedAt[i] >= 0) {
-        emit.accept(record(key, model, versionText, r, TypicalityEpisode.Kind.CLEARED, eventTime,
-            openedAt[i], events[i] + 1, peak[i], new double[0]));
+        changed = true;
+        emit.accept(record(key, model, version, windows[i], statistic, thresholds[i],
+            TypicalityEpisode.Kind.CLEARED, eventTime.getAsLong(), openedAt[i], events[i] + 1, peak[i],
+            new double[0]));
         openedAt[i] = -1;
         events[i] = 0;
         sinceRecord[i] = 0;
         peak[i] = 0;
       }
     }
-    return new EpisodeState(model, version, sizes, openedAt, events, sinceRecord, peak);
+    return changed ? s : null;
   }
 
   /** CLEARED records for every open episode of a state that no longer applies. */
@@ -106,11 +157,11 @@ public final class AlertEpisodes {
     }
   }
 
-  private static TypicalityEpisode record(String key, String model, String version,
-      TypicalityResult r, TypicalityEpisode.Kind kind, long eventTime, long openedAt, long events,
-      double peak, double[] nlls) {
-    return new TypicalityEpisode(key, model, version, r.window(), kind, eventTime, openedAt, events,
-        r.statistic(), r.threshold(), peak, nlls);
+  private static TypicalityEpisode record(String key, String model, int version, int window, double statistic,
+      double threshold, TypicalityEpisode.Kind kind, long eventTime, long openedAt, long events, double peak,
+      double[] nlls) {
+    return new TypicalityEpisode(key, model, Integer.toString(version), window, kind, eventTime, openedAt, events,
+        statistic, threshold, peak, nlls);
   }
 
   private static double[] window(double[] recent, int m) {

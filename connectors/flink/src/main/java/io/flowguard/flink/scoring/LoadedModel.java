@@ -30,6 +30,10 @@ final class LoadedModel {
   final double[] thresholds;
   /** The configured window sizes. */
   final int[] windowSizes;
+  /** The statistic of each typicality window for the event being scored (reused event after event). */
+  final double[] statistics;
+  /** Whether each window alarms for the event being scored (its statistic above its threshold). */
+  final boolean[] alarms;
   /** The features of the event being scored, in model order (reused). */
   final double[] features;
   /**
@@ -75,6 +79,8 @@ final class LoadedModel {
     this.windows = windows;
     this.windowSizes = new int[windows.length];
     this.thresholds = new double[windows.length];
+    this.statistics = new double[windows.length];
+    this.alarms = new boolean[windows.length];
     for (int i = 0; i < windows.length; i++) {
       windowSizes[i] = windows[i].size();
       thresholds[i] = windows[i].threshold();

@@ -258,8 +258,19 @@ public final class ScoringFunction<T, S, R>
     // All state is Flink-managed (broadcast and keyed); the model cache is rebuilt from it.
   }
 
+  /** The event being scored, for {@link #currentEventTime} (set only around the episode step). */
+  private transient T currentEvent;
+  /** The current event's time, for episode records: asked for only when one is emitted. */
+  private transient java.util.function.LongSupplier currentEventTime;
+  /** The key's recent NLLs (its ring buffer copied out), asked for only when an episode record is emitted. */
+  private transient java.util.function.Supplier<double[]> recentNlls;
+  private transient java.util.function.Consumer<TypicalityEpisode> emitEpisode;
+
   @Override
   public void open(OpenContext openContext) {
+    currentEventTime = () -> eventTime(currentEvent);
+    recentNlls = () -> keyTypicality.values();
+    emitEpisode = this::episode;
     metrics = FlowguardMetrics.forScoring(getRuntimeContext().getMetricGroup());
     restoredVersions.forEach(metrics::activeVersion);
     score = new Scorer.Score();
@@ -408,16 +419,20 @@ public final class ScoringFunction<T, S, R>
           "the scorer rejected the event: " + score.rejection + " at " + score.rejectedAt, m.name);
       return;
     }
-    TypicalityResult[] typicalityResults = typicality(m, score.nll);
+    boolean windows = typicality(m, score.nll);
     // Alarms become episodes per key and window (AlertEpisodes): one record when a window enters the
-    // alarm state, updates at most every episodeUpdateEvery events, one when it clears.
-    if (typicalityResults.length > 0) {
-      KeyTypicality recent = keyTypicality;
-      episodes.update(AlertEpisodes.step(episodes.value(), key, m.name, m.version,
-          eventTime(event), typicalityResults, recent::values, settings.episodeUpdateEvery(),
-          this::episode));
+    // alarm state, updates at most every episodeUpdateEvery events, one when it clears. In place: a key
+    // whose windows stay quiet costs no allocation and no state write here.
+    if (windows) {
+      currentEvent = event;
+      EpisodeState next = AlertEpisodes.advance(episodes.value(), key, m.name, m.version, m.windowSizes,
+          m.statistics, m.thresholds, m.alarms, currentEventTime, recentNlls, settings.episodeUpdateEvery(), emitEpisode);
+      currentEvent = null;
+      if (next != null) {
+        episodes.update(next);
+      }
     }
-    view.set(key, m, score, typicalityResults);
+    view.set(key, m, score, windows);
     view.explanation = explain(m);
     S result = scoreMapper.map(event, view);
     out.collect(result);
@@ -500,11 +515,15 @@ public final class ScoringFunction<T, S, R>
     reject(event, reason, String.valueOf(e.getMessage()), m.name);
   }
 
-  /** Updates the key's windows with {@code nll} (when finite) and returns each window's result. */
-  private TypicalityResult[] typicality(LoadedModel m, double nll) throws Exception {
+  /**
+   * Updates the key's windows with {@code nll} (when finite) and puts each window's statistic in
+   * {@code m.statistics}; false when the model has no windows. Allocates nothing for a key that has its
+   * state.
+   */
+  private boolean typicality(LoadedModel m, double nll) throws Exception {
     int n = m.windowSizes.length;
     if (n == 0) {
-      return View.NO_TYPICALITY;
+      return false;
     }
     KeyTypicality state = typicality.value();
     if (state == null) {
@@ -518,13 +537,12 @@ public final class ScoringFunction<T, S, R>
     }
     typicality.update(state); // the heap backend keeps the reference; others serialize it
     keyTypicality = state;
-    TypicalityResult[] results = new TypicalityResult[n];
     for (int i = 0; i < n; i++) {
       double statistic = state.statistic(i, m.entropy);
-      results[i] = new TypicalityResult(m.windowSizes[i], statistic, m.thresholds[i],
-          statistic > m.thresholds[i]);
+      m.statistics[i] = statistic;
+      m.alarms[i] = statistic > m.thresholds[i];
     }
-    return results;
+    return true;
   }
 
   /** The key's state from a savepoint of the older layout, converted (and the old state cleared). */
@@ -708,20 +726,26 @@ public final class ScoringFunction<T, S, R>
     private String key;
     private LoadedModel model;
     private Scorer.Score score;
+    /** Whether the model has typicality windows (their statistics are in the model's reused arrays). */
+    private boolean windows;
+    /** The windows' results for the mapper, made on its first call for this event. */
     private TypicalityResult[] results;
     boolean alarm;
     Explanation explanation;
     /** Whether the operator carries raw contexts (its settings'). */
     boolean carryContexts;
 
-    void set(String key, LoadedModel model, Scorer.Score score, TypicalityResult[] results) {
+    void set(String key, LoadedModel model, Scorer.Score score, boolean windows) {
       this.key = key;
       this.model = model;
       this.score = score;
-      this.results = results;
+      this.windows = windows;
+      this.results = null;
       boolean any = false;
-      for (TypicalityResult r : results) {
-        any |= r.alarm();
+      if (windows) {
+        for (boolean a : model.alarms) {
+          any |= a;
+        }
       }
       this.alarm = any;
     }
@@ -822,6 +846,19 @@ public final class ScoringFunction<T, S, R>
 
     @Override
     public TypicalityResult[] typicality() {
+      if (results == null) {
+        if (!windows) {
+          results = NO_TYPICALITY;
+        } else {
+          int n = model.statistics.length;
+          results = new TypicalityResult[n];
+          for (int i = 0; i < n; i++) {
+            double statistic = model.statistics[i];
+            results[i] = new TypicalityResult(model.windowSizes[i], statistic, model.thresholds[i],
+                model.alarms[i]);
+          }
+        }
+      }
       return results;
     }
 
