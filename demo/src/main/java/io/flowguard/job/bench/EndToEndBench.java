@@ -89,7 +89,7 @@ public final class EndToEndBench {
 
   private final EmbeddedKafka kafka;
   private int events;
-  private final int rate;
+  private int rate;
   private final int seconds;
   private final int warmupSeconds;
   private final byte[] model;
@@ -97,6 +97,8 @@ public final class EndToEndBench {
   private int run;
   private String falseAlarmRate = "0.001";
   private String explainTop = "3";
+  /** Further job options ({@code --option key=value,key=value}), e.g. Kafka client properties. */
+  private final Map<String, String> extraOptions = new java.util.TreeMap<>();
 
   private EndToEndBench(EmbeddedKafka kafka, int events, int rate, int seconds, byte[] model, double[][] mix) {
     this.kafka = kafka;
@@ -117,11 +119,9 @@ public final class EndToEndBench {
     boolean trivial = !a.getOrDefault("trivial", "true").equals("false");
     int dim = Integer.parseInt(a.getOrDefault("dim", Integer.toString(DIM)));
     int window = Integer.parseInt(a.getOrDefault("context-window", "0"));
-    int runs = Integer.parseInt(a.getOrDefault("runs", "0"));
-    if (runs > 0 && window == 0) {
-      throw new IllegalArgumentException("--runs N compares a time-aware model with a context-free one:"
-          + " give --context-window K too");
-    }
+    int runs = Integer.parseInt(a.getOrDefault("runs", window == 0 ? "3" : "0"));
+    int[] rates = Arrays.stream(a.getOrDefault("rates", a.getOrDefault("rate", "5000,10000")).split(","))
+        .mapToInt(v -> Integer.parseInt(v.trim())).filter(v -> v > 0).toArray(); // --rates 0: no latency runs
     double[][] mix = dim == DIM ? MIX : mixing(new Random(7), dim);
 
     PrintlnQuiet quiet = new PrintlnQuiet();
@@ -130,15 +130,25 @@ public final class EndToEndBench {
       System.out.printf(Locale.ROOT, "Training the benchmark model (MAF, d = %d, 5 x 128%s) ...%n", dim,
           window == 0 ? "" : ", k = " + window + " previous events of context");
       byte[] model = trainModel(mix, window);
-      EndToEndBench bench = new EndToEndBench(kafka, events, rate, seconds, model, mix);
+      EndToEndBench bench = new EndToEndBench(kafka, events, rates.length > 0 ? rates[0] : 5000, seconds, model, mix);
       bench.falseAlarmRate = a.getOrDefault("false-alarm-rate", "0.001");
       bench.explainTop = a.getOrDefault("explain-top", "3");
+      for (String kv : a.getOrDefault("option", "").split(",")) {
+        if (!kv.isBlank()) {
+          bench.extraOptions.put(kv.substring(0, kv.indexOf('=')).trim(), kv.substring(kv.indexOf('=') + 1).trim());
+        }
+      }
+      if (!bench.extraOptions.isEmpty()) {
+        System.out.println("job options: " + bench.extraOptions);
+      }
       System.out.printf(Locale.ROOT, "false-alarm rate %s, explanations of the top %s features%n",
           bench.falseAlarmRate, bench.explainTop);
       List<String> rows;
-      if (runs > 0) {
+      if (runs > 0 && window > 0) {
         System.out.printf(Locale.ROOT, "Training the context-free model of the same architecture ...%n");
         rows = bench.contextCost(trainModel(mix, 0), window, runs);
+      } else if (runs > 0 && trivial) {
+        rows = bench.flowAgainstTrivial(runs, rates);
       } else {
         String label = window == 0 ? "flow (MAF 5x128)" : "flow, k = " + window;
         rows = bench.throughputAndLatency(label, trivial);
@@ -156,16 +166,78 @@ public final class EndToEndBench {
     System.exit(0);
   }
 
-  /** The default runs: throughput and latency of the flow (and of the trivial scorer). */
+  /**
+   * The default runs: the flow against the trivial scorer, alternated ABBA, {@code runs} each after one
+   * short uncounted run of each; exactly-once throughput (with each run's CPU breakdown per event), then
+   * at-least-once latency at each rate; medians and the flow's ratios to the trivial scorer.
+   */
+  private List<String> flowAgainstTrivial(int runs, int[] rates) throws Exception {
+    List<String> rows = new ArrayList<>();
+    String flow = "flow (MAF 5x128)";
+    String trivial = "trivial scorer";
+    int counted = events;
+    events = Math.max(1, counted / 5);
+    throughput(flow + " (warm-up)", model, false);
+    throughput(trivial + " (warm-up)", model, true);
+    events = counted;
+    double[][] perSecond = new double[2][runs];
+    double[][] perCpu = new double[2][runs];
+    for (int r = 0; r < runs; r++) {
+      for (int i = 0; i < 2; i++) {
+        boolean isFlow = (i == 0) == (r % 2 == 0);
+        Throughput t = throughput(isFlow ? flow : trivial, model, !isFlow);
+        perSecond[isFlow ? 0 : 1][r] = t.perSecond();
+        perCpu[isFlow ? 0 : 1][r] = t.perCpuSecond();
+        rows.add("  run " + (r + 1) + ": " + t.line().trim());
+        rows.add("         " + t.breakdown());
+      }
+    }
+    rows.add(String.format(Locale.ROOT, "  median throughput, exactly-once: flow %.0f events/s %s, trivial %.0f events/s %s:"
+        + " flow/trivial %.3f", median(perSecond[0]), Arrays.toString(round(perSecond[0])), median(perSecond[1]),
+        Arrays.toString(round(perSecond[1])), median(perSecond[0]) / median(perSecond[1])));
+    rows.add(String.format(Locale.ROOT, "  median per CPU-second of the process:  flow %.0f %s, trivial %.0f %s:"
+        + " flow/trivial %.3f", median(perCpu[0]), Arrays.toString(round(perCpu[0])), median(perCpu[1]),
+        Arrays.toString(round(perCpu[1])), median(perCpu[0]) / median(perCpu[1])));
+    int rateBefore = rate;
+    for (int rateNow : rates) {
+      rate = rateNow;
+      long[][][] pct = new long[2][3][runs]; // [flow, trivial][p50, p99, p99.9][run]
+      for (int r = 0; r < runs; r++) {
+        for (int i = 0; i < 2; i++) {
+          boolean isFlow = (i == 0) == (r % 2 == 0);
+          Latency l = latency(isFlow ? flow : trivial, !isFlow);
+          long[] p = {l.p50(), l.p99(), l.p999()};
+          for (int q = 0; q < 3; q++) {
+            pct[isFlow ? 0 : 1][q][r] = p[q];
+          }
+          rows.add("  run " + (r + 1) + ": " + l.line().trim());
+        }
+      }
+      double[][] med = new double[2][3];
+      for (int v = 0; v < 2; v++) {
+        for (int q = 0; q < 3; q++) {
+          med[v][q] = median(Arrays.stream(pct[v][q]).asDoubleStream().toArray());
+        }
+      }
+      rows.add(String.format(Locale.ROOT, "  median latency at %d/s to the scores topic: flow p50 %.0f, p99 %.0f, p99.9 %.0f ms;"
+          + " trivial p50 %.0f, p99 %.0f, p99.9 %.0f ms: p99 flow/trivial %.3f (p99 per run: flow %s, trivial %s)", rate,
+          med[0][0], med[0][1], med[0][2], med[1][0], med[1][1], med[1][2], med[0][1] / med[1][1],
+          Arrays.toString(pct[0][1]), Arrays.toString(pct[1][1])));
+    }
+    rate = rateBefore;
+    return rows;
+  }
+
+  /** The single runs ({@code --runs 0}): throughput and latency of the flow (and of the trivial scorer). */
   private List<String> throughputAndLatency(String label, boolean trivial) throws Exception {
     List<String> rows = new ArrayList<>();
     rows.add(throughput(label, model, false).line());
     if (trivial) {
       rows.add(throughput("trivial scorer", model, true).line());
     }
-    rows.add(latency(label, false));
+    rows.add(latency(label, false).line());
     if (trivial) {
-      rows.add(latency("trivial scorer", true));
+      rows.add(latency("trivial scorer", true).line());
     }
     return rows;
   }
@@ -196,6 +268,7 @@ public final class EndToEndBench {
         (context ? with : without)[r] = t.perSecond();
         (context ? withCpu : withoutCpu)[r] = t.perCpuSecond();
         rows.add("  run " + (r + 1) + ": " + t.line().trim());
+        rows.add("         " + t.breakdown());
       }
     }
     double m0 = median(without);
@@ -221,7 +294,10 @@ public final class EndToEndBench {
   }
 
   /** One throughput run: events per second, per CPU-second of the process, and its report line. */
-  record Throughput(double perSecond, double perCpuSecond, String line) {}
+  record Throughput(double perSecond, double perCpuSecond, String line, String breakdown) {}
+
+  /** One latency run: write-time percentiles (ms) and its report line. */
+  record Latency(long p50, long p99, long p999, String line) {}
 
   /** Normal events: N(0, I) mixed by a fixed lower-triangular matrix (correlated features). */
   static final double[][] MIX = mixing(new Random(7));
@@ -306,7 +382,7 @@ public final class EndToEndBench {
 
   private JobConfig config(String name, String guarantee, byte[] model) {
     String p = "bench" + (++run) + "-" + name;
-    JobConfig c = JobConfig.of(Map.ofEntries(
+    Map<String, String> options = new java.util.HashMap<>(Map.ofEntries(
         Map.entry("flowguard.kafka.bootstrap-servers", kafka.bootstrapServers()),
         Map.entry("flowguard.kafka.events-topic", p + "-events"), Map.entry("flowguard.kafka.scores-topic", p + "-scores"),
         Map.entry("flowguard.kafka.alerts-topic", p + "-alerts"), Map.entry("flowguard.kafka.dead-letters-topic", p + "-dead"),
@@ -316,6 +392,8 @@ public final class EndToEndBench {
         Map.entry("parallelism.default", "2"), Map.entry("flowguard.scoring.typicality.windows", "32,128"),
         Map.entry("flowguard.scoring.false-alarm-rate", falseAlarmRate),
         Map.entry("flowguard.scoring.explain.top", explainTop)));
+    options.putAll(extraOptions);
+    JobConfig c = JobConfig.of(options);
     kafka.createTopic(c.eventsTopics().get(0), 2, false);
     kafka.createTopic(c.scoresTopic(), 2, false);
     kafka.createTopic(c.alertsTopic(), 1, false);
@@ -358,10 +436,12 @@ public final class EndToEndBench {
             p.modelTopicSourceBuilder().setBounded(OffsetsInitializer.latest()).build())));
     long t0 = System.nanoTime();
     CpuClock cpu = CpuClock.start();
+    CpuBreakdown threads = CpuBreakdown.start();
     try {
       env.execute("bench-throughput");
     } finally {
       cpu.stop();
+      threads.stop();
     }
     double wall = (System.nanoTime() - t0) / 1e9;
     long[] span = writeTimeSpan(c.scoresTopic());
@@ -370,7 +450,8 @@ public final class EndToEndBench {
     return new Throughput(perSecond, perCpuSecond, String.format(Locale.ROOT,
         "  throughput, exactly-once, %-17s %8.0f events/s, %6.0f per CPU-second  (%d scored in %.1f s of"
             + " processing; job wall time %.1f s with start-up)", label + ":", perSecond, perCpuSecond, span[2],
-        (span[1] - span[0]) / 1000.0, wall));
+        (span[1] - span[0]) / 1000.0, wall), CpuBreakdown.perEvent(threads.between(span[0], span[1]), span[2])
+            + " (between the first and last scored record)");
   }
 
   /**
@@ -435,7 +516,7 @@ public final class EndToEndBench {
     }
   }
 
-  private String latency(String label, boolean trivial) throws Exception {
+  private Latency latency(String label, boolean trivial) throws Exception {
     System.out.printf(Locale.ROOT, "Latency, at-least-once, %s: %d events/s for %d s ...%n", label,
         rate, seconds);
     JobConfig c = config(trivial ? "lat-trivial" : "lat-flow", "at-least-once", model);
@@ -444,6 +525,7 @@ public final class EndToEndBench {
     p.configure(env);
     p.build(env);
     JobClient job = env.executeAsync("bench-latency");
+    CpuBreakdown threads = CpuBreakdown.start();
     List<long[]> samples = new ArrayList<>(); // {sent, written, received}
     AtomicBoolean consuming = new AtomicBoolean(true);
     Thread consumer = new Thread(() -> consume(c.scoresTopic(), samples, consuming), "bench-consumer");
@@ -466,7 +548,9 @@ public final class EndToEndBench {
         }
       }
     }
+    long producedTo = System.currentTimeMillis();
     Thread.sleep(3_000);
+    threads.stop();
     consuming.set(false);
     consumer.join(10_000);
     job.cancel().get();
@@ -483,11 +567,13 @@ public final class EndToEndBench {
         }
       }
     }
-    return String.format(Locale.ROOT,
+    return new Latency(pct(written, 50), pct(written, 99), pct(written, 99.9), String.format(Locale.ROOT,
         "  latency at %d/s, at-least-once, %-17s p50 %3d ms, p99 %4d ms, p99.9 %4d ms to the scores topic;"
             + " p50 %3d ms, p99 %4d ms, p99.9 %4d ms to a consumer  (%d of %d events, first %d s skipped)",
         rate, label + ":", pct(written, 50), pct(written, 99), pct(written, 99.9), pct(received, 50),
-        pct(received, 99), pct(received, 99.9), samples.size(), sent, warmupSeconds);
+        pct(received, 99), pct(received, 99.9), samples.size(), sent, warmupSeconds)
+        + "\n         " + CpuBreakdown.cores(threads.between(warmupEnd, producedTo), producedTo - warmupEnd)
+        + " (after the warm-up, while producing)");
   }
 
   private FlowguardPipeline pipeline(JobConfig c, boolean trivial) {

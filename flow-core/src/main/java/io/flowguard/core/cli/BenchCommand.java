@@ -58,7 +58,9 @@ final class BenchCommand implements Callable<Integer> {
     double[] raw = sampleRaw(model, pool);
     int d = model.rawDim();
     Scorer scorer = new Scorer(model, 1e-3);
-    out.printf("Model %s v%d (%s, %d features), one thread%n", model.name(), model.version(), model.spec().family(), d);
+    out.printf("Model %s v%d (%s, %d features), one thread, %s%n", model.name(), model.version(), model.spec().family(), d,
+        io.flowguard.core.nn.Mlp.simd() ? "SIMD products (Vector API)"
+            : "scalar products (add --add-modules=jdk.incubator.vector for SIMD)");
     for (int batch : new int[] {1, 256}) {
       double[] rates = new double[rounds];
       run(scorer, raw, pool, d, batch, Math.min(events, 50_000));
