@@ -8,6 +8,7 @@
 #                                                   # events/s at-least-once for 20 s; medians, ratios,
 #                                                   # each throughput run's CPU per event by thread group
 #   BENCH_BACKGROUND_LOAD=2 demo/bench.sh           # the same with two busy loops at nice 19 beside it
+#                                                   # (BENCH_BACKGROUND_NICE=0: at the job's priority)
 #   BENCH_SIMD=false demo/bench.sh                  # the scalar scoring kernel (no Vector API module)
 #   demo/bench.sh --runs 0                          # one run of each, no medians
 #   demo/bench.sh --events 50000 --rate 2000 --seconds 10 --trivial false
@@ -67,11 +68,11 @@ stop_load() {
 }
 trap stop_load EXIT
 for ((i = 0; i < ${BENCH_BACKGROUND_LOAD:-0}; i++)); do
-  nice -n 19 sh -c 'while :; do :; done' &
+  nice -n "${BENCH_BACKGROUND_NICE:-19}" sh -c 'while :; do :; done' &
   load_pids+=($!)
 done
 if (( ${#load_pids[@]} > 0 )); then
-  echo "background load: ${#load_pids[@]} busy loop(s) at nice 19" >&2
+  echo "background load: ${#load_pids[@]} busy loop(s) at nice ${BENCH_BACKGROUND_NICE:-19}" >&2
 fi
 
 # The scoring kernel's SIMD products (Vector API) unless BENCH_SIMD=false: the job's fast path.
