@@ -555,7 +555,7 @@ public final class Mlp {
    * Puts the bits of the units from j0 into the mask. Blocks never straddle a 64-unit word and every
    * word starts a block, so the first block of a word assigns it (no clearing pass) and later ones OR.
    */
-  private static void setBits(long[] mask, int j0, long bits) {
+  static void setBits(long[] mask, int j0, long bits) {
     int shift = j0 & 63;
     if (shift == 0) {
       mask[j0 >>> 6] = bits;
@@ -568,7 +568,7 @@ public final class Mlp {
    * 1 for h > 0, else 0, without a branch: the sign bit of the negated raw bits, which are positive
    * exactly for positive h (-0.0 also gives 1; as an activation value it adds nothing).
    */
-  private static long positive(double h) {
+  static long positive(double h) {
     return -Double.doubleToRawLongBits(h) >>> 63;
   }
 
@@ -576,7 +576,7 @@ public final class Mlp {
    * The input rows to visit in 64-row word w: those listed in {@code maskIn} (all k rows when it is
    * null), restricted to {@code [start, end)}.
    */
-  private static long rowBits(long[] maskIn, int w, int k, int start, int end) {
+  static long rowBits(long[] maskIn, int w, int k, int start, int end) {
     int base = w << 6;
     long bits = maskIn == null ? -1L : maskIn[w];
     int hi = Math.min(end, k) - base;

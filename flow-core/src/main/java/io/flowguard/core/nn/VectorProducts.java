@@ -47,7 +47,7 @@ final class VectorProducts {
     // row range in one flat loop (accumulators in registers: no nested loop for them to cross).
     int count = 0;
     for (int w = 0, words = (k + 63) >>> 6; w < words; w++) {
-      long bits = rowBits(maskIn, w, k, 0, k);
+      long bits = Mlp.rowBits(maskIn, w, k, 0, k);
       while (bits != 0) {
         rows[count++] = (w << 6) + Long.numberOfTrailingZeros(bits);
         bits &= bits - 1;
@@ -82,7 +82,7 @@ final class VectorProducts {
       y2.intoArray(y, o + 2 * LANES);
       y3.intoArray(y, o + 3 * LANES);
       if (maskOut != null) {
-        setBits(maskOut, j0, positive(y, o, 4 * LANES));
+        Mlp.setBits(maskOut, j0, positive(y, o, 4 * LANES));
       }
     }
     for (int s = 0; j0 + LANES <= m; j0 += LANES, s++) {
@@ -99,7 +99,7 @@ final class VectorProducts {
       }
       y0.intoArray(y, yOff + j0);
       if (maskOut != null) {
-        setBits(maskOut, j0, positive(y, yOff + j0, LANES));
+        Mlp.setBits(maskOut, j0, positive(y, yOff + j0, LANES));
       }
     }
     return j0;
@@ -123,30 +123,7 @@ final class VectorProducts {
   private static long positive(double[] y, int from, int n) {
     long bits = 0;
     for (int i = 0; i < n; i++) {
-      bits |= (-Double.doubleToRawLongBits(y[from + i]) >>> 63) << i;
-    }
-    return bits;
-  }
-
-  private static void setBits(long[] mask, int j0, long bits) {
-    int shift = j0 & 63;
-    if (shift == 0) {
-      mask[j0 >>> 6] = bits;
-    } else {
-      mask[j0 >>> 6] |= bits << shift;
-    }
-  }
-
-  private static long rowBits(long[] maskIn, int w, int k, int start, int end) {
-    int base = w << 6;
-    long bits = maskIn == null ? -1L : maskIn[w];
-    int hi = Math.min(end, k) - base;
-    if (hi < 64) {
-      bits &= (1L << hi) - 1;
-    }
-    int lo = start - base;
-    if (lo > 0) {
-      bits &= -1L << lo;
+      bits |= Mlp.positive(y[from + i]) << i;
     }
     return bits;
   }
