@@ -10,6 +10,8 @@
 #   BENCH_BACKGROUND_LOAD=2 demo/bench.sh           # the same with two busy loops at nice 19 beside it
 #                                                   # (BENCH_BACKGROUND_NICE=0: at the job's priority)
 #   BENCH_SIMD=false demo/bench.sh                  # the scalar scoring kernel (no Vector API module)
+#   demo/bench.sh --all-variants true               # also the flow without explanations and a
+#                                                   # time-aware flow (k = 16), all in one run
 #   demo/bench.sh --runs 0                          # one run of each, no medians
 #   demo/bench.sh --events 50000 --rate 2000 --seconds 10 --trivial false
 #   demo/bench.sh --false-alarm-rate 0.01 --explain-top 0   # explanations off (default top 3, rate 0.001)

@@ -148,7 +148,16 @@ public final class EndToEndBench {
         System.out.printf(Locale.ROOT, "Training the context-free model of the same architecture ...%n");
         rows = bench.contextCost(trainModel(mix, 0), window, runs);
       } else if (runs > 0 && trivial) {
-        rows = bench.flowAgainstTrivial(runs, rates);
+        List<Variant> variants = new ArrayList<>(List.of(
+            new Variant("trivial scorer", model, true, "0"),
+            new Variant("flow (MAF 5x128)", model, false, bench.explainTop)));
+        if (a.getOrDefault("all-variants", "false").equals("true")) {
+          // The flow without explanations (their cost), and a time-aware flow of 16 previous events.
+          variants.add(new Variant("flow, no explanations", model, false, "0"));
+          System.out.printf(Locale.ROOT, "Training the time-aware model (k = 16) of the same architecture ...%n");
+          variants.add(new Variant("flow, k = 16", trainModel(mix, 16), false, bench.explainTop));
+        }
+        rows = bench.compare(variants, runs, rates);
       } else {
         String label = window == 0 ? "flow (MAF 5x128)" : "flow, k = " + window;
         rows = bench.throughputAndLatency(label, trivial);
@@ -166,66 +175,92 @@ public final class EndToEndBench {
     System.exit(0);
   }
 
+  /** One configuration the default runs compare: a model, the flow or the trivial scorer, explanations. */
+  record Variant(String label, byte[] model, boolean trivial, String explainTop) {}
+
   /**
-   * The default runs: the flow against the trivial scorer, alternated ABBA, {@code runs} each after one
-   * short uncounted run of each; exactly-once throughput (with each run's CPU breakdown per event), then
-   * at-least-once latency at each rate; medians and the flow's ratios to the trivial scorer.
+   * The default runs: each variant (the trivial scorer first) {@code runs} times after one short uncounted
+   * run of each, in an order rotated from run to run (for two variants ABBA...: every variant takes every
+   * place equally often), so that a drift of the machine weighs on all alike; exactly-once throughput
+   * (with each run's CPU breakdown per event), then at-least-once latency at each rate; medians and each
+   * variant's ratio to the trivial scorer.
    */
-  private List<String> flowAgainstTrivial(int runs, int[] rates) throws Exception {
+  private List<String> compare(List<Variant> variants, int runs, int[] rates) throws Exception {
     List<String> rows = new ArrayList<>();
-    String flow = "flow (MAF 5x128)";
-    String trivial = "trivial scorer";
+    int n = variants.size();
     int counted = events;
     events = Math.max(1, counted / 5);
-    throughput(flow + " (warm-up)", model, false);
-    throughput(trivial + " (warm-up)", model, true);
+    for (Variant v : variants) {
+      throughput(v, " (warm-up)");
+    }
     events = counted;
-    double[][] perSecond = new double[2][runs];
-    double[][] perCpu = new double[2][runs];
+    double[][] perSecond = new double[n][runs];
+    double[][] perCpu = new double[n][runs];
     for (int r = 0; r < runs; r++) {
-      for (int i = 0; i < 2; i++) {
-        boolean isFlow = (i == 0) == (r % 2 == 0);
-        Throughput t = throughput(isFlow ? flow : trivial, model, !isFlow);
-        perSecond[isFlow ? 0 : 1][r] = t.perSecond();
-        perCpu[isFlow ? 0 : 1][r] = t.perCpuSecond();
+      for (int i = 0; i < n; i++) {
+        int v = (i + r) % n;
+        Throughput t = throughput(variants.get(v), "");
+        perSecond[v][r] = t.perSecond();
+        perCpu[v][r] = t.perCpuSecond();
         rows.add("  run " + (r + 1) + ": " + t.line().trim());
         rows.add("         " + t.breakdown());
       }
     }
-    rows.add(String.format(Locale.ROOT, "  median throughput, exactly-once: flow %.0f events/s %s, trivial %.0f events/s %s:"
-        + " flow/trivial %.3f", median(perSecond[0]), Arrays.toString(round(perSecond[0])), median(perSecond[1]),
-        Arrays.toString(round(perSecond[1])), median(perSecond[0]) / median(perSecond[1])));
-    rows.add(String.format(Locale.ROOT, "  median per CPU-second of the process:  flow %.0f %s, trivial %.0f %s:"
-        + " flow/trivial %.3f", median(perCpu[0]), Arrays.toString(round(perCpu[0])), median(perCpu[1]),
-        Arrays.toString(round(perCpu[1])), median(perCpu[0]) / median(perCpu[1])));
+    for (int v = 0; v < n; v++) {
+      rows.add(String.format(Locale.ROOT, "  median throughput, exactly-once, %-26s %7.0f events/s %s, per CPU-second %6.0f %s%s",
+          variants.get(v).label() + ":", median(perSecond[v]), Arrays.toString(round(perSecond[v])), median(perCpu[v]),
+          Arrays.toString(round(perCpu[v])), v == 0 ? "" : String.format(Locale.ROOT, ": /trivial %.3f (per CPU-second %.3f)",
+              median(perSecond[v]) / median(perSecond[0]), median(perCpu[v]) / median(perCpu[0]))));
+    }
     int rateBefore = rate;
     for (int rateNow : rates) {
       rate = rateNow;
-      long[][][] pct = new long[2][3][runs]; // [flow, trivial][p50, p99, p99.9][run]
+      long[][][] pct = new long[n][3][runs]; // [variant][p50, p99, p99.9][run]
       for (int r = 0; r < runs; r++) {
-        for (int i = 0; i < 2; i++) {
-          boolean isFlow = (i == 0) == (r % 2 == 0);
-          Latency l = latency(isFlow ? flow : trivial, !isFlow);
+        for (int i = 0; i < n; i++) {
+          int v = (i + r) % n;
+          Latency l = latency(variants.get(v));
           long[] p = {l.p50(), l.p99(), l.p999()};
           for (int q = 0; q < 3; q++) {
-            pct[isFlow ? 0 : 1][q][r] = p[q];
+            pct[v][q][r] = p[q];
           }
           rows.add("  run " + (r + 1) + ": " + l.line().trim());
         }
       }
-      double[][] med = new double[2][3];
-      for (int v = 0; v < 2; v++) {
+      double[][] med = new double[n][3];
+      for (int v = 0; v < n; v++) {
         for (int q = 0; q < 3; q++) {
           med[v][q] = median(Arrays.stream(pct[v][q]).asDoubleStream().toArray());
         }
       }
-      rows.add(String.format(Locale.ROOT, "  median latency at %d/s to the scores topic: flow p50 %.0f, p99 %.0f, p99.9 %.0f ms;"
-          + " trivial p50 %.0f, p99 %.0f, p99.9 %.0f ms: p99 flow/trivial %.3f (p99 per run: flow %s, trivial %s)", rate,
-          med[0][0], med[0][1], med[0][2], med[1][0], med[1][1], med[1][2], med[0][1] / med[1][1],
-          Arrays.toString(pct[0][1]), Arrays.toString(pct[1][1])));
+      for (int v = 0; v < n; v++) {
+        rows.add(String.format(Locale.ROOT, "  median latency at %d/s to the scores topic, %-26s p50 %.0f, p99 %.0f, p99.9 %.0f ms"
+            + " (p99 per run %s)%s", rate, variants.get(v).label() + ":", med[v][0], med[v][1], med[v][2],
+            Arrays.toString(pct[v][1]), v == 0 ? "" : String.format(Locale.ROOT, ": p99 /trivial %.3f", med[v][1] / med[0][1])));
+      }
     }
     rate = rateBefore;
     return rows;
+  }
+
+  private Throughput throughput(Variant v, String suffix) throws Exception {
+    String before = explainTop;
+    explainTop = v.explainTop();
+    try {
+      return throughput(v.label() + suffix, v.model(), v.trivial());
+    } finally {
+      explainTop = before;
+    }
+  }
+
+  private Latency latency(Variant v) throws Exception {
+    String before = explainTop;
+    explainTop = v.explainTop();
+    try {
+      return latency(v.label(), v.model(), v.trivial());
+    } finally {
+      explainTop = before;
+    }
   }
 
   /** The single runs ({@code --runs 0}): throughput and latency of the flow (and of the trivial scorer). */
@@ -517,6 +552,10 @@ public final class EndToEndBench {
   }
 
   private Latency latency(String label, boolean trivial) throws Exception {
+    return latency(label, model, trivial);
+  }
+
+  private Latency latency(String label, byte[] model, boolean trivial) throws Exception {
     System.out.printf(Locale.ROOT, "Latency, at-least-once, %s: %d events/s for %d s ...%n", label,
         rate, seconds);
     JobConfig c = config(trivial ? "lat-trivial" : "lat-flow", "at-least-once", model);
