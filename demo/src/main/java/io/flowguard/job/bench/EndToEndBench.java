@@ -146,7 +146,9 @@ public final class EndToEndBench {
       List<String> rows;
       if (runs > 0 && window > 0) {
         System.out.printf(Locale.ROOT, "Training the context-free model of the same architecture ...%n");
-        rows = bench.contextCost(trainModel(mix, 0), window, runs);
+        // The cost of context: throughput only, the context-free model first (the ratios are to it).
+        rows = bench.compare(List.of(new Variant("k = 0", trainModel(mix, 0), false, bench.explainTop),
+            new Variant("k = " + window, model, false, bench.explainTop)), runs, new int[0]);
       } else if (runs > 0 && trivial) {
         List<Variant> variants = new ArrayList<>(List.of(
             new Variant("trivial scorer", model, true, "0"),
@@ -179,11 +181,12 @@ public final class EndToEndBench {
   record Variant(String label, byte[] model, boolean trivial, String explainTop) {}
 
   /**
-   * The default runs: each variant (the trivial scorer first) {@code runs} times after one short uncounted
+   * The default runs (and the cost of context, throughput only): each variant (the trivial scorer, or the
+   * context-free model, first) {@code runs} times after one short uncounted
    * run of each, in an order rotated from run to run (for two variants ABBA...: every variant takes every
    * place equally often), so that a drift of the machine weighs on all alike; exactly-once throughput
    * (with each run's CPU breakdown per event), then at-least-once latency at each rate; medians and each
-   * variant's ratio to the trivial scorer.
+   * variant's ratio to the first.
    */
   private List<String> compare(List<Variant> variants, int runs, int[] rates) throws Exception {
     List<String> rows = new ArrayList<>();
@@ -209,7 +212,7 @@ public final class EndToEndBench {
     for (int v = 0; v < n; v++) {
       rows.add(String.format(Locale.ROOT, "  median throughput, exactly-once, %-26s %7.0f events/s %s, per CPU-second %6.0f %s%s",
           variants.get(v).label() + ":", median(perSecond[v]), Arrays.toString(round(perSecond[v])), median(perCpu[v]),
-          Arrays.toString(round(perCpu[v])), v == 0 ? "" : String.format(Locale.ROOT, ": /trivial %.3f (per CPU-second %.3f)",
+          Arrays.toString(round(perCpu[v])), v == 0 ? "" : String.format(Locale.ROOT, ": ratio to %s %.3f (per CPU-second %.3f)", variants.get(0).label(),
               median(perSecond[v]) / median(perSecond[0]), median(perCpu[v]) / median(perCpu[0]))));
     }
     int rateBefore = rate;
@@ -236,7 +239,8 @@ public final class EndToEndBench {
       for (int v = 0; v < n; v++) {
         rows.add(String.format(Locale.ROOT, "  median latency at %d/s to the scores topic, %-26s p50 %.0f, p99 %.0f, p99.9 %.0f ms"
             + " (p99 per run %s)%s", rate, variants.get(v).label() + ":", med[v][0], med[v][1], med[v][2],
-            Arrays.toString(pct[v][1]), v == 0 ? "" : String.format(Locale.ROOT, ": p99 /trivial %.3f", med[v][1] / med[0][1])));
+            Arrays.toString(pct[v][1]), v == 0 ? "" : String.format(Locale.ROOT, ": p99 ratio to %s %.3f",
+                variants.get(0).label(), med[v][1] / med[0][1])));
       }
     }
     rate = rateBefore;
@@ -274,47 +278,6 @@ public final class EndToEndBench {
     if (trivial) {
       rows.add(latency("trivial scorer", true).line());
     }
-    return rows;
-  }
-
-  /**
-   * Exactly-once throughput of the context-free model and of the time-aware one (this bench's model),
-   * alternated ABBA, {@code runs} each: one row per run, then the medians and their ratio.
-   */
-  private List<String> contextCost(byte[] contextFree, int window, int runs) throws Exception {
-    List<String> rows = new ArrayList<>();
-    double[] without = new double[runs];
-    double[] with = new double[runs];
-    double[] withoutCpu = new double[runs];
-    double[] withCpu = new double[runs];
-    String free = "k = 0";
-    String aware = "k = " + window;
-    // One short run of each first, not counted: the JIT compiles both models' paths before any figure.
-    int counted = events;
-    events = Math.max(1, counted / 5);
-    throughput(free + " (warm-up)", contextFree, false);
-    throughput(aware + " (warm-up)", model, false);
-    events = counted;
-    for (int r = 0; r < runs; r++) {
-      boolean contextFirst = r % 2 == 1;
-      for (int i = 0; i < 2; i++) {
-        boolean context = (i == 0) == contextFirst;
-        Throughput t = throughput(context ? aware : free, context ? model : contextFree, false);
-        (context ? with : without)[r] = t.perSecond();
-        (context ? withCpu : withoutCpu)[r] = t.perCpuSecond();
-        rows.add("  run " + (r + 1) + ": " + t.line().trim());
-        rows.add("         " + t.breakdown());
-      }
-    }
-    double m0 = median(without);
-    double mk = median(with);
-    rows.add(String.format(Locale.ROOT, "  median throughput, exactly-once: k = 0 %.0f events/s %s, k = %d %.0f"
-        + " events/s %s: ratio %.3f", m0, Arrays.toString(round(without)), window, mk, Arrays.toString(round(with)),
-        mk / m0));
-    double c0 = median(withoutCpu);
-    double ck = median(withCpu);
-    rows.add(String.format(Locale.ROOT, "  median per CPU-second of the process:  k = 0 %.0f %s, k = %d %.0f %s: ratio %.3f",
-        c0, Arrays.toString(round(withoutCpu)), window, ck, Arrays.toString(round(withCpu)), ck / c0));
     return rows;
   }
 

@@ -67,20 +67,7 @@ public final class ConditionalNormal implements BaseDistribution {
    */
   @Override
   public void initializeFromData(double[] theta, double[] z, double[] c, int n, SplittableRandom rng) {
-    for (int i = 0; i < dim; i++) {
-      double mean = 0.0;
-      for (int r = 0; r < n; r++) {
-        mean += z[r * dim + i];
-      }
-      mean /= n;
-      double var = 0.0;
-      for (int r = 0; r < n; r++) {
-        double dz = z[r * dim + i] - mean;
-        var += dz * dz;
-      }
-      theta[meanOff + i] = mean;
-      theta[logStdOff + i] = 0.5 * Math.log(Math.max(var / n, 1e-12));
-    }
+    DiagonalNormal.fitMeanAndLogStd(theta, meanOff, logStdOff, z, n, dim);
     java.util.Arrays.fill(theta, meanContextOff, meanContextOff + contextDim * dim, 0.0);
     java.util.Arrays.fill(theta, logStdContextOff, logStdContextOff + contextDim * dim, 0.0);
   }

@@ -30,6 +30,15 @@ public final class DiagonalNormal implements BaseDistribution {
 
   @Override
   public void initializeFromData(double[] theta, double[] z, int n, SplittableRandom rng) {
+    fitMeanAndLogStd(theta, meanOff, logStdOff, z, n, dim);
+  }
+
+  /**
+   * Each of the {@code dim} columns of the n latent rows z: its mean into {@code theta[meanOff + i]} and
+   * the log of its (population) standard deviation, floored at 1e-6, into {@code theta[logStdOff + i]}.
+   * Shared with {@link ConditionalNormal}'s intercepts.
+   */
+  static void fitMeanAndLogStd(double[] theta, int meanOff, int logStdOff, double[] z, int n, int dim) {
     for (int i = 0; i < dim; i++) {
       double mean = 0.0;
       for (int r = 0; r < n; r++) {
